@@ -1,0 +1,6 @@
+"""Teller runtime: one message's path is guard -> NLU -> retrieval -> dialogue -> response -> storage.
+
+See `bot.pipeline.Assistant` for the wiring.
+"""
+
+__version__ = "0.1.0"

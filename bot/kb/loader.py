@@ -1,0 +1,272 @@
+"""Load a knowledge-base folder, validate it whole, and report every problem at once.
+
+Each problem names the file, the entry and the field, so a content editor can fix a broken
+pull request without reading Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from bot.errors import TellerError
+from bot.kb.models import FaqEntry, Intent, KbMetadata, KnowledgeBase, Response
+
+SECTIONS: dict[str, type[BaseModel]] = {"intents": Intent, "faq": FaqEntry, "responses": Response}
+RESERVED_SECTIONS = {"forms", "tools"}
+METADATA_FILE = "kb.yaml"
+
+
+@dataclass(frozen=True)
+class KbProblem:
+    file: str
+    entry: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.entry}" if self.entry else self.file
+        if self.field:
+            where += f", field '{self.field}'"
+        return f"{where}: {self.message}"
+
+
+class KnowledgeBaseError(TellerError):
+    """The knowledge base is invalid; `problems` lists every problem found."""
+
+    http_status = 422
+
+    def __init__(self, problems: list[KbProblem], folder: Path | None = None) -> None:
+        self.problems = problems
+        head = f"knowledge base {folder} is invalid" if folder else "knowledge base is invalid"
+        lines = "\n".join(f"  - {p}" for p in problems[:50])
+        more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        super().__init__(f"{head} ({len(problems)} problem(s)):\n{lines}{more}")
+
+
+@dataclass(frozen=True)
+class _Located:
+    file: str
+    entry: BaseModel
+
+
+def _entry_label(section: str, raw: Any, index: int) -> str:
+    if isinstance(raw, dict):
+        key = raw.get("name") if section == "intents" else raw.get("id")
+        if isinstance(key, str) and key:
+            return f"{section}[{index}] '{key}'"
+    return f"{section}[{index}]"
+
+
+def _read_yaml(path: Path, problems: list[KbProblem]) -> dict[str, Any] | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(KbProblem(path.name, "", "", f"not valid UTF-8 ({exc.reason})"))
+        return None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        problems.append(KbProblem(path.name, "", "", f"YAML syntax error{where}: {problem}"))
+        return None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        problems.append(KbProblem(path.name, "", "", "top level must be a mapping of sections"))
+        return None
+    return data
+
+
+def _parse_file(path: Path, problems: list[KbProblem]) -> dict[str, list[_Located]]:
+    data = _read_yaml(path, problems)
+    parsed: dict[str, list[_Located]] = {name: [] for name in SECTIONS}
+    if data is None:
+        return parsed
+    for section, raw_entries in data.items():
+        if section in RESERVED_SECTIONS:
+            continue
+        model = SECTIONS.get(section)
+        if model is None:
+            known = ", ".join([*SECTIONS, *sorted(RESERVED_SECTIONS)])
+            problems.append(
+                KbProblem(path.name, section, "", f"unknown section; expected one of: {known}")
+            )
+            continue
+        if not isinstance(raw_entries, list):
+            problems.append(KbProblem(path.name, section, "", "must be a list of entries"))
+            continue
+        for index, raw in enumerate(raw_entries):
+            label = _entry_label(section, raw, index)
+            try:
+                parsed[section].append(_Located(path.name, model.model_validate(raw)))
+            except ValidationError as exc:
+                for err in exc.errors():
+                    loc = ".".join(str(part) for part in err["loc"])
+                    problems.append(KbProblem(path.name, label, loc, err["msg"]))
+    return parsed
+
+
+def _check_unique(
+    items: Iterable[_Located], key: str, kind: str, problems: list[KbProblem]
+) -> None:
+    seen: dict[str, str] = {}
+    for item in items:
+        value = getattr(item.entry, key)
+        if value in seen:
+            problems.append(
+                KbProblem(item.file, f"{kind} '{value}'", key, f"duplicate; also in {seen[value]}")
+            )
+        else:
+            seen[value] = item.file
+
+
+def _check_payload(
+    payload: str, kb_intents: set[str], faq_ids: set[str], file: str, label: str,
+    problems: list[KbProblem],
+) -> None:
+    if not payload.startswith("/"):
+        return
+    target = payload[1:]
+    if target.startswith("faq:"):
+        if target[4:] not in faq_ids:
+            problems.append(KbProblem(file, label, "buttons.payload", f"no FAQ entry '{target[4:]}'"))
+    elif target not in kb_intents:
+        problems.append(KbProblem(file, label, "buttons.payload", f"no intent '{target}'"))
+
+
+def _cross_check(
+    intents: list[_Located], faq: list[_Located], responses: list[_Located],
+    problems: list[KbProblem],
+) -> None:
+    _check_unique(intents, "name", "intent", problems)
+    _check_unique(faq, "id", "FAQ entry", problems)
+    _check_unique(responses, "id", "response", problems)
+    names = {item.entry.name for item in intents}  # type: ignore[attr-defined]
+    faq_ids = {item.entry.id for item in faq}  # type: ignore[attr-defined]
+
+    answered_by: dict[str, list[str]] = {name: [] for name in names}
+    for item in [*faq, *responses]:
+        entry = item.entry
+        kind = "FAQ entry" if isinstance(entry, FaqEntry) else "response"
+        label = f"{kind} '{entry.id}'"  # type: ignore[attr-defined]
+        intent = getattr(entry, "intent", None)
+        if intent is None:
+            pass
+        elif intent not in names:
+            problems.append(KbProblem(item.file, label, "intent", f"no intent named '{intent}'"))
+        else:
+            answered_by[intent].append(f"{label} in {item.file}")
+        for button in getattr(entry, "buttons", []):
+            _check_payload(button.payload, names, faq_ids, item.file, label, problems)
+
+    files = {item.entry.name: item.file for item in intents}  # type: ignore[attr-defined]
+    for name, answers in sorted(answered_by.items()):
+        if not answers:
+            problems.append(
+                KbProblem(files[name], f"intent '{name}'", "",
+                          "nothing answers it: add an FAQ entry or a response with "
+                          f"'intent: {name}'")
+            )
+        elif len(answers) > 1:
+            problems.append(
+                KbProblem(files[name], f"intent '{name}'", "",
+                          f"answered more than once ({'; '.join(answers)}); keep one")
+            )
+
+    owner: dict[str, str] = {}
+    for item in intents:
+        intent: Intent = item.entry  # type: ignore[assignment]
+        for example in intent.examples:
+            key = " ".join(example.casefold().split())
+            other = owner.get(key)
+            if other is not None and other != intent.name:
+                problems.append(
+                    KbProblem(item.file, f"intent '{intent.name}'", "examples",
+                              f"example '{example}' is also an example of '{other}'")
+                )
+            owner[key] = intent.name
+
+
+def kb_files(folder: Path) -> list[Path]:
+    return sorted(
+        p for p in folder.iterdir()
+        if p.is_file() and p.suffix in {".yaml", ".yml"} and p.name != METADATA_FILE
+    )
+
+
+def load_knowledge_base(folder: Path, bank_name: str | None = None) -> KnowledgeBase:
+    """Read and validate every YAML file in `folder`.
+
+    Raises `KnowledgeBaseError` listing every problem (file, entry, field) when invalid.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise KnowledgeBaseError(
+            [KbProblem(str(folder), "", "", "folder not found; set TELLER_KB_DIR to a KB folder")]
+        )
+    problems: list[KbProblem] = []
+    meta_raw: dict[str, Any] = {}
+    meta_path = folder / METADATA_FILE
+    if meta_path.exists():
+        meta_raw = _read_yaml(meta_path, problems) or {}
+    try:
+        metadata = KbMetadata.model_validate(meta_raw)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"])
+            problems.append(KbProblem(METADATA_FILE, "metadata", loc, err["msg"]))
+        metadata = KbMetadata()
+    if bank_name:
+        metadata = metadata.model_copy(update={"bank_name": bank_name})
+
+    files = kb_files(folder)
+    if not files:
+        problems.append(KbProblem(str(folder), "", "", "no *.yaml files with intents/faq/responses"))
+    merged: dict[str, list[_Located]] = {name: [] for name in SECTIONS}
+    for path in files:
+        for section, items in _parse_file(path, problems).items():
+            merged[section].extend(items)
+    _cross_check(merged["intents"], merged["faq"], merged["responses"], problems)
+    if not merged["intents"] and not problems:
+        problems.append(KbProblem(str(folder), "", "intents", "the KB defines no intents"))
+    if problems:
+        raise KnowledgeBaseError(problems, folder)
+
+    intents = {i.entry.name: i.entry for i in merged["intents"]}  # type: ignore[attr-defined]
+    faq = {f.entry.id: f.entry for f in merged["faq"]}  # type: ignore[attr-defined]
+    responses = {r.entry.id: r.entry for r in merged["responses"]}  # type: ignore[attr-defined]
+    # Separate hashes so that editing a response's wording does not retrain the model, and
+    # editing an FAQ answer rebuilds only the index.
+    intents_hash = KnowledgeBase.hash_content(
+        {k: v.model_dump() for k, v in sorted(intents.items())}
+    )
+    faq_hash = KnowledgeBase.hash_content({k: v.model_dump() for k, v in sorted(faq.items())})
+    content_hash = KnowledgeBase.hash_content(
+        {
+            "metadata": metadata.model_dump(),
+            "intents": intents_hash,
+            "faq": faq_hash,
+            "responses": {k: v.model_dump() for k, v in sorted(responses.items())},
+        }
+    )
+    return KnowledgeBase(
+        metadata=metadata,
+        intents=intents,  # type: ignore[arg-type]
+        faq=faq,  # type: ignore[arg-type]
+        responses=responses,  # type: ignore[arg-type]
+        content_hash=content_hash,
+        intents_hash=intents_hash,
+        faq_hash=faq_hash,
+        faq_by_intent={f.intent: f for f in faq.values() if f.intent},  # type: ignore[attr-defined]
+        response_by_intent={
+            r.intent: r for r in responses.values() if r.intent  # type: ignore[attr-defined]
+        },
+    )

@@ -1,0 +1,89 @@
+"""Typed knowledge-base entries. Field rules live here; cross-entry rules live in the loader."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+NonEmptyText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+IntentName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_?]*$", max_length=80)]
+FaqId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)]
+ResponseId = Annotated[str, StringConstraints(pattern=r"^utter_[a-z0-9_]+$", max_length=80)]
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Intent(_Entry):
+    name: IntentName
+    description: str = ""
+    examples: list[NonEmptyText] = Field(min_length=1)
+
+
+class Button(_Entry):
+    title: NonEmptyText
+    payload: NonEmptyText
+
+
+class FaqEntry(_Entry):
+    id: FaqId
+    intent: IntentName | None = None
+    category: NonEmptyText
+    tags: list[NonEmptyText] = Field(default_factory=list)
+    questions: list[NonEmptyText] = Field(min_length=1)
+    answer: NonEmptyText
+
+
+class Response(_Entry):
+    id: ResponseId
+    intent: IntentName | None = None
+    text: list[NonEmptyText] = Field(min_length=1)
+    buttons: list[Button] = Field(default_factory=list)
+
+    @field_validator("text", mode="before")
+    @classmethod
+    def _one_text_is_a_list(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+
+class KbMetadata(_Entry):
+    bank_name: NonEmptyText = "Teller Bank"
+    version: str = "0"
+    language: str = "en"
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """A validated knowledge base. Build it with `bot.kb.load_knowledge_base`."""
+
+    metadata: KbMetadata
+    intents: dict[str, Intent]
+    faq: dict[str, FaqEntry]
+    responses: dict[str, Response]
+    content_hash: str
+    intents_hash: str
+    faq_hash: str
+    faq_by_intent: dict[str, FaqEntry] = field(default_factory=dict)
+    response_by_intent: dict[str, Response] = field(default_factory=dict)
+
+    @staticmethod
+    def hash_content(payload: object) -> str:
+        blob = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+    def intent_title(self, name: str) -> str:
+        """A short human title for an intent, used on clarification buttons."""
+        if name in self.faq_by_intent:
+            return self.faq_by_intent[name].questions[0]
+        intent = self.intents.get(name)
+        if intent is not None and intent.description:
+            return intent.description
+        return name.replace("_", " ").rstrip("?").capitalize()
+
+    def render(self, text: str) -> str:
+        return text.replace("{bank_name}", self.metadata.bank_name)

@@ -1,0 +1,1 @@
+"""NLU: the sentence encoder and the intent classifier."""

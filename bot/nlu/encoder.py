@@ -1,0 +1,107 @@
+"""The sentence encoder (all-MiniLM-L6-v2 via sentence-transformers), loaded once, lazily."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from bot.device import resolve_device
+from bot.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+
+class SentenceEncoder:
+    """Normalised sentence embeddings (float32, unit length, so inner product = cosine).
+
+    The classifier and the retriever both encode the same message; a small LRU cache makes
+    the second call free, so the two stay independent components without paying twice.
+    """
+
+    def __init__(
+        self, name_or_path: str, device: Literal["auto", "cpu", "cuda"] = "auto",
+        cache_size: int = 1024,
+    ) -> None:
+        self.name_or_path = name_or_path
+        self._requested_device = device
+        self._model: SentenceTransformer | None = None
+        self._lock = threading.Lock()
+        self._cache_lock = threading.Lock()
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+
+    def warm_up(self) -> None:
+        """Load the model (idempotent, thread-safe)."""
+        if self._model is not None:
+            return
+        with self._lock:
+            if self._model is not None:
+                return
+            from sentence_transformers import SentenceTransformer
+
+            device = resolve_device(self._requested_device)
+            is_local = Path(self.name_or_path).is_dir()
+            try:
+                model = SentenceTransformer(self.name_or_path, device=device)
+            except (OSError, ValueError) as exc:
+                hint = (
+                    "the folder exists but is not a sentence-transformers model"
+                    if is_local
+                    else "it is not a local folder and could not be fetched from the hub "
+                    "(no internet, or HF_HUB_OFFLINE=1); leave TELLER_ENCODER empty to use the "
+                    "bundled all-MiniLM-L6-v2"
+                )
+                raise ConfigurationError(
+                    f"cannot load sentence encoder '{self.name_or_path}': {hint} ({exc})"
+                ) from exc
+            model.eval()
+            self._model = model
+
+    @property
+    def model(self) -> SentenceTransformer:
+        self.warm_up()
+        assert self._model is not None
+        return self._model
+
+    @property
+    def dimension(self) -> int:
+        dim = self.model.get_sentence_embedding_dimension()
+        assert dim is not None
+        return int(dim)
+
+    @property
+    def device(self) -> str:
+        return str(self.model.device)
+
+    def encode(
+        self, texts: list[str], batch_size: int = 64, show_progress_bar: bool = False
+    ) -> np.ndarray:
+        """Encode many texts at once (training, index building)."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            texts, batch_size=batch_size, normalize_embeddings=True,
+            convert_to_numpy=True, show_progress_bar=show_progress_bar,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_one(self, text: str) -> np.ndarray:
+        """Encode one message, with an LRU cache shared by the classifier and the retriever."""
+        with self._cache_lock:
+            cached = self._cache.get(text)
+            if cached is not None:
+                self._cache.move_to_end(text)
+                return cached
+        vector = self.encode([text])[0]
+        vector.setflags(write=False)
+        with self._cache_lock:
+            self._cache[text] = vector
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return vector
+

@@ -1,0 +1,42 @@
+"""Typed NLU outputs and the intent-classifier interface that every model implements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class IntentScore:
+    name: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class IntentPrediction:
+    """Ranked intents (best first) plus the out-of-scope decision.
+
+    `nearest_similarity` is the cosine similarity between the message and the closest
+    training example: low means the message is unlike anything the model was taught.
+    """
+
+    ranking: list[IntentScore]
+    out_of_scope: bool = False
+    nearest_similarity: float = 1.0
+    extra: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def top(self) -> IntentScore | None:
+        return self.ranking[0] if self.ranking else None
+
+
+@runtime_checkable
+class IntentClassifier(Protocol):
+    """Anything that ranks intents for a message. The dialogue manager depends only on this."""
+
+    @property
+    def labels(self) -> list[str]: ...
+
+    def warm_up(self) -> None: ...
+
+    def predict(self, text: str, top_k: int = 5) -> IntentPrediction: ...

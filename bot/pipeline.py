@@ -1,0 +1,137 @@
+"""The message path, wired: guard -> NLU -> retrieval -> dialogue -> response -> storage.
+
+`Assistant` owns one instance of each component. Heavy parts (encoder, intent model, FAISS
+index) load lazily in `warm_up()`; build them first with `training.prepare.prepare_models`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+from bot.config import Settings
+from bot.dialogue.manager import DialogueManager
+from bot.dialogue.policy import PolicyConfig, RulePolicy, Understanding
+from bot.dialogue.store import InMemorySessionStore, SessionStore, SqlSessionStore
+from bot.guard import check_session_id, clean_message
+from bot.kb import KnowledgeBase, load_knowledge_base
+from bot.nlu.embedding_classifier import EmbeddingIntentClassifier
+from bot.nlu.encoder import SentenceEncoder
+from bot.nlu.types import IntentClassifier, IntentPrediction, IntentScore
+from bot.response import BotResponse
+from bot.retrieval.faq_index import FaqHit, FaqIndex
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Components:
+    kb: KnowledgeBase
+    encoder: SentenceEncoder
+    classifier: IntentClassifier
+    faq_index: FaqIndex
+    dialogue: DialogueManager
+
+
+def policy_config(settings: Settings) -> PolicyConfig:
+    return PolicyConfig(
+        intent_threshold=settings.intent_threshold,
+        faq_threshold=settings.faq_threshold,
+        clarify_min_confidence=settings.clarify_min_confidence,
+        fallbacks_before_human=settings.fallbacks_before_human,
+    )
+
+
+def build_components(
+    settings: Settings, kb: KnowledgeBase | None = None, encoder: SentenceEncoder | None = None,
+    store: SessionStore | None = None,
+) -> Components:
+    kb = kb or load_knowledge_base(settings.kb_dir, settings.bank_name)
+    encoder = encoder or SentenceEncoder(settings.encoder_name, settings.device)
+    classifier = EmbeddingIntentClassifier(
+        settings.model_dir, encoder, settings.out_of_scope_similarity
+    )
+    faq_index = FaqIndex(settings.index_dir, kb, encoder, settings.device)
+    if store is None:
+        store = SqlSessionStore(settings.resolved_database_url)
+    dialogue = DialogueManager(kb, RulePolicy(kb, policy_config(settings)), store)
+    return Components(kb, encoder, classifier, faq_index, dialogue)
+
+
+class Assistant:
+    """One message in, one typed reply out. Thread-safe; share one per process."""
+
+    def __init__(self, components: Components, max_message_chars: int = 2000) -> None:
+        self.components = components
+        self.max_message_chars = max_message_chars
+        self._ready = False
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, in_memory: bool = False, kb: KnowledgeBase | None = None,
+        encoder: SentenceEncoder | None = None,
+    ) -> Assistant:
+        store = InMemorySessionStore() if in_memory else None
+        components = build_components(settings, kb=kb, encoder=encoder, store=store)
+        return cls(components, settings.max_message_chars)
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        return self.components.kb
+
+    def warm_up(self) -> None:
+        if self._ready:
+            return
+        with self._lock:
+            if self._ready:
+                return
+            self.components.encoder.warm_up()
+            self.components.classifier.warm_up()
+            self.components.faq_index.warm_up()
+            self._ready = True
+
+    @property
+    def ready(self) -> bool:
+        return self._ready
+
+    @staticmethod
+    def new_session_id() -> str:
+        return uuid.uuid4().hex
+
+    def handle(self, message: object, session_id: str | None = None) -> BotResponse:
+        """Validate, understand, decide, reply and store. Bad input raises before any state change."""
+        started = time.perf_counter()
+        session_id = check_session_id(session_id) if session_id else self.new_session_id()
+        text = clean_message(message, self.max_message_chars)
+        self.warm_up()
+        understood = self.understand(text)
+        return self.components.dialogue.respond(session_id, text, understood, started)
+
+    def understand(self, text: str) -> Understanding:
+        forced = self._from_payload(text)
+        if forced is not None:
+            return forced
+        prediction = self.components.classifier.predict(text)
+        hits = self.components.faq_index.search(text)
+        return Understanding(prediction, hits)
+
+    def _from_payload(self, text: str) -> Understanding | None:
+        """A button's payload: '/<intent>' or '/faq:<id>' selects its target with certainty."""
+        if not text.startswith("/"):
+            return None
+        target = text[1:].strip()
+        if target.startswith("faq:"):
+            entry = self.kb.faq.get(target[4:])
+            if entry is None:
+                return None
+            ranking = [IntentScore(entry.intent, 1.0)] if entry.intent else []
+            return Understanding(
+                IntentPrediction(ranking), [FaqHit(entry, 1.0, entry.questions[0])], forced=True
+            )
+        if target in self.kb.intents:
+            return Understanding(IntentPrediction([IntentScore(target, 1.0)]), [], forced=True)
+        return None

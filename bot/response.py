@@ -1,0 +1,45 @@
+"""The typed reply every channel receives (CLI, REST API, Gradio, Rasa webhook)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Action = Literal[
+    "answer_intent", "answer_faq", "clarify", "fallback", "offer_human", "handoff",
+    "restart", "out_of_scope",
+]
+
+
+class Button(BaseModel):
+    title: str
+    payload: str = Field(description="Send this back as the message to choose the button")
+
+
+class IntentInfo(BaseModel):
+    name: str
+    confidence: float = Field(ge=0, le=1)
+
+
+class Source(BaseModel):
+    """The FAQ entry an answer came from."""
+
+    faq_id: str
+    question: str
+    category: str
+    score: float | None = Field(default=None, description="Cosine similarity, when retrieved")
+
+
+class BotResponse(BaseModel):
+    session_id: str
+    text: str
+    buttons: list[Button] = Field(default_factory=list)
+    action: Action
+    response_id: str | None = Field(default=None, description="utter_* id or faq:<id>")
+    intent: IntentInfo | None = None
+    intent_ranking: list[IntentInfo] = Field(default_factory=list)
+    out_of_scope: bool = False
+    sources: list[Source] = Field(default_factory=list)
+    data: dict[str, Any] = Field(default_factory=dict, description="Tool output, when a tool ran")
+    latency_ms: float = 0.0

@@ -1,0 +1,1 @@
+"""FAQ retrieval: sentence embeddings in a FAISS inner-product index."""

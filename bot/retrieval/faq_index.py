@@ -1,0 +1,174 @@
+"""FAISS index over the FAQ's question variants and answers, persisted with a manifest.
+
+Vectors are unit length, so the inner product is the cosine similarity. The index is rebuilt
+when the FAQ content or the encoder changes (`FaqIndex.ensure_built`), and moved to the GPU
+when faiss has GPU support and a GPU is present.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from bot.errors import ModelNotReady
+from bot.kb import FaqEntry, KnowledgeBase
+from bot.nlu.encoder import SentenceEncoder
+from bot.nlu.model_files import MANIFEST, atomic_folder, library_versions, read_manifest, write_json
+
+log = logging.getLogger(__name__)
+
+INDEX_FILE = "faq.faiss"
+ROWS_FILE = "rows.json"
+FORMAT = "faq-flat-ip-v1"
+
+
+@dataclass(frozen=True)
+class IndexedText:
+    """One vector's origin: which FAQ entry, and whether it is a question or the answer."""
+
+    faq_id: str
+    field: Literal["question", "answer"]
+    text: str
+
+
+@dataclass(frozen=True)
+class FaqHit:
+    entry: FaqEntry
+    score: float
+    matched: str
+
+
+def texts_to_index(kb: KnowledgeBase) -> list[IndexedText]:
+    rows: list[IndexedText] = []
+    for entry in kb.faq.values():
+        rows.extend(IndexedText(entry.id, "question", q) for q in entry.questions)
+        rows.append(IndexedText(entry.id, "answer", entry.answer))
+    return rows
+
+
+def faiss_gpu_available() -> bool:
+    import faiss
+
+    return hasattr(faiss, "StandardGpuResources") and faiss.get_num_gpus() > 0
+
+
+class FaqIndex:
+    """Search the FAQ; `search` returns distinct entries, best first, with cosine scores."""
+
+    # Answers are long and match loosely; a small discount keeps question matches first.
+    ANSWER_WEIGHT = 0.95
+
+    def __init__(
+        self, folder: Path, kb: KnowledgeBase, encoder: SentenceEncoder,
+        device: Literal["auto", "cpu", "cuda"] = "auto",
+    ) -> None:
+        self.folder = Path(folder)
+        self.kb = kb
+        self.encoder = encoder
+        self.device = device
+        self._index: Any = None
+        self._rows: list[IndexedText] = []
+        self._gpu_resources: Any = None
+        self._lock = threading.Lock()
+
+    # -- building -------------------------------------------------------------------------
+
+    def is_current(self) -> bool:
+        manifest = read_manifest(self.folder)
+        return bool(
+            manifest
+            and manifest.get("format") == FORMAT
+            and manifest.get("kb_faq_hash") == self.kb.faq_hash
+            and manifest.get("encoder") == self.encoder.name_or_path
+            and (self.folder / INDEX_FILE).is_file()
+        )
+
+    def build(self, show_progress: bool = False) -> None:
+        import faiss
+
+        rows = texts_to_index(self.kb)
+        if not rows:
+            raise ModelNotReady("the knowledge base has no FAQ entries to index")
+        vectors = self.encoder.encode([r.text for r in rows], show_progress_bar=show_progress)
+        index = faiss.IndexFlatIP(vectors.shape[1])
+        index.add(vectors)
+        with atomic_folder(self.folder) as tmp:
+            faiss.write_index(index, str(tmp / INDEX_FILE))
+            write_json(tmp / ROWS_FILE, [r.__dict__ for r in rows])
+            write_json(
+                tmp / MANIFEST,
+                {
+                    "format": FORMAT,
+                    "encoder": self.encoder.name_or_path,
+                    "dimension": int(vectors.shape[1]),
+                    "kb_faq_hash": self.kb.faq_hash,
+                    "entries": len(self.kb.faq),
+                    "vectors": len(rows),
+                    "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "versions": library_versions(),
+                },
+            )
+        log.info("built FAQ index: %d vectors for %d entries", len(rows), len(self.kb.faq))
+
+    def ensure_built(self, show_progress: bool = False) -> bool:
+        """Build the index if it is missing or stale. Returns True when it (re)built."""
+        if self.is_current():
+            return False
+        self.build(show_progress=show_progress)
+        return True
+
+    # -- serving --------------------------------------------------------------------------
+
+    def warm_up(self) -> None:
+        if self._index is not None:
+            return
+        with self._lock:
+            if self._index is not None:
+                return
+            import faiss
+
+            if not self.is_current():
+                raise ModelNotReady(
+                    f"FAQ index in {self.folder} is missing or out of date; run `teller train`"
+                )
+            index = faiss.read_index(str(self.folder / INDEX_FILE))
+            rows = [IndexedText(**row) for row in
+                    json.loads((self.folder / ROWS_FILE).read_text(encoding="utf-8"))]
+            if index.ntotal != len(rows):
+                raise ModelNotReady(f"{self.folder}: index and rows disagree; run `teller train`")
+            if self.device != "cpu" and faiss_gpu_available():
+                self._gpu_resources = faiss.StandardGpuResources()
+                index = faiss.index_cpu_to_gpu(self._gpu_resources, 0, index)
+                log.info("FAQ index moved to GPU")
+            self.encoder.warm_up()
+            self._rows = rows
+            self._index = index
+
+    @property
+    def on_gpu(self) -> bool:
+        return self._gpu_resources is not None
+
+    def search(self, text: str, top_k: int = 3) -> list[FaqHit]:
+        self.warm_up()
+        query = self.encoder.encode_one(text).reshape(1, -1)
+        # Over-fetch: several vectors belong to one entry.
+        scores, ids = self._index.search(query, min(len(self._rows), top_k * 8))
+        best: dict[str, FaqHit] = {}
+        for score, row_id in zip(scores[0], ids[0], strict=True):
+            if row_id < 0:
+                continue
+            row = self._rows[row_id]
+            value = float(score) * (self.ANSWER_WEIGHT if row.field == "answer" else 1.0)
+            entry = self.kb.faq.get(row.faq_id)
+            if entry is None:
+                continue
+            if row.faq_id not in best or best[row.faq_id].score < value:
+                best[row.faq_id] = FaqHit(entry, value, row.text)
+        return sorted(best.values(), key=lambda hit: -hit.score)[:top_k]

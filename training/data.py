@@ -1,0 +1,127 @@
+"""Labelled examples from the knowledge base and from CSV/JSONL corpora (BANKING77's format)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.errors import TrainingDataError
+from bot.kb import KnowledgeBase
+
+TEXT_COLUMN = "text"
+LABEL_COLUMNS = ("category", "intent", "label")
+
+
+@dataclass(frozen=True)
+class LabelledExample:
+    text: str
+    label: str
+    source: str
+
+
+def kb_examples(kb: KnowledgeBase) -> list[LabelledExample]:
+    return [
+        LabelledExample(text, intent.name, "kb")
+        for intent in kb.intents.values()
+        for text in intent.examples
+    ]
+
+
+def _label_column(columns: list[str], path: Path) -> str:
+    for name in LABEL_COLUMNS:
+        if name in columns:
+            return name
+    raise TrainingDataError(
+        f"{path}: no label column; expected one of {', '.join(LABEL_COLUMNS)} beside "
+        f"'{TEXT_COLUMN}' (found: {', '.join(columns) or 'none'})"
+    )
+
+
+def _rows(path: Path) -> list[tuple[int, dict[str, object]]]:
+    """(row number as a person counts it, row) pairs from a CSV (header = row 1) or JSONL file."""
+    try:
+        raw = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError as exc:
+        raise TrainingDataError(f"{path}: file not found") from exc
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise TrainingDataError(f"{path}: not UTF-8 (line {line}); re-save it as UTF-8") from exc
+    if not raw.strip():
+        raise TrainingDataError(f"{path}: file is empty")
+    if path.suffix.lower() in {".jsonl", ".json"}:
+        rows: list[tuple[int, dict[str, object]]] = []
+        for number, line in enumerate(raw.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except ValueError as exc:
+                raise TrainingDataError(f"{path}: line {number} is not JSON ({exc})") from exc
+            if not isinstance(item, dict):
+                raise TrainingDataError(f"{path}: line {number} is not a JSON object")
+            rows.append((number, item))
+        return rows
+    reader = csv.DictReader(raw.splitlines())
+    return [(number, dict(row)) for number, row in enumerate(reader, start=2)]
+
+
+def file_examples(path: Path, known_labels: set[str] | None = None) -> list[LabelledExample]:
+    """Read `text` + `category` (or `intent` / `label`) rows; errors name the file and row."""
+    path = Path(path)
+    rows = _rows(path)
+    if not rows:
+        raise TrainingDataError(f"{path}: no rows after the header")
+    columns = list(rows[0][1].keys())
+    if TEXT_COLUMN not in columns:
+        raise TrainingDataError(f"{path}: no '{TEXT_COLUMN}' column (found: {', '.join(columns)})")
+    label_column = _label_column(columns, path)
+    examples = []
+    for number, row in rows:
+        text, label = row.get(TEXT_COLUMN), row.get(label_column)
+        if not isinstance(text, str) or not text.strip():
+            raise TrainingDataError(f"{path}: row {number}: empty '{TEXT_COLUMN}'")
+        if not isinstance(label, str) or not label.strip():
+            raise TrainingDataError(f"{path}: row {number}: empty '{label_column}'")
+        label = label.strip()
+        if known_labels is not None and label not in known_labels:
+            raise TrainingDataError(
+                f"{path}: row {number}: label '{label}' is not an intent of the knowledge base; "
+                "add the intent (with an answer) to the KB or remove these rows"
+            )
+        examples.append(LabelledExample(" ".join(text.split()), label, path.name))
+    return examples
+
+
+def deduplicate(examples: list[LabelledExample]) -> list[LabelledExample]:
+    """Drop repeated (text, label) pairs, keeping the first; order is preserved."""
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for example in examples:
+        key = (example.text.casefold(), example.label)
+        if key not in seen:
+            seen.add(key)
+            unique.append(example)
+    return unique
+
+
+def check_enough_examples(examples: list[LabelledExample], minimum: int = 2) -> None:
+    counts = Counter(e.label for e in examples)
+    thin = sorted(label for label, n in counts.items() if n < minimum)
+    if thin:
+        raise TrainingDataError(
+            f"intent(s) with fewer than {minimum} examples: {', '.join(thin)}; "
+            "add examples to the knowledge base"
+        )
+    if len(counts) < 2:
+        raise TrainingDataError("training needs at least two intents")
+
+
+def examples_hash(examples: list[LabelledExample]) -> str:
+    digest = hashlib.sha256()
+    for example in examples:
+        digest.update(f"{example.label}\t{example.text}\n".encode())
+    return digest.hexdigest()
