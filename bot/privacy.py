@@ -38,9 +38,14 @@ def _mask_iban(match: re.Match[str]) -> str:
     return "[IBAN]" if iban_valid(match.group()) else match.group()
 
 
+def _mask_phone(match: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", match.group())
+    return "[PHONE]" if 8 <= len(digits) <= 15 else match.group()  # E.164: at most 15 digits
+
+
 def redact(text: str) -> str:
     """Mask card numbers (Luhn-checked, last 4 kept), IBANs (checksum), emails and phones."""
     text = IBAN.sub(_mask_iban, text)
     text = CARD.sub(_mask_card, text)
     text = EMAIL.sub("[EMAIL]", text)
-    return PHONE.sub("[PHONE]", text)
+    return PHONE.sub(_mask_phone, text)

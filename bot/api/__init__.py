@@ -1,0 +1,1 @@
+"""HTTP channel: the FastAPI app (REST API + the Gradio chat on one port)."""

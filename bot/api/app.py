@@ -1,0 +1,116 @@
+"""FastAPI app factory: `POST /v1/chat`, health checks, and the Gradio chat mounted at `/`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from bot import __version__
+from bot.config import Settings
+from bot.errors import TellerError
+from bot.pipeline import Assistant
+from bot.response import BotResponse
+
+log = logging.getLogger(__name__)
+
+
+class ChatRequest(BaseModel):
+    session_id: Annotated[
+        str | None,
+        Field(default=None, description="Continue this session; omit to start a new one",
+              examples=["3f2c9a"]),
+    ] = None
+    message: str = Field(description="The customer's message, or a button payload",
+                         examples=["my card still hasn't arrived"])
+
+
+class ErrorBody(BaseModel):
+    type: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class Health(BaseModel):
+    status: str
+    version: str = __version__
+
+
+class Readiness(BaseModel):
+    ready: bool
+    model: bool
+    index: bool
+    database: bool
+
+
+def _error(status: int, kind: str, message: str) -> JSONResponse:
+    body = ErrorResponse(error=ErrorBody(type=kind, message=message))
+    return JSONResponse(status_code=status, content=body.model_dump())
+
+
+def create_app(settings: Settings, assistant: Assistant, *, with_ui: bool = True) -> FastAPI:
+    app = FastAPI(
+        title="Teller API", version=__version__,
+        description="Customer-service assistant for banks: chat, sessions, health.",
+    )
+    app.state.assistant = assistant
+    app.state.settings = settings
+
+    @app.exception_handler(TellerError)
+    async def _teller_error(_: Request, exc: TellerError) -> JSONResponse:
+        if exc.http_status >= 500:
+            log.error("request failed: %s", exc)
+        return _error(exc.http_status, type(exc).__name__, str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = str(exc.detail)
+        if exc.status_code == 400 and "parsing the body" in message:
+            message = "request body is not valid JSON in UTF-8"
+        return _error(exc.status_code, "HTTPError", message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        return _error(422, "InvalidRequest", problems or "invalid request body")
+
+    @app.post(
+        "/v1/chat", response_model=BotResponse, tags=["chat"],
+        responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}},
+    )
+    def chat(request: ChatRequest) -> BotResponse:
+        """Send one message; the reply carries the session id to send with the next one."""
+        return assistant.handle(request.message, request.session_id)
+
+    @app.get("/healthz", response_model=Health, tags=["operations"])
+    def healthz() -> Health:
+        return Health(status="ok")
+
+    @app.get("/readyz", response_model=Readiness, tags=["operations"],
+             responses={503: {"model": Readiness}})
+    def readyz() -> JSONResponse:
+        components = assistant.components
+        database = components.dialogue.store.ping()
+        state = Readiness(
+            ready=assistant.ready and database, model=assistant.ready,
+            index=assistant.ready, database=database,
+        )
+        return JSONResponse(status_code=200 if state.ready else 503, content=state.model_dump())
+
+    if with_ui:
+        import gradio as gr
+
+        from ui.chat import build_chat_ui
+
+        app = gr.mount_gradio_app(app, build_chat_ui(assistant), path="/")
+    return app

@@ -1,0 +1,217 @@
+"""`teller` command line: serve, chat, ask, train, kb check."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.errors import TellerError
+
+app = typer.Typer(help="Teller: a customer-service assistant for banks.", no_args_is_help=True)
+kb_app = typer.Typer(help="Knowledge base tools.", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+
+KbOption = Annotated[
+    Path | None, typer.Option("--kb", help="Knowledge base folder (default: TELLER_KB_DIR)")
+]
+DataDirOption = Annotated[
+    Path | None, typer.Option("--data-dir", help="Models, index, database (TELLER_DATA_DIR)")
+]
+
+
+def _settings(kb: Path | None = None, data_dir: Path | None = None):  # type: ignore[no-untyped-def]
+    from bot.config import Settings
+
+    overrides: dict[str, object] = {}
+    if kb is not None:
+        overrides["kb_dir"] = kb
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code)
+
+
+def _setup_logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("httpx", "sentence_transformers", "transformers", "faiss", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _assistant(settings, *, in_memory: bool, show_progress: bool = True):  # type: ignore[no-untyped-def]
+    """Load the KB, build whatever model/index is missing or stale, return a warm Assistant."""
+    from bot.kb import load_knowledge_base
+    from bot.nlu.encoder import SentenceEncoder
+    from bot.pipeline import Assistant
+    from training.prepare import prepare_models
+
+    kb = load_knowledge_base(settings.kb_dir, settings.bank_name)
+    encoder = SentenceEncoder(settings.encoder_name, settings.device)
+    prepare_models(settings, kb, encoder, show_progress=show_progress)
+    assistant = Assistant.from_settings(settings, in_memory=in_memory, kb=kb, encoder=encoder)
+    assistant.warm_up()
+    return assistant
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (TELLER_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (TELLER_PORT)")] = None,
+    kb: KbOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Start the HTTP API and the web chat on one port (trains a model first if needed)."""
+    import uvicorn
+
+    from bot.api.app import create_app
+
+    _setup_logging()
+    settings = _settings(kb, data_dir)
+    try:
+        assistant = _assistant(settings, in_memory=False)
+    except TellerError as exc:
+        raise _fail(str(exc)) from exc
+    application = create_app(settings, assistant)
+    bind_host, bind_port = host or settings.host, port or settings.port
+    typer.echo(f"Teller is ready: chat at http://{bind_host}:{bind_port}/ , API docs at "
+               f"http://{bind_host}:{bind_port}/docs", err=True)
+    uvicorn.run(application, host=bind_host, port=bind_port, log_level="info")
+
+
+@app.command()
+def chat(kb: KbOption = None, data_dir: DataDirOption = None) -> None:
+    """Talk to the assistant in the terminal. Type a number to press a button; Ctrl-D quits."""
+    _setup_logging()
+    settings = _settings(kb, data_dir)
+    try:
+        assistant = _assistant(settings, in_memory=True)
+    except TellerError as exc:
+        raise _fail(str(exc)) from exc
+    session_id = assistant.new_session_id()
+    typer.echo(f"{assistant.kb.metadata.bank_name} assistant. Type your question; Ctrl-D to quit.")
+    buttons: list = []
+    while True:
+        try:
+            line = input("you> ")
+        except (EOFError, KeyboardInterrupt):
+            typer.echo("")
+            return
+        if line.strip().isdigit() and 1 <= int(line.strip()) <= len(buttons):
+            line = buttons[int(line.strip()) - 1].payload
+        try:
+            reply = assistant.handle(line, session_id)
+        except TellerError as exc:
+            typer.secho(f"  ({exc})", fg=typer.colors.YELLOW)
+            continue
+        typer.echo(f"bot> {reply.text}")
+        for source in reply.sources:
+            typer.echo(f"     source: FAQ '{source.faq_id}'")
+        buttons = reply.buttons
+        for number, button in enumerate(buttons, start=1):
+            typer.echo(f"     [{number}] {button.title}")
+
+
+def _reply_json(reply) -> str:  # type: ignore[no-untyped-def]
+    payload = reply.model_dump(
+        include={"session_id", "text", "action", "response_id", "intent", "out_of_scope",
+                 "sources", "buttons", "intent_ranking", "latency_ms"}
+    )
+    return json.dumps(payload, ensure_ascii=False)
+
+
+@app.command()
+def ask(
+    text: Annotated[str | None, typer.Argument(help="The message; omit to read stdin")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line")] = False,
+    kb: KbOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Answer TEXT, or each line of stdin in a fresh session (one reply per line)."""
+    _setup_logging()
+    logging.getLogger().setLevel(logging.WARNING)
+    settings = _settings(kb, data_dir)
+    try:
+        assistant = _assistant(settings, in_memory=True)
+    except TellerError as exc:
+        raise _fail(str(exc)) from exc
+    lines: list[bytes | str] = (
+        [text] if text is not None else list(sys.stdin.buffer.read().splitlines())
+    )
+    failures = 0
+    for line in lines:
+        try:
+            reply = assistant.handle(line)
+        except TellerError as exc:
+            failures += 1
+            typer.echo(json.dumps({"error": str(exc)}) if as_json else f"error: {exc}")
+            continue
+        typer.echo(_reply_json(reply) if as_json else " ".join(reply.text.split()))
+    if failures:
+        raise typer.Exit(1)
+
+
+@app.command()
+def train(
+    data: Annotated[
+        list[Path] | None,
+        typer.Option("--data", help="Extra labelled CSV/JSONL (text + category); repeatable"),
+    ] = None,
+    kb: KbOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Train the intent model on the KB (plus --data files) and rebuild the FAQ index."""
+    from bot.kb import load_knowledge_base
+    from bot.nlu.encoder import SentenceEncoder
+    from training.prepare import prepare_models
+
+    _setup_logging()
+    settings = _settings(kb, data_dir)
+    try:
+        knowledge = load_knowledge_base(settings.kb_dir, settings.bank_name)
+        encoder = SentenceEncoder(settings.encoder_name, settings.device)
+        result = prepare_models(settings, knowledge, encoder, force=True, data_files=data or [])
+    except TellerError as exc:
+        raise _fail(str(exc)) from exc
+    report = result.trained
+    assert report is not None
+    accuracy = (f"{report.validation_accuracy:.1%} on {report.validation_examples} held-out "
+                "examples" if report.validation_accuracy is not None else "n/a")
+    typer.echo(
+        f"trained on {report.examples} examples, {report.labels} intents in {report.seconds}s; "
+        f"validation accuracy {accuracy}; model in {settings.model_dir}, "
+        f"index in {settings.index_dir}"
+    )
+
+
+@kb_app.command("check")
+def kb_check(kb: KbOption = None) -> None:
+    """Validate a knowledge base folder and print a summary (exit 2 with problems listed)."""
+    from bot.kb import load_knowledge_base
+
+    settings = _settings(kb)
+    try:
+        knowledge = load_knowledge_base(settings.kb_dir, settings.bank_name)
+    except TellerError as exc:
+        raise _fail(str(exc)) from exc
+    examples = sum(len(i.examples) for i in knowledge.intents.values())
+    typer.echo(
+        f"{settings.kb_dir}: OK - {len(knowledge.intents)} intents ({examples} examples), "
+        f"{len(knowledge.faq)} FAQ entries, {len(knowledge.responses)} responses"
+    )
+
+
+if __name__ == "__main__":
+    app()

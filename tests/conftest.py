@@ -1,0 +1,87 @@
+"""Shared fixtures: the real encoder, a tiny KB with a trained model and index (once per session).
+
+Everything is offline: HF_HUB_OFFLINE=1 is set before any Hugging Face import.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.kb import KnowledgeBase, load_knowledge_base
+from bot.nlu.encoder import SentenceEncoder
+from bot.pipeline import Assistant
+from knowledge_base import DEFAULT_KB_DIR
+from training.prepare import prepare_models
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TINY_KB = FIXTURES / "tiny_kb"
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def encoder() -> SentenceEncoder:
+    enc = SentenceEncoder(Settings().encoder_name, device="cpu")
+    enc.warm_up()
+    return enc
+
+
+@pytest.fixture
+def tiny_kb_dir(tmp_path: Path) -> Path:
+    """A private copy of the tiny KB that a test may edit."""
+    folder = tmp_path / "kb"
+    shutil.copytree(TINY_KB, folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_kb() -> KnowledgeBase:
+    return load_knowledge_base(TINY_KB)
+
+
+@pytest.fixture(scope="session")
+def tiny_settings(tmp_path_factory: pytest.TempPathFactory, tiny_kb, encoder) -> Settings:  # type: ignore[no-untyped-def]
+    """Settings whose data dir holds a model and index trained on the tiny KB."""
+    data_dir = tmp_path_factory.mktemp("tiny-data")
+    settings = Settings(kb_dir=TINY_KB, data_dir=data_dir, device="cpu")
+    prepare_models(settings, tiny_kb, encoder, show_progress=False)
+    return settings
+
+
+@pytest.fixture
+def tiny_assistant(tiny_settings, tiny_kb, encoder) -> Assistant:  # type: ignore[no-untyped-def]
+    """A fresh assistant (empty in-memory sessions) over the shared trained tiny model."""
+    assistant = Assistant.from_settings(tiny_settings, in_memory=True, kb=tiny_kb, encoder=encoder)
+    assistant.warm_up()
+    return assistant
+
+
+@pytest.fixture(scope="session")
+def default_kb() -> KnowledgeBase:
+    return load_knowledge_base(DEFAULT_KB_DIR)
+
+
+@pytest.fixture(scope="session")
+def default_settings(tmp_path_factory: pytest.TempPathFactory, default_kb, encoder) -> Settings:  # type: ignore[no-untyped-def]
+    data_dir = tmp_path_factory.mktemp("default-data")
+    settings = Settings(data_dir=data_dir, device="cpu")
+    prepare_models(settings, default_kb, encoder, show_progress=False)
+    return settings
+
+
+@pytest.fixture
+def default_assistant(default_settings, default_kb, encoder) -> Assistant:  # type: ignore[no-untyped-def]
+    assistant = Assistant.from_settings(
+        default_settings, in_memory=True, kb=default_kb, encoder=encoder
+    )
+    assistant.warm_up()
+    return assistant

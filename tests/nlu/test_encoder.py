@@ -1,0 +1,34 @@
+import numpy as np
+import pytest
+
+from bot.errors import ConfigurationError
+from bot.nlu.encoder import SentenceEncoder
+
+
+def test_embeddings_are_unit_length_and_similar_for_paraphrases(encoder: SentenceEncoder) -> None:
+    vectors = encoder.encode(["my card has not arrived", "my card never came", "weather in Rome"])
+    assert vectors.shape == (3, 384)
+    assert vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
+    assert vectors[0] @ vectors[1] > 0.6 > vectors[0] @ vectors[2]
+    assert encoder.device == "cpu"
+
+
+def test_encode_one_is_cached_and_matches_batch(encoder: SentenceEncoder) -> None:
+    first = encoder.encode_one("where is my card")
+    assert encoder.encode_one("where is my card") is first
+    np.testing.assert_allclose(first, encoder.encode(["where is my card"])[0], atol=1e-5)
+    with pytest.raises(ValueError):
+        first[0] = 1.0  # cached vectors are read-only
+
+
+def test_missing_encoder_gives_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    empty = tmp_path / "not-a-model"
+    empty.mkdir()
+    with pytest.raises(ConfigurationError, match="cannot load sentence encoder"):
+        SentenceEncoder(str(empty), device="cpu").warm_up()
+
+
+def test_hub_name_fails_offline_with_hint() -> None:
+    with pytest.raises(ConfigurationError, match="leave TELLER_ENCODER empty"):
+        SentenceEncoder("sentence-transformers/no-such-model-xyz", device="cpu").warm_up()

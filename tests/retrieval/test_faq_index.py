@@ -1,0 +1,41 @@
+import json
+from pathlib import Path
+
+from bot.kb import load_knowledge_base
+from bot.retrieval.faq_index import FaqIndex
+
+
+def test_build_persists_manifest_and_search_cites_entries(tmp_path: Path, tiny_kb, encoder) -> None:  # type: ignore[no-untyped-def]
+    index = FaqIndex(tmp_path / "index", tiny_kb, encoder, device="cpu")
+    assert index.ensure_built() is True
+    manifest = json.loads((tmp_path / "index" / "manifest.json").read_text())
+    assert manifest["format"] == "faq-flat-ip-v1"
+    assert manifest["kb_faq_hash"] == tiny_kb.faq_hash
+    assert manifest["encoder"] == encoder.name_or_path
+    assert manifest["entries"] == 4
+    assert manifest["vectors"] == 4 * 2 + 4  # two questions per entry plus each answer
+    assert manifest["dimension"] == 384
+    assert {"built_at", "versions"} <= manifest.keys()
+    assert "faiss-cpu" in manifest["versions"]
+
+    hits = index.search("where can I see my IBAN", top_k=2)
+    assert [h.entry.id for h in hits][0] == "find-iban"
+    assert hits[0].score > 0.7
+    assert hits[0].matched == "Where do I find my IBAN?"
+    assert hits[0].score >= hits[1].score
+    assert index.on_gpu is False
+
+
+def test_rebuilt_only_when_faq_changes(tmp_path: Path, tiny_kb_dir: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "index"
+    kb = load_knowledge_base(tiny_kb_dir)
+    assert FaqIndex(folder, kb, encoder).ensure_built() is True
+    assert FaqIndex(folder, kb, encoder).ensure_built() is False
+
+    faq = tiny_kb_dir / "faq.yaml"
+    faq.write_text(faq.read_text().replace("Monday to Friday", "every day"))
+    changed = load_knowledge_base(tiny_kb_dir)
+    index = FaqIndex(folder, changed, encoder)
+    assert index.is_current() is False
+    assert index.ensure_built() is True
+    assert "every day" in index.search("when is the phone line open")[0].entry.answer

@@ -1,0 +1,1 @@
+"""Gradio web chat (and, later, the admin pages)."""
