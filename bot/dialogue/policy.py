@@ -4,10 +4,11 @@ Order of rules (first match wins):
 1. a button payload ("/<intent>", "/faq:<id>") selects its target directly;
 2. restart / human handoff intents;
 3. out of scope (unlike every training example, and no good FAQ match) -> polite refusal;
-4. a confident intent with a clear lead over the runner-up -> its answer;
-5. a confident FAQ match -> that entry, cited;
-6. plausible candidates -> a clarifying question with buttons;
-7. otherwise a fallback with suggestions, and an offer of a human after repeated fallbacks.
+4. a confident FAQ match that is closer to the message than any intent example -> that entry;
+5. a confident intent with a clear lead over the runner-up -> its answer;
+6. a confident FAQ match -> that entry, cited;
+7. plausible candidates -> a clarifying question with buttons;
+8. otherwise a fallback with suggestions, and an offer of a human after repeated fallbacks.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class PolicyConfig:
     intent_threshold: float = 0.5
     clarify_margin: float = 0.15
     faq_threshold: float = 0.72
+    faq_beats_intent_margin: float = 0.05
     clarify_min_confidence: float = 0.2
     clarify_min_faq_score: float = 0.55
     suggestion_min_faq_score: float = 0.4
@@ -84,13 +86,22 @@ class RulePolicy:
             and (best_faq is None or best_faq.score < cfg.faq_threshold)
         ):
             return self._failure("out_of_scope", state)
+        faq_is_confident = best_faq is not None and best_faq.score >= cfg.faq_threshold
+        if (
+            faq_is_confident
+            and best_faq is not None
+            and best_faq.score
+            > understood.prediction.nearest_similarity + cfg.faq_beats_intent_margin
+            and (top is None or best_faq.entry.intent != top.name)
+        ):
+            return Decision("answer_faq", faq=best_faq)
         if (
             top is not None
             and top.confidence >= cfg.intent_threshold
             and top.confidence - second >= cfg.clarify_margin
         ):
             return self._intent_decision(top)
-        if best_faq is not None and best_faq.score >= cfg.faq_threshold:
+        if faq_is_confident and best_faq is not None:
             return Decision("answer_faq", faq=best_faq)
         candidates = self._candidates(understood)
         if candidates:

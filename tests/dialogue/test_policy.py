@@ -1,0 +1,98 @@
+"""The policy's rules, one by one, on hand-made NLU outputs (no model needed)."""
+
+import pytest
+
+from bot.dialogue.policy import Candidate, PolicyConfig, RulePolicy, Understanding
+from bot.dialogue.state import SessionState
+from bot.nlu.types import IntentPrediction, IntentScore
+from bot.retrieval.faq_index import FaqHit
+
+
+@pytest.fixture
+def policy(tiny_kb) -> RulePolicy:  # type: ignore[no-untyped-def]
+    return RulePolicy(tiny_kb, PolicyConfig())
+
+
+def understood(tiny_kb, ranking, faq=(), out_of_scope=False):  # type: ignore[no-untyped-def]
+    hits = [FaqHit(tiny_kb.faq[i], s, tiny_kb.faq[i].questions[0]) for i, s in faq]
+    scores = [IntentScore(n, c) for n, c in ranking]
+    return Understanding(IntentPrediction(scores, out_of_scope=out_of_scope), hits)
+
+
+def test_confident_intent_is_answered(policy, tiny_kb) -> None:  # type: ignore[no-untyped-def]
+    decision = policy.decide(
+        understood(tiny_kb, [("card_arrival", 0.9), ("lost_or_stolen_card", 0.05)]),
+        SessionState("s"),
+    )
+    assert decision.action == "answer_intent"
+    assert decision.intent == IntentScore("card_arrival", 0.9)
+
+
+def test_close_candidates_get_a_clarifying_question(policy, tiny_kb) -> None:  # type: ignore[no-untyped-def]
+    decision = policy.decide(
+        understood(tiny_kb, [("card_arrival", 0.52), ("lost_or_stolen_card", 0.45)]),
+        SessionState("s"),
+    )
+    assert decision.action == "clarify"
+    assert decision.candidates == [
+        Candidate("My card is late, what do I do?", "/card_arrival"),
+        Candidate("What do I do if I lose my card?", "/lost_or_stolen_card"),
+    ]
+
+
+def test_confident_faq_match_when_no_intent_is_confident(policy, tiny_kb) -> None:  # type: ignore[no-untyped-def]
+    decision = policy.decide(
+        understood(tiny_kb, [("greet", 0.3), ("goodbye", 0.25)], faq=[("find-iban", 0.81)]),
+        SessionState("s"),
+    )
+    assert decision.action == "answer_faq"
+    assert decision.faq is not None and decision.faq.entry.id == "find-iban"
+
+
+def test_weak_intent_and_faq_candidates_are_offered_together(policy, tiny_kb) -> None:  # type: ignore[no-untyped-def]
+    decision = policy.decide(
+        understood(tiny_kb, [("card_arrival", 0.3), ("greet", 0.1)],
+                   faq=[("card-arrival", 0.6), ("opening-hours", 0.58)]),
+        SessionState("s"),
+    )
+    assert decision.action == "clarify"
+    assert [c.payload for c in decision.candidates] == ["/card_arrival", "/faq:opening-hours"]
+
+
+def test_fallback_then_offer_of_a_human(policy, tiny_kb) -> None:  # type: ignore[no-untyped-def]
+    state = SessionState("s")
+    vague = understood(tiny_kb, [("greet", 0.15), ("goodbye", 0.1)], faq=[("find-iban", 0.45)])
+    first = policy.decide(vague, state)
+    assert first.action == "fallback"
+    assert first.candidates == [Candidate("Where do I find my IBAN?", "/faq:find-iban")]
+    state.fallback_count = 1
+    assert policy.decide(vague, state).action == "offer_human"
+
+
+def test_out_of_scope_unless_the_faq_matches_well(policy, tiny_kb) -> None:  # type: ignore[no-untyped-def]
+    weather = understood(tiny_kb, [("greet", 0.6)], out_of_scope=True)
+    assert policy.decide(weather, SessionState("s")).action == "out_of_scope"
+    rescued = understood(tiny_kb, [("greet", 0.2)], faq=[("find-iban", 0.9)], out_of_scope=True)
+    assert policy.decide(rescued, SessionState("s")).action == "answer_faq"
+
+
+def test_restart_and_handoff_intents(policy, tiny_kb) -> None:  # type: ignore[no-untyped-def]
+    assert policy.decide(understood(tiny_kb, [("restart", 0.95)]), SessionState("s")).action == (
+        "restart"
+    )
+    assert policy.decide(
+        understood(tiny_kb, [("human_handoff", 0.9)]), SessionState("s")
+    ).action == "handoff"
+
+
+def test_faq_closer_than_any_intent_example_wins(policy, tiny_kb) -> None:  # type: ignore[no-untyped-def]
+    question = Understanding(
+        IntentPrediction([IntentScore("greet", 0.9)], nearest_similarity=0.4),
+        [FaqHit(tiny_kb.faq["find-iban"], 0.85, "Where do I find my IBAN?")],
+    )
+    assert policy.decide(question, SessionState("s")).action == "answer_faq"
+    close_intent = Understanding(
+        IntentPrediction([IntentScore("greet", 0.9)], nearest_similarity=0.95),
+        [FaqHit(tiny_kb.faq["find-iban"], 0.85, "Where do I find my IBAN?")],
+    )
+    assert policy.decide(close_intent, SessionState("s")).action == "answer_intent"

@@ -1,0 +1,90 @@
+"""The `teller` command line, in-process with Typer's runner and once as a real subprocess."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from bot.cli import app
+
+runner = CliRunner()
+
+
+def args(settings, *extra: str) -> list[str]:  # type: ignore[no-untyped-def]
+    return [*extra, "--kb", str(settings.kb_dir), "--data-dir", str(settings.data_dir)]
+
+
+def test_ask_json_one_line_per_message_in_fresh_sessions(tiny_settings) -> None:  # type: ignore[no-untyped-def]
+    stdin = "my card never arrived\n\nwhat's the weather in Paris?\n".encode() + b"\xff\xfe\n"
+    result = runner.invoke(app, args(tiny_settings, "ask", "--json"), input=stdin)
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == 4
+    card, empty, weather, binary = lines
+    assert card["intent"]["name"] == "card_arrival"
+    assert card["sources"][0]["faq_id"] == "card-arrival"
+    assert {"text", "intent", "out_of_scope", "sources", "buttons"} <= card.keys()
+    assert empty == {"error": "message is empty; type a question"}
+    assert weather["out_of_scope"] is True and weather["intent"] is None
+    assert binary == {"error": "message is not valid UTF-8 text"}
+    assert card["session_id"] != weather["session_id"]
+    assert result.exit_code == 1  # some lines failed
+
+
+def test_ask_plain_text(tiny_settings) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, args(tiny_settings, "ask", "where is my IBAN?"))
+    assert result.exit_code == 0
+    assert result.stdout == "Your IBAN is under Account > Details in the app.\n"
+
+
+def test_kb_check_reports_file_and_entry(tiny_kb_dir: Path) -> None:
+    ok = runner.invoke(app, ["kb", "check", "--kb", str(tiny_kb_dir)])
+    assert ok.exit_code == 0
+    assert "OK - 6 intents (36 examples), 4 FAQ entries, 6 responses" in ok.stdout
+    (tiny_kb_dir / "faq.yaml").write_text(
+        (tiny_kb_dir / "faq.yaml").read_text().replace("intent: card_arrival", "intent: card_arival")
+    )
+    broken = runner.invoke(app, ["kb", "check", "--kb", str(tiny_kb_dir)])
+    assert broken.exit_code == 2
+    assert "faq.yaml: FAQ entry 'card-arrival', field 'intent': no intent named 'card_arival'" in (
+        broken.stderr
+    )
+
+
+def test_train_with_extra_data_file(tmp_path: Path, tiny_kb_dir: Path) -> None:
+    extra = tmp_path / "extra.csv"
+    extra.write_text("text,category\nhas my card been posted yet,card_arrival\n"
+                     "card got stolen at the station,lost_or_stolen_card\n")
+    data_dir = tmp_path / "data"
+    result = runner.invoke(
+        app, ["train", "--data", str(extra), "--kb", str(tiny_kb_dir), "--data-dir", str(data_dir)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "trained on 38 examples, 6 intents" in result.stdout
+    manifest = json.loads((data_dir / "models" / "intent" / "manifest.json").read_text())
+    assert manifest["data_files"] == [str(extra.resolve())]
+    assert manifest["metrics"]["sources"] == {"kb": 36, "extra.csv": 2}
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,category\nfly me to the moon,space_travel\n")
+    refused = runner.invoke(
+        app, ["train", "--data", str(bad), "--kb", str(tiny_kb_dir), "--data-dir", str(data_dir)]
+    )
+    assert refused.exit_code == 2
+    assert "bad.csv: row 2: label 'space_travel' is not an intent" in refused.stderr
+    kept = json.loads((data_dir / "models" / "intent" / "manifest.json").read_text())
+    assert kept == manifest  # the previous model is untouched
+
+
+def test_console_script_runs_as_a_process(tiny_settings) -> None:  # type: ignore[no-untyped-def]
+    teller = Path(sys.executable).with_name("teller")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run(
+        [str(teller), *args(tiny_settings, "ask", "--json")], input=b"hello\n",
+        capture_output=True, env=env, timeout=300, check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    reply = json.loads(done.stdout)
+    assert reply["text"] == "Hello from Tiny Test Bank! How can I help?"
