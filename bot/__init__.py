@@ -1,4 +1,4 @@
-"""Teller runtime: one message's path is guard -> NLU -> retrieval -> dialogue -> response -> storage.
+"""Teller runtime. A message's path: guard -> NLU -> retrieval -> dialogue -> response -> storage.
 
 See `bot.pipeline.Assistant` for the wiring.
 """

@@ -25,7 +25,7 @@ DataDirOption = Annotated[
 ]
 
 
-def _settings(kb: Path | None = None, data_dir: Path | None = None):  # type: ignore[no-untyped-def]
+def _settings(kb: Path | None = None, data_dir: Path | None = None):
     from bot.config import Settings
 
     overrides: dict[str, object] = {}
@@ -51,7 +51,7 @@ def _setup_logging(verbose: bool = False) -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-def _assistant(settings, *, in_memory: bool, show_progress: bool = True):  # type: ignore[no-untyped-def]
+def _assistant(settings, *, in_memory: bool, show_progress: bool = True):
     """Load the KB, build whatever model/index is missing or stale, return a warm Assistant."""
     from bot.kb import load_knowledge_base
     from bot.nlu.encoder import SentenceEncoder
@@ -124,7 +124,7 @@ def chat(kb: KbOption = None, data_dir: DataDirOption = None) -> None:
             typer.echo(f"     [{number}] {button.title}")
 
 
-def _reply_json(reply) -> str:  # type: ignore[no-untyped-def]
+def _reply_json(reply) -> str:
     payload = reply.model_dump(
         include={"session_id", "text", "action", "response_id", "intent", "out_of_scope",
                  "sources", "buttons", "intent_ranking", "latency_ms"}

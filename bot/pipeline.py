@@ -103,7 +103,7 @@ class Assistant:
         return uuid.uuid4().hex
 
     def handle(self, message: object, session_id: str | None = None) -> BotResponse:
-        """Validate, understand, decide, reply and store. Bad input raises before any state change."""
+        """Validate, understand, decide, reply, store. Bad input raises before any state change."""
         started = time.perf_counter()
         session_id = check_session_id(session_id) if session_id else self.new_session_id()
         text = clean_message(message, self.max_message_chars)

@@ -18,7 +18,7 @@ def args(settings, *extra: str) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def test_ask_json_one_line_per_message_in_fresh_sessions(tiny_settings) -> None:  # type: ignore[no-untyped-def]
-    stdin = "my card never arrived\n\nwhat's the weather in Paris?\n".encode() + b"\xff\xfe\n"
+    stdin = b"my card never arrived\n\nwhat's the weather in Paris?\n" + b"\xff\xfe\n"
     result = runner.invoke(app, args(tiny_settings, "ask", "--json"), input=stdin)
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(lines) == 4
@@ -43,9 +43,8 @@ def test_kb_check_reports_file_and_entry(tiny_kb_dir: Path) -> None:
     ok = runner.invoke(app, ["kb", "check", "--kb", str(tiny_kb_dir)])
     assert ok.exit_code == 0
     assert "OK - 6 intents (36 examples), 4 FAQ entries, 6 responses" in ok.stdout
-    (tiny_kb_dir / "faq.yaml").write_text(
-        (tiny_kb_dir / "faq.yaml").read_text().replace("intent: card_arrival", "intent: card_arival")
-    )
+    faq = tiny_kb_dir / "faq.yaml"
+    faq.write_text(faq.read_text().replace("intent: card_arrival", "intent: card_arival"))
     broken = runner.invoke(app, ["kb", "check", "--kb", str(tiny_kb_dir)])
     assert broken.exit_code == 2
     assert "faq.yaml: FAQ entry 'card-arrival', field 'intent': no intent named 'card_arival'" in (

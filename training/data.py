@@ -48,8 +48,10 @@ def _rows(path: Path) -> list[tuple[int, dict[str, object]]]:
     except FileNotFoundError as exc:
         raise TrainingDataError(f"{path}: file not found") from exc
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise TrainingDataError(f"{path}: not UTF-8 (line {line}); re-save it as UTF-8") from exc
+        bad_line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise TrainingDataError(
+            f"{path}: not UTF-8 (line {bad_line}); re-save it as UTF-8"
+        ) from exc
     if not raw.strip():
         raise TrainingDataError(f"{path}: file is empty")
     if path.suffix.lower() in {".jsonl", ".json"}:

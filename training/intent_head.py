@@ -55,7 +55,7 @@ def stratified_split(
     for label in sorted(by_label):
         indices = np.array(by_label[label])
         rng.shuffle(indices)
-        n_val = int(round(len(indices) * fraction)) if len(indices) >= min_per_label else 0
+        n_val = round(len(indices) * fraction) if len(indices) >= min_per_label else 0
         validation.extend(indices[:n_val].tolist())
         train.extend(indices[n_val:].tolist())
     return sorted(train), sorted(validation)
@@ -72,7 +72,7 @@ def fit_temperature(logits: np.ndarray, targets: np.ndarray) -> float:
     return best_t
 
 
-def _fit(vectors: np.ndarray, targets: np.ndarray, config: HeadTrainingConfig):  # type: ignore[no-untyped-def]
+def _fit(vectors: np.ndarray, targets: np.ndarray, config: HeadTrainingConfig):
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(C=config.regularisation_c, max_iter=config.max_iter)

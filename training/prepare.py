@@ -68,5 +68,9 @@ def prepare_models(
                  f" + {len(files)} file(s)" if files else "")
         report = train_intent_model(settings, kb, encoder, files, show_progress)
     index = FaqIndex(settings.index_dir, kb, encoder, settings.device)
-    rebuilt = index.build(show_progress) is None if force else index.ensure_built(show_progress)
+    if force:
+        index.build(show_progress)
+        rebuilt = True
+    else:
+        rebuilt = index.ensure_built(show_progress)
     return PrepareResult(report, rebuilt)

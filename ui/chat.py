@@ -44,7 +44,7 @@ def build_chat_ui(assistant: Assistant) -> gr.Blocks:
             )
             send = gr.Button("Send", variant="primary", scale=1)
 
-        def exchange(message: str, shown: str, history: list, session_id: str | None):  # type: ignore[no-untyped-def]
+        def exchange(message: str, shown: str, history: list, session_id: str | None):
             history = list(history or [])
             if not message or not message.strip():
                 return (history, session_id, gr.update(), gr.update(), *[gr.update()] * MAX_BUTTONS)
@@ -65,13 +65,13 @@ def build_chat_ui(assistant: Assistant) -> gr.Blocks:
 
         outputs = [chatbot, session, payloads, box, *quick]
 
-        def typed(message, history, session_id):  # type: ignore[no-untyped-def]
+        def typed(message, history, session_id):
             return exchange(message, message, history, session_id)
 
         box.submit(typed, [box, chatbot, session], outputs)
         send.click(typed, [box, chatbot, session], outputs)
         for index, button in enumerate(quick):
-            def pressed(history, session_id, current, _i=index):  # type: ignore[no-untyped-def]
+            def pressed(history, session_id, current, _i=index):
                 if _i >= len(current):
                     return (history, session_id, current, gr.update(),
                             *[gr.update()] * MAX_BUTTONS)

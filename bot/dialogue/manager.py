@@ -101,49 +101,48 @@ class DialogueManager:
     def _render(
         self, session_id: str, decision: Decision, understood: Understanding, state: SessionState
     ) -> BotResponse:
-        prediction = understood.prediction
-        base = {
-            "session_id": session_id,
-            "action": decision.action,
-            "intent_ranking": [IntentInfo(name=s.name, confidence=s.confidence)
-                               for s in prediction.ranking],
-            "out_of_scope": decision.action == "out_of_scope",
-        }
         intent = (
             IntentInfo(name=decision.intent.name, confidence=decision.intent.confidence)
             if decision.intent else None
+        )
+        base = BotResponse(
+            session_id=session_id, text="", action=decision.action, intent=intent,
+            intent_ranking=[IntentInfo(name=s.name, confidence=s.confidence)
+                            for s in understood.prediction.ranking],
+            out_of_scope=decision.action == "out_of_scope",
         )
         if decision.action == "answer_intent" and decision.intent is not None:
             name = decision.intent.name
             kb_response = self.kb.response_by_intent.get(name)
             if kb_response is not None:
-                return BotResponse(
-                    **base, intent=intent, text=self._variant(kb_response, state),
-                    response_id=kb_response.id,
-                    buttons=[Button(title=b.title, payload=b.payload) for b in kb_response.buttons],
-                )
+                return base.model_copy(update={
+                    "text": self._variant(kb_response, state),
+                    "response_id": kb_response.id,
+                    "buttons": [Button(title=b.title, payload=b.payload)
+                                for b in kb_response.buttons],
+                })
             entry = self.kb.faq_by_intent[name]
             score = next((h.score for h in understood.faq_hits if h.entry.id == entry.id), None)
-            return BotResponse(
-                **base, intent=intent, text=self.kb.render(entry.answer),
-                response_id=f"faq:{entry.id}",
-                sources=[Source(faq_id=entry.id, question=entry.questions[0],
-                                category=entry.category, score=score)],
-            )
+            return base.model_copy(update={
+                "text": self.kb.render(entry.answer),
+                "response_id": f"faq:{entry.id}",
+                "sources": [Source(faq_id=entry.id, question=entry.questions[0],
+                                   category=entry.category, score=score)],
+            })
         if decision.action == "answer_faq" and decision.faq is not None:
             entry = decision.faq.entry
-            return BotResponse(
-                **base, intent=intent, text=self.kb.render(entry.answer),
-                response_id=f"faq:{entry.id}",
-                sources=[Source(faq_id=entry.id, question=entry.questions[0],
-                                category=entry.category, score=round(decision.faq.score, 4))],
-            )
+            return base.model_copy(update={
+                "text": self.kb.render(entry.answer),
+                "response_id": f"faq:{entry.id}",
+                "sources": [Source(faq_id=entry.id, question=entry.questions[0],
+                                   category=entry.category, score=round(decision.faq.score, 4))],
+            })
         response_id = ACTION_RESPONSE_ID[decision.action]
         text, buttons = self._system(response_id, state)
         if decision.candidates:
             buttons = [Button(title=c.title, payload=c.payload) for c in decision.candidates]
-        return BotResponse(
-            **base, intent=intent, text=text, buttons=buttons, response_id=response_id
+        return base.model_copy(
+            update={"text": text, "buttons": buttons, "response_id": response_id}
         )
 
     def _update(self, state: SessionState, decision: Decision) -> None:

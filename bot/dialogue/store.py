@@ -10,11 +10,21 @@ from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import (
-    JSON, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, create_engine,
-    delete, event, select,
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    event,
+    select,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from bot.dialogue.state import SessionState, Turn
 
@@ -100,7 +110,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(connection, _record):  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(connection, _record):
             cursor = connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")

@@ -1,6 +1,6 @@
 """Knowledge base: typed entries and the validating loader."""
 
-from bot.kb.loader import KnowledgeBaseError, KbProblem, load_knowledge_base
+from bot.kb.loader import KbProblem, KnowledgeBaseError, load_knowledge_base
 from bot.kb.models import Button, FaqEntry, Intent, KnowledgeBase, Response
 
 __all__ = [

@@ -7,9 +7,9 @@ pull request without reading Python.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -19,6 +19,7 @@ from bot.kb.models import FaqEntry, Intent, KbMetadata, KnowledgeBase, Response
 
 SECTIONS: dict[str, type[BaseModel]] = {"intents": Intent, "faq": FaqEntry, "responses": Response}
 RESERVED_SECTIONS = {"forms", "tools"}
+EntryT = TypeVar("EntryT", Intent, FaqEntry, Response)
 METADATA_FILE = "kb.yaml"
 
 
@@ -50,9 +51,23 @@ class KnowledgeBaseError(TellerError):
 
 
 @dataclass(frozen=True)
-class _Located:
+class _Located(Generic[EntryT]):
+    """An entry with the file it came from, for error messages."""
+
     file: str
-    entry: BaseModel
+    entry: EntryT
+
+
+@dataclass
+class _Parsed:
+    intents: list[_Located[Intent]] = field(default_factory=list)
+    faq: list[_Located[FaqEntry]] = field(default_factory=list)
+    responses: list[_Located[Response]] = field(default_factory=list)
+
+    def extend(self, other: _Parsed) -> None:
+        self.intents += other.intents
+        self.faq += other.faq
+        self.responses += other.responses
 
 
 def _entry_label(section: str, raw: Any, index: int) -> str:
@@ -85,9 +100,9 @@ def _read_yaml(path: Path, problems: list[KbProblem]) -> dict[str, Any] | None:
     return data
 
 
-def _parse_file(path: Path, problems: list[KbProblem]) -> dict[str, list[_Located]]:
+def _parse_file(path: Path, problems: list[KbProblem]) -> _Parsed:
     data = _read_yaml(path, problems)
-    parsed: dict[str, list[_Located]] = {name: [] for name in SECTIONS}
+    parsed = _Parsed()
     if data is None:
         return parsed
     for section, raw_entries in data.items():
@@ -106,7 +121,8 @@ def _parse_file(path: Path, problems: list[KbProblem]) -> dict[str, list[_Locate
         for index, raw in enumerate(raw_entries):
             label = _entry_label(section, raw, index)
             try:
-                parsed[section].append(_Located(path.name, model.model_validate(raw)))
+                entry: Any = model.model_validate(raw)
+                getattr(parsed, section).append(_Located(path.name, entry))
             except ValidationError as exc:
                 for err in exc.errors():
                     loc = ".".join(str(part) for part in err["loc"])
@@ -115,7 +131,7 @@ def _parse_file(path: Path, problems: list[KbProblem]) -> dict[str, list[_Locate
 
 
 def _check_unique(
-    items: Iterable[_Located], key: str, kind: str, problems: list[KbProblem]
+    items: Iterable[_Located[Any]], key: str, kind: str, problems: list[KbProblem]
 ) -> None:
     seen: dict[str, str] = {}
     for item in items:
@@ -137,37 +153,39 @@ def _check_payload(
     target = payload[1:]
     if target.startswith("faq:"):
         if target[4:] not in faq_ids:
-            problems.append(KbProblem(file, label, "buttons.payload", f"no FAQ entry '{target[4:]}'"))
+            problems.append(
+                KbProblem(file, label, "buttons.payload", f"no FAQ entry '{target[4:]}'")
+            )
     elif target not in kb_intents:
         problems.append(KbProblem(file, label, "buttons.payload", f"no intent '{target}'"))
 
 
-def _cross_check(
-    intents: list[_Located], faq: list[_Located], responses: list[_Located],
-    problems: list[KbProblem],
-) -> None:
-    _check_unique(intents, "name", "intent", problems)
-    _check_unique(faq, "id", "FAQ entry", problems)
-    _check_unique(responses, "id", "response", problems)
-    names = {item.entry.name for item in intents}  # type: ignore[attr-defined]
-    faq_ids = {item.entry.id for item in faq}  # type: ignore[attr-defined]
+def _cross_check(parsed: _Parsed, problems: list[KbProblem]) -> None:
+    _check_unique(parsed.intents, "name", "intent", problems)
+    _check_unique(parsed.faq, "id", "FAQ entry", problems)
+    _check_unique(parsed.responses, "id", "response", problems)
+    names = {item.entry.name for item in parsed.intents}
+    faq_ids = {item.entry.id for item in parsed.faq}
 
     answered_by: dict[str, list[str]] = {name: [] for name in names}
-    for item in [*faq, *responses]:
+    answering: list[_Located[FaqEntry] | _Located[Response]] = [*parsed.faq, *parsed.responses]
+    for item in answering:
         entry = item.entry
         kind = "FAQ entry" if isinstance(entry, FaqEntry) else "response"
-        label = f"{kind} '{entry.id}'"  # type: ignore[attr-defined]
-        intent = getattr(entry, "intent", None)
-        if intent is None:
+        label = f"{kind} '{entry.id}'"
+        if entry.intent is None:
             pass
-        elif intent not in names:
-            problems.append(KbProblem(item.file, label, "intent", f"no intent named '{intent}'"))
+        elif entry.intent not in names:
+            problems.append(
+                KbProblem(item.file, label, "intent", f"no intent named '{entry.intent}'")
+            )
         else:
-            answered_by[intent].append(f"{label} in {item.file}")
-        for button in getattr(entry, "buttons", []):
-            _check_payload(button.payload, names, faq_ids, item.file, label, problems)
+            answered_by[entry.intent].append(f"{label} in {item.file}")
+        if isinstance(entry, Response):
+            for button in entry.buttons:
+                _check_payload(button.payload, names, faq_ids, item.file, label, problems)
 
-    files = {item.entry.name: item.file for item in intents}  # type: ignore[attr-defined]
+    files = {item.entry.name: item.file for item in parsed.intents}
     for name, answers in sorted(answered_by.items()):
         if not answers:
             problems.append(
@@ -182,14 +200,14 @@ def _cross_check(
             )
 
     owner: dict[str, str] = {}
-    for item in intents:
-        intent: Intent = item.entry  # type: ignore[assignment]
+    for located in parsed.intents:
+        intent = located.entry
         for example in intent.examples:
             key = " ".join(example.casefold().split())
             other = owner.get(key)
             if other is not None and other != intent.name:
                 problems.append(
-                    KbProblem(item.file, f"intent '{intent.name}'", "examples",
+                    KbProblem(located.file, f"intent '{intent.name}'", "examples",
                               f"example '{example}' is also an example of '{other}'")
                 )
             owner[key] = intent.name
@@ -229,20 +247,21 @@ def load_knowledge_base(folder: Path, bank_name: str | None = None) -> Knowledge
 
     files = kb_files(folder)
     if not files:
-        problems.append(KbProblem(str(folder), "", "", "no *.yaml files with intents/faq/responses"))
-    merged: dict[str, list[_Located]] = {name: [] for name in SECTIONS}
+        problems.append(
+            KbProblem(str(folder), "", "", "no *.yaml files with intents, faq or responses")
+        )
+    merged = _Parsed()
     for path in files:
-        for section, items in _parse_file(path, problems).items():
-            merged[section].extend(items)
-    _cross_check(merged["intents"], merged["faq"], merged["responses"], problems)
-    if not merged["intents"] and not problems:
+        merged.extend(_parse_file(path, problems))
+    _cross_check(merged, problems)
+    if not merged.intents and not problems:
         problems.append(KbProblem(str(folder), "", "intents", "the KB defines no intents"))
     if problems:
         raise KnowledgeBaseError(problems, folder)
 
-    intents = {i.entry.name: i.entry for i in merged["intents"]}  # type: ignore[attr-defined]
-    faq = {f.entry.id: f.entry for f in merged["faq"]}  # type: ignore[attr-defined]
-    responses = {r.entry.id: r.entry for r in merged["responses"]}  # type: ignore[attr-defined]
+    intents = {i.entry.name: i.entry for i in merged.intents}
+    faq = {f.entry.id: f.entry for f in merged.faq}
+    responses = {r.entry.id: r.entry for r in merged.responses}
     # Separate hashes so that editing a response's wording does not retrain the model, and
     # editing an FAQ answer rebuilds only the index.
     intents_hash = KnowledgeBase.hash_content(
@@ -259,14 +278,12 @@ def load_knowledge_base(folder: Path, bank_name: str | None = None) -> Knowledge
     )
     return KnowledgeBase(
         metadata=metadata,
-        intents=intents,  # type: ignore[arg-type]
-        faq=faq,  # type: ignore[arg-type]
-        responses=responses,  # type: ignore[arg-type]
+        intents=intents,
+        faq=faq,
+        responses=responses,
         content_hash=content_hash,
         intents_hash=intents_hash,
         faq_hash=faq_hash,
-        faq_by_intent={f.intent: f for f in faq.values() if f.intent},  # type: ignore[attr-defined]
-        response_by_intent={
-            r.intent: r for r in responses.values() if r.intent  # type: ignore[attr-defined]
-        },
+        faq_by_intent={f.intent: f for f in faq.values() if f.intent},
+        response_by_intent={r.intent: r for r in responses.values() if r.intent},
     )

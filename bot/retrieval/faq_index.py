@@ -15,8 +15,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
-
 from bot.errors import ModelNotReady
 from bot.kb import FaqEntry, KnowledgeBase
 from bot.nlu.encoder import SentenceEncoder

@@ -31,7 +31,8 @@ def test_chat_round_trip_keeps_the_session(client: TestClient) -> None:
     ("body", "status", "message"),
     [
         ({"message": ""}, 422, "message is empty; type a question"),
-        ({"message": "x" * 100_000}, 422, "message is too long (100000 characters; the limit is 2000)"),
+        ({"message": "x" * 100_000}, 422,
+         "message is too long (100000 characters; the limit is 2000)"),
         ({"message": "a\u0007b"}, 422, "message contains control characters; send plain text"),
         ({"message": 5}, 422, "body.message: Input should be a valid string"),
         ({}, 422, "body.message: Field required"),
@@ -39,7 +40,9 @@ def test_chat_round_trip_keeps_the_session(client: TestClient) -> None:
          "session id must be 1-64 characters of letters, digits, '_', '-', '.' or ':'"),
     ],
 )
-def test_bad_requests_get_clear_4xx(client: TestClient, body: dict, status: int, message: str) -> None:  # type: ignore[type-arg]
+def test_bad_requests_get_clear_4xx(
+    client: TestClient, body: dict[str, object], status: int, message: str
+) -> None:
     response = client.post("/v1/chat", json=body)
     assert response.status_code == status
     assert response.json()["error"]["message"] == message

@@ -70,7 +70,9 @@ def test_stored_turns_are_redacted(tiny_assistant: Assistant) -> None:
     assert turn.intent == "lost_or_stolen_card"
 
 
-def test_sql_store_keeps_every_turn_of_concurrent_messages(tmp_path, tiny_settings, tiny_kb, encoder) -> None:  # type: ignore[no-untyped-def]
+def test_sql_store_keeps_every_turn_of_concurrent_messages(  # type: ignore[no-untyped-def]
+    tmp_path, tiny_settings, tiny_kb, encoder
+) -> None:
     store = SqlSessionStore(f"sqlite:///{tmp_path / 'teller.db'}")
     assistant = Assistant(build_components(tiny_settings, kb=tiny_kb, encoder=encoder, store=store))
     messages = [f"my card has not arrived {i}" for i in range(12)]

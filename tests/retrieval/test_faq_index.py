@@ -19,7 +19,7 @@ def test_build_persists_manifest_and_search_cites_entries(tmp_path: Path, tiny_k
     assert "faiss-cpu" in manifest["versions"]
 
     hits = index.search("where can I see my IBAN", top_k=2)
-    assert [h.entry.id for h in hits][0] == "find-iban"
+    assert next(h.entry.id for h in hits) == "find-iban"
     assert hits[0].score > 0.7
     assert hits[0].matched == "Where do I find my IBAN?"
     assert hits[0].score >= hits[1].score
