@@ -26,6 +26,9 @@ DataDirOption = Annotated[
 
 
 def _settings(kb: Path | None = None, data_dir: Path | None = None):
+    """Settings from the environment plus CLI overrides; a bad value exits with its name."""
+    from pydantic import ValidationError
+
     from bot.config import Settings
 
     overrides: dict[str, object] = {}
@@ -33,7 +36,14 @@ def _settings(kb: Path | None = None, data_dir: Path | None = None):
         overrides["kb_dir"] = kb
     if data_dir is not None:
         overrides["data_dir"] = data_dir
-    return Settings(**overrides)  # type: ignore[arg-type]
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"TELLER_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise _fail(f"invalid configuration: {problems}") from exc
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:

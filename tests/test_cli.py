@@ -87,3 +87,23 @@ def test_console_script_runs_as_a_process(tiny_settings) -> None:  # type: ignor
     assert done.returncode == 0, done.stderr.decode()
     reply = json.loads(done.stdout)
     assert reply["text"] == "Hello from Tiny Test Bank! How can I help?"
+
+
+def test_serve_refuses_a_broken_kb_naming_file_and_entry(tiny_kb_dir: Path, tmp_path: Path) -> None:
+    responses = tiny_kb_dir / "responses.yaml"
+    responses.write_text(responses.read_text().replace("intent: goodbye", "intent: farewell"))
+    result = runner.invoke(
+        app, ["serve", "--kb", str(tiny_kb_dir), "--data-dir", str(tmp_path / "data")]
+    )
+    assert result.exit_code == 2
+    assert "responses.yaml: response 'utter_goodbye', field 'intent': no intent named " \
+           "'farewell'" in result.stderr
+    assert "intents.yaml: intent 'goodbye': nothing answers it" in result.stderr
+    assert not (tmp_path / "data" / "models").exists()
+
+
+def test_bad_setting_is_named(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("TELLER_PORT", "not-a-port")
+    result = runner.invoke(app, ["kb", "check"])
+    assert result.exit_code == 2
+    assert "invalid configuration: TELLER_PORT: Input should be a valid integer" in result.stderr
