@@ -7,11 +7,15 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.errors import TellerError
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.pipeline import Assistant
 
 app = typer.Typer(help="Teller: a customer-service assistant for banks.", no_args_is_help=True)
 kb_app = typer.Typer(help="Knowledge base tools.", no_args_is_help=True)
@@ -25,7 +29,7 @@ DataDirOption = Annotated[
 ]
 
 
-def _settings(kb: Path | None = None, data_dir: Path | None = None):
+def _settings(kb: Path | None = None, data_dir: Path | None = None) -> Settings:
     """Settings from the environment plus CLI overrides; a bad value exits with its name."""
     from pydantic import ValidationError
 
@@ -37,7 +41,7 @@ def _settings(kb: Path | None = None, data_dir: Path | None = None):
     if data_dir is not None:
         overrides["data_dir"] = data_dir
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)  # type: ignore[arg-type]  # pydantic coerces the paths
     except ValidationError as exc:
         problems = "; ".join(
             f"TELLER_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
@@ -61,18 +65,24 @@ def _setup_logging(verbose: bool = False) -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-def _assistant(settings, *, in_memory: bool, show_progress: bool = True):
-    """Load the KB, build whatever model/index is missing or stale, return a warm Assistant."""
+def _assistant(settings: Settings, *, in_memory: bool) -> Assistant:
+    """Load the KB, build whatever model/index is missing or stale, return a warm Assistant.
+
+    Any TellerError (broken KB, unusable encoder...) exits with its message.
+    """
     from bot.kb import load_knowledge_base
     from bot.nlu.encoder import SentenceEncoder
     from bot.pipeline import Assistant
     from training.prepare import prepare_models
 
-    kb = load_knowledge_base(settings.kb_dir, settings.bank_name)
-    encoder = SentenceEncoder(settings.encoder_name, settings.device)
-    prepare_models(settings, kb, encoder, show_progress=show_progress)
-    assistant = Assistant.from_settings(settings, in_memory=in_memory, kb=kb, encoder=encoder)
-    assistant.warm_up()
+    try:
+        kb = load_knowledge_base(settings.kb_dir, settings.bank_name)
+        encoder = SentenceEncoder(settings.encoder_name, settings.device)
+        prepare_models(settings, kb, encoder, show_progress=True)
+        assistant = Assistant.from_settings(settings, in_memory=in_memory, kb=kb, encoder=encoder)
+        assistant.warm_up()
+    except TellerError as exc:
+        raise _fail(str(exc)) from exc
     return assistant
 
 
@@ -90,10 +100,7 @@ def serve(
 
     _setup_logging()
     settings = _settings(kb, data_dir)
-    try:
-        assistant = _assistant(settings, in_memory=False)
-    except TellerError as exc:
-        raise _fail(str(exc)) from exc
+    assistant = _assistant(settings, in_memory=False)
     application = create_app(settings, assistant)
     bind_host, bind_port = host or settings.host, port or settings.port
     typer.echo(f"Teller is ready: chat at http://{bind_host}:{bind_port}/ , API docs at "
@@ -106,10 +113,7 @@ def chat(kb: KbOption = None, data_dir: DataDirOption = None) -> None:
     """Talk to the assistant in the terminal. Type a number to press a button; Ctrl-D quits."""
     _setup_logging()
     settings = _settings(kb, data_dir)
-    try:
-        assistant = _assistant(settings, in_memory=True)
-    except TellerError as exc:
-        raise _fail(str(exc)) from exc
+    assistant = _assistant(settings, in_memory=True)
     session_id = assistant.new_session_id()
     typer.echo(f"{assistant.kb.metadata.bank_name} assistant. Type your question; Ctrl-D to quit.")
     buttons: list = []
@@ -153,10 +157,7 @@ def ask(
     _setup_logging()
     logging.getLogger().setLevel(logging.WARNING)
     settings = _settings(kb, data_dir)
-    try:
-        assistant = _assistant(settings, in_memory=True)
-    except TellerError as exc:
-        raise _fail(str(exc)) from exc
+    assistant = _assistant(settings, in_memory=True)
     lines: list[bytes | str] = (
         [text] if text is not None else list(sys.stdin.buffer.read().splitlines())
     )

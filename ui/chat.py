@@ -5,6 +5,7 @@ The bot's buttons appear as quick-reply buttons under the chat; pressing one sen
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import gradio as gr
@@ -52,14 +53,15 @@ def build_chat_ui(assistant: Assistant) -> gr.Blocks:
             try:
                 reply = assistant.handle(message, session_id)
             except TellerError as exc:
-                history.append({"role": "assistant", "content": f"(Not sent: {exc})"})
+                history.append({"role": "assistant", "content": html.escape(f"(Not sent: {exc})")})
                 return (history, session_id, gr.update(), gr.update(value=message),
                         *[gr.update()] * MAX_BUTTONS)
             text = reply.text
             if reply.sources:
                 text += f"\n\nSource: FAQ '{reply.sources[0].faq_id}'"
-            history += [{"role": "user", "content": shown},
-                        {"role": "assistant", "content": text}]
+            # The chatbot renders HTML; escape so a message is always shown as typed, never run.
+            history += [{"role": "user", "content": html.escape(shown)},
+                        {"role": "assistant", "content": html.escape(text)}]
             return (history, session_id, list(reply.buttons), gr.update(value=""),
                     *_button_updates(reply.buttons))
 
