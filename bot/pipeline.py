@@ -18,9 +18,10 @@ from bot.dialogue.policy import PolicyConfig, RulePolicy, Understanding
 from bot.dialogue.store import InMemorySessionStore, SessionStore, SqlSessionStore
 from bot.guard import check_session_id, clean_message
 from bot.kb import KnowledgeBase, load_knowledge_base
-from bot.nlu.embedding_classifier import EmbeddingIntentClassifier
 from bot.nlu.encoder import SentenceEncoder
-from bot.nlu.types import IntentClassifier, IntentPrediction, IntentScore
+from bot.nlu.model_files import MANIFEST
+from bot.nlu.recognizer import IntentRecognizer, load_recognizer
+from bot.nlu.types import IntentPrediction, IntentScore
 from bot.response import BotResponse
 from bot.retrieval.faq_index import FaqHit, FaqIndex
 
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 class Components:
     kb: KnowledgeBase
     encoder: SentenceEncoder
-    classifier: IntentClassifier
+    classifier: IntentRecognizer
     faq_index: FaqIndex
     dialogue: DialogueManager
 
@@ -51,9 +52,9 @@ def build_components(
 ) -> Components:
     kb = kb or load_knowledge_base(settings.kb_dir, settings.bank_name)
     encoder = encoder or SentenceEncoder(settings.encoder_name, settings.device)
-    classifier = EmbeddingIntentClassifier(
-        settings.model_dir, encoder, settings.out_of_scope_similarity
-    )
+    classifier = load_recognizer(settings.model_dir, encoder, settings.device)
+    if settings.out_of_scope_threshold is not None:
+        classifier.scope.threshold_override = settings.out_of_scope_threshold
     faq_index = FaqIndex(settings.index_dir, kb, encoder, settings.device)
     if store is None:
         store = SqlSessionStore(settings.resolved_database_url)
@@ -76,11 +77,16 @@ def limit_blas_threads() -> None:
 class Assistant:
     """One message in, one typed reply out. Thread-safe; share one per process."""
 
-    def __init__(self, components: Components, max_message_chars: int = 2000) -> None:
+    def __init__(
+        self, components: Components, max_message_chars: int = 2000,
+        settings: Settings | None = None,
+    ) -> None:
         self.components = components
         self.max_message_chars = max_message_chars
+        self.settings = settings
         self._ready = False
         self._lock = threading.Lock()
+        self._model_fingerprint: tuple[int, int] | None = None
 
     @classmethod
     def from_settings(
@@ -89,7 +95,7 @@ class Assistant:
     ) -> Assistant:
         store = InMemorySessionStore() if in_memory else None
         components = build_components(settings, kb=kb, encoder=encoder, store=store)
-        return cls(components, settings.max_message_chars)
+        return cls(components, settings.max_message_chars, settings)
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -105,7 +111,39 @@ class Assistant:
             self.components.encoder.warm_up()
             self.components.classifier.warm_up()
             self.components.faq_index.warm_up()
+            self._model_fingerprint = self._read_fingerprint()
             self._ready = True
+
+    def _read_fingerprint(self) -> tuple[int, int] | None:
+        """The model manifest's inode and mtime: a new model folder is renamed into place."""
+        if self.settings is None:
+            return None
+        try:
+            stat = (self.settings.model_dir / MANIFEST).stat()
+        except OSError:
+            return None
+        return (stat.st_ino, stat.st_mtime_ns)
+
+    def reload_model_if_changed(self) -> bool:
+        """Load a newer intent model folder, warm it up, then swap it in; requests in flight
+        finish on the old one. Returns True when it swapped. A model that does not fit the
+        knowledge base (an intent it lacks) is refused and the current one kept."""
+        fingerprint = self._read_fingerprint()
+        if self.settings is None or fingerprint is None or fingerprint == self._model_fingerprint:
+            return False
+        candidate = load_recognizer(self.settings.model_dir, self.components.encoder,
+                                    self.settings.device)
+        if self.settings.out_of_scope_threshold is not None:
+            candidate.scope.threshold_override = self.settings.out_of_scope_threshold
+        candidate.warm_up()
+        unknown = sorted(set(candidate.labels) - set(self.kb.intents))
+        self._model_fingerprint = fingerprint
+        if unknown:
+            log.error("new intent model ignored: intents %s are not in the knowledge base", unknown)
+            return False
+        self.components.classifier = candidate
+        log.info("intent model reloaded from %s", self.settings.model_dir)
+        return True
 
     @property
     def ready(self) -> bool:

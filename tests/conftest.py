@@ -57,6 +57,16 @@ def tiny_settings(tmp_path_factory: pytest.TempPathFactory, tiny_kb, encoder) ->
     return settings
 
 
+@pytest.fixture(scope="session")
+def tiny_head_settings(tmp_path_factory: pytest.TempPathFactory, tiny_kb, encoder) -> Settings:  # type: ignore[no-untyped-def]
+    """Like tiny_settings, with the fast embedding-head intent model."""
+    data_dir = tmp_path_factory.mktemp("tiny-head-data")
+    settings = Settings(kb_dir=TINY_KB, data_dir=data_dir, device="cpu",
+                        intent_model="embedding-head")
+    prepare_models(settings, tiny_kb, encoder, show_progress=False)
+    return settings
+
+
 @pytest.fixture
 def tiny_assistant(tiny_settings, tiny_kb, encoder) -> Assistant:  # type: ignore[no-untyped-def]
     """A fresh assistant (empty in-memory sessions) over the shared trained tiny model."""

@@ -57,20 +57,19 @@ def test_train_with_extra_data_file(tmp_path: Path, tiny_kb_dir: Path) -> None:
     extra.write_text("text,category\nhas my card been posted yet,card_arrival\n"
                      "card got stolen at the station,lost_or_stolen_card\n")
     data_dir = tmp_path / "data"
-    result = runner.invoke(
-        app, ["train", "--data", str(extra), "--kb", str(tiny_kb_dir), "--data-dir", str(data_dir)]
-    )
+    result = runner.invoke(app, ["train", "--data", str(extra), "--model", "embedding-head",
+                                 "--kb", str(tiny_kb_dir), "--data-dir", str(data_dir)])
     assert result.exit_code == 0, result.output
-    assert "trained on 38 examples, 6 intents" in result.stdout
+    assert "trained embedding-head model on 38 examples, 6 intents" in result.stdout
+    assert "out-of-scope threshold" in result.stdout
     manifest = json.loads((data_dir / "models" / "intent" / "manifest.json").read_text())
     assert manifest["data_files"] == [str(extra.resolve())]
     assert manifest["metrics"]["sources"] == {"kb": 36, "extra.csv": 2}
 
     bad = tmp_path / "bad.csv"
     bad.write_text("text,category\nfly me to the moon,space_travel\n")
-    refused = runner.invoke(
-        app, ["train", "--data", str(bad), "--kb", str(tiny_kb_dir), "--data-dir", str(data_dir)]
-    )
+    refused = runner.invoke(app, ["train", "--data", str(bad), "--model", "embedding-head",
+                                  "--kb", str(tiny_kb_dir), "--data-dir", str(data_dir)])
     assert refused.exit_code == 2
     assert "bad.csv: row 2: label 'space_travel' is not an intent" in refused.stderr
     kept = json.loads((data_dir / "models" / "intent" / "manifest.json").read_text())

@@ -98,6 +98,22 @@ def file_examples(path: Path, known_labels: set[str] | None = None) -> list[Labe
     return examples
 
 
+def text_rows(path: Path) -> list[str]:
+    """The `text` column of a CSV/JSONL file (e.g. unlabelled out-of-scope messages)."""
+    path = Path(path)
+    rows = _rows(path)
+    texts = []
+    for number, row in rows:
+        text = row.get(TEXT_COLUMN)
+        if not isinstance(text, str):
+            raise TrainingDataError(f"{path}: row {number}: no '{TEXT_COLUMN}' value")
+        if text.strip():
+            texts.append(" ".join(text.split()))
+    if not texts:
+        raise TrainingDataError(f"{path}: no '{TEXT_COLUMN}' rows")
+    return texts
+
+
 def deduplicate(examples: list[LabelledExample]) -> list[LabelledExample]:
     """Drop repeated (text, label) pairs, keeping the first; order is preserved."""
     seen: set[tuple[str, str]] = set()

@@ -9,15 +9,17 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
-from bot.nlu.embedding_classifier import EXAMPLES_FILE, HEAD_FILE, KIND, softmax
+from bot.nlu.embedding_classifier import HEAD_FILE, KIND
 from bot.nlu.encoder import SentenceEncoder
 from bot.nlu.model_files import LABELS, MANIFEST, atomic_folder, library_versions, write_json
+from training.calibration import fit_temperature
 from training.data import LabelledExample, check_enough_examples, deduplicate, examples_hash
 
 log = logging.getLogger(__name__)
@@ -61,17 +63,6 @@ def stratified_split(
     return sorted(train), sorted(validation)
 
 
-def fit_temperature(logits: np.ndarray, targets: np.ndarray) -> float:
-    """The temperature that minimises validation negative log-likelihood (grid search)."""
-    best_t, best_nll = 1.0, float("inf")
-    for t in np.exp(np.linspace(np.log(0.05), np.log(5.0), 60)):
-        probs = softmax(logits / t)
-        nll = -float(np.mean(np.log(probs[np.arange(len(targets)), targets] + 1e-12)))
-        if nll < best_nll:
-            best_t, best_nll = float(t), nll
-    return best_t
-
-
 def _fit(vectors: np.ndarray, targets: np.ndarray, config: HeadTrainingConfig):
     from sklearn.linear_model import LogisticRegression
 
@@ -89,6 +80,8 @@ def train_embedding_classifier(
     data_files: list[str] | None = None,
     config: HeadTrainingConfig | None = None,
     show_progress: bool = True,
+    write_extra: Callable[[Path], None] | None = None,
+    extra_manifest: dict[str, object] | None = None,
 ) -> TrainingReport:
     config = config or HeadTrainingConfig()
     started = time.perf_counter()
@@ -131,7 +124,8 @@ def train_embedding_classifier(
             folder / HEAD_FILE, weights=final.coef_.astype(np.float32),
             bias=final.intercept_.astype(np.float32), temperature=np.float32(temperature),
         )
-        np.save(folder / EXAMPLES_FILE, vectors)
+        if write_extra is not None:
+            write_extra(folder)
         write_json(folder / LABELS, labels)
         write_json(
             folder / MANIFEST,
@@ -145,6 +139,7 @@ def train_embedding_classifier(
                 "config": asdict(config),
                 "metrics": asdict(report),
                 "versions": library_versions(),
+                **(extra_manifest or {}),
             },
         )
     return report

@@ -1,29 +1,36 @@
 """Make sure the intent model and FAQ index match the knowledge base; build what is missing.
 
-Called by `teller serve` / `teller chat` at start-up and by `teller train`.
+Called by `teller serve` / `teller chat` / `teller ask` at start-up and by `teller train`.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.config import Settings
 from bot.kb import KnowledgeBase
-from bot.nlu.embedding_classifier import KIND
+from bot.nlu.embedding_classifier import KIND as HEAD_KIND
 from bot.nlu.encoder import SentenceEncoder
+from bot.nlu.finetuned import KIND as FINETUNED_KIND
 from bot.nlu.model_files import read_manifest
 from bot.retrieval.faq_index import FaqIndex
 from training.data import file_examples, kb_examples
+from training.finetune import FineTuneConfig, FineTuneReport, finetune_intent_model
 from training.intent_head import TrainingReport, train_embedding_classifier
+from training.scope import ScopeData, clinc_scope_data, train_scope_detector
 
 log = logging.getLogger(__name__)
+
+MODEL_KINDS = {"finetuned": FINETUNED_KIND, "embedding-head": HEAD_KIND}
 
 
 @dataclass(frozen=True)
 class PrepareResult:
-    trained: TrainingReport | None
+    trained: TrainingReport | FineTuneReport | None
+    scope_metrics: dict[str, Any] | None
     index_rebuilt: bool
 
 
@@ -31,46 +38,85 @@ def model_is_current(settings: Settings, kb: KnowledgeBase, encoder: SentenceEnc
     manifest = read_manifest(settings.model_dir)
     return bool(
         manifest
-        and manifest.get("kind") == KIND
+        and manifest.get("kind") == MODEL_KINDS[settings.intent_model]
         and manifest.get("kb_intents_hash") == kb.intents_hash
         and manifest.get("encoder") == encoder.name_or_path
     )
 
 
-def previous_data_files(settings: Settings) -> list[Path]:
-    """Extra corpora the current model was trained with, so a retrain keeps using them."""
+def _previous(settings: Settings, key: str) -> list[Path]:
+    """Corpora the current model was trained with, so an automatic retrain keeps them."""
     manifest = read_manifest(settings.model_dir) or {}
-    return [Path(p) for p in manifest.get("data_files", []) if Path(p).is_file()]
+    return [Path(p) for p in manifest.get(key, []) if Path(p).is_file()]
 
 
 def train_intent_model(
     settings: Settings, kb: KnowledgeBase, encoder: SentenceEncoder,
-    data_files: list[Path], show_progress: bool = True,
-) -> TrainingReport:
+    data_files: list[Path], oos_files: list[Path], *, show_progress: bool = True,
+    finetune_config: FineTuneConfig | None = None,
+) -> tuple[TrainingReport | FineTuneReport, dict[str, Any]]:
     examples = kb_examples(kb)
     known = set(kb.intents)
     for path in data_files:
         examples.extend(file_examples(path, known_labels=known))
-    return train_embedding_classifier(
-        examples, encoder, settings.model_dir, kb_intents_hash=kb.intents_hash,
-        data_files=[str(Path(p).resolve()) for p in data_files], show_progress=show_progress,
+    extra = ScopeData()
+    for path in oos_files:
+        data = clinc_scope_data(path)
+        for name in ("in_scope", "out_of_scope", "in_scope_val", "out_of_scope_val", "sources"):
+            getattr(extra, name).extend(getattr(data, name))
+    log.info("training the out-of-scope detector")
+    scope = train_scope_detector(
+        encoder, [e.text for e in examples], kb.out_of_scope_examples, extra,
+        show_progress=show_progress,
     )
+    common: dict[str, Any] = {
+        "kb_intents_hash": kb.intents_hash,
+        "data_files": [str(Path(p).resolve()) for p in data_files],
+        "show_progress": show_progress,
+        "write_extra": scope.write,
+        "extra_manifest": {
+            "encoder": encoder.name_or_path,
+            "oos_files": [str(Path(p).resolve()) for p in oos_files],
+            "out_of_scope": {"threshold": scope.threshold, **scope.metrics},
+        },
+    }
+    report: TrainingReport | FineTuneReport
+    if settings.intent_model == "finetuned":
+        log.info("fine-tuning the intent model on %d examples", len(examples))
+        report = finetune_intent_model(
+            examples, settings.model_dir, base_encoder=encoder.name_or_path,
+            config=finetune_config or FineTuneConfig(), device=settings.device, **common,
+        )
+    else:
+        log.info("training the embedding-head intent model on %d examples", len(examples))
+        report = train_embedding_classifier(examples, encoder, settings.model_dir, **common)
+    return report, {"threshold": scope.threshold, **scope.metrics}
 
 
 def prepare_models(
     settings: Settings, kb: KnowledgeBase, encoder: SentenceEncoder,
     *, show_progress: bool = True, force: bool = False, data_files: list[Path] | None = None,
+    oos_files: list[Path] | None = None, finetune_config: FineTuneConfig | None = None,
 ) -> PrepareResult:
-    report = None
-    if force or data_files is not None or not model_is_current(settings, kb, encoder):
-        files = data_files if data_files is not None else previous_data_files(settings)
-        log.info("training the intent model on the knowledge base%s",
-                 f" + {len(files)} file(s)" if files else "")
-        report = train_intent_model(settings, kb, encoder, files, show_progress)
+    """Train the intent model when asked (`force`, new files) or when missing or stale, and
+    rebuild the FAQ index when its content changed."""
+    report, scope = None, None
+    if (force or data_files is not None or oos_files is not None
+            or not model_is_current(settings, kb, encoder)):
+        files = data_files if data_files is not None else _previous(settings, "data_files")
+        oos = oos_files if oos_files is not None else _previous(settings, "oos_files")
+        report, scope = train_intent_model(
+            settings, kb, encoder, files, oos, show_progress=show_progress,
+            finetune_config=finetune_config,
+        )
     index = FaqIndex(settings.index_dir, kb, encoder, settings.device)
     if force:
         index.build(show_progress)
         rebuilt = True
     else:
         rebuilt = index.ensure_built(show_progress)
-    return PrepareResult(report, rebuilt)
+    return PrepareResult(report, scope, rebuilt)
+
+
+def report_summary(report: TrainingReport | FineTuneReport) -> dict[str, Any]:
+    return asdict(report)

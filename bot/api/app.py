@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import FastAPI, Request
@@ -51,14 +54,47 @@ class Readiness(BaseModel):
     database: bool
 
 
+class ModelWatcher:
+    """Background thread: every `interval` seconds, swap in a newer intent model if any."""
+
+    def __init__(self, assistant: Assistant, interval: float) -> None:
+        self.assistant = assistant
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="model-watcher", daemon=True)
+
+    def start(self) -> None:
+        if self.interval > 0:
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.assistant.reload_model_if_changed()
+            except Exception:  # a broken new folder must never take the server down
+                log.exception("could not load the new intent model; keeping the current one")
+
+
 def _error(status: int, kind: str, message: str) -> JSONResponse:
     body = ErrorResponse(error=ErrorBody(type=kind, message=message))
     return JSONResponse(status_code=status, content=body.model_dump())
 
 
 def create_app(settings: Settings, assistant: Assistant, *, with_ui: bool = True) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        watcher = ModelWatcher(assistant, settings.model_reload_seconds)
+        watcher.start()
+        try:
+            yield
+        finally:
+            watcher.stop()
+
     app = FastAPI(
-        title="Teller API", version=__version__,
+        title="Teller API", version=__version__, lifespan=lifespan,
         description="Customer-service assistant for banks: chat, sessions, health.",
     )
     app.state.assistant = assistant

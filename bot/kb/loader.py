@@ -19,6 +19,7 @@ from bot.kb.models import FaqEntry, Intent, KbMetadata, KnowledgeBase, Response
 
 SECTIONS: dict[str, type[BaseModel]] = {"intents": Intent, "faq": FaqEntry, "responses": Response}
 RESERVED_SECTIONS = {"forms", "tools"}
+OUT_OF_SCOPE = "out_of_scope"
 EntryT = TypeVar("EntryT", Intent, FaqEntry, Response)
 METADATA_FILE = "kb.yaml"
 
@@ -63,11 +64,13 @@ class _Parsed:
     intents: list[_Located[Intent]] = field(default_factory=list)
     faq: list[_Located[FaqEntry]] = field(default_factory=list)
     responses: list[_Located[Response]] = field(default_factory=list)
+    out_of_scope: list[tuple[str, str]] = field(default_factory=list)  # (file, example)
 
     def extend(self, other: _Parsed) -> None:
         self.intents += other.intents
         self.faq += other.faq
         self.responses += other.responses
+        self.out_of_scope += other.out_of_scope
 
 
 def _entry_label(section: str, raw: Any, index: int) -> str:
@@ -108,9 +111,12 @@ def _parse_file(path: Path, problems: list[KbProblem]) -> _Parsed:
     for section, raw_entries in data.items():
         if section in RESERVED_SECTIONS:
             continue
+        if section == OUT_OF_SCOPE:
+            _parse_out_of_scope(path.name, raw_entries, parsed, problems)
+            continue
         model = SECTIONS.get(section)
         if model is None:
-            known = ", ".join([*SECTIONS, *sorted(RESERVED_SECTIONS)])
+            known = ", ".join([*SECTIONS, OUT_OF_SCOPE, *sorted(RESERVED_SECTIONS)])
             problems.append(
                 KbProblem(path.name, section, "", f"unknown section; expected one of: {known}")
             )
@@ -128,6 +134,22 @@ def _parse_file(path: Path, problems: list[KbProblem]) -> _Parsed:
                     loc = ".".join(str(part) for part in err["loc"])
                     problems.append(KbProblem(path.name, label, loc, err["msg"]))
     return parsed
+
+
+def _parse_out_of_scope(
+    file: str, raw: Any, parsed: _Parsed, problems: list[KbProblem]
+) -> None:
+    """`out_of_scope:` is a plain list of messages the assistant must not answer."""
+    if not isinstance(raw, list):
+        problems.append(KbProblem(file, OUT_OF_SCOPE, "", "must be a list of example messages"))
+        return
+    for index, item in enumerate(raw):
+        if not isinstance(item, str) or not item.strip():
+            problems.append(
+                KbProblem(file, f"{OUT_OF_SCOPE}[{index}]", "", "must be a non-empty string")
+            )
+        else:
+            parsed.out_of_scope.append((file, item.strip()))
 
 
 def _check_unique(
@@ -211,6 +233,11 @@ def _cross_check(parsed: _Parsed, problems: list[KbProblem]) -> None:
                               f"example '{example}' is also an example of '{other}'")
                 )
             owner[key] = intent.name
+    for file, example in parsed.out_of_scope:
+        other = owner.get(" ".join(example.casefold().split()))
+        if other is not None:
+            problems.append(KbProblem(file, OUT_OF_SCOPE, "",
+                                      f"'{example}' is also an example of intent '{other}'"))
 
 
 def kb_files(folder: Path) -> list[Path]:
@@ -268,6 +295,8 @@ def load_knowledge_base(folder: Path, bank_name: str | None = None) -> Knowledge
         {k: v.model_dump() for k, v in sorted(intents.items())}
     )
     faq_hash = KnowledgeBase.hash_content({k: v.model_dump() for k, v in sorted(faq.items())})
+    out_of_scope = [example for _, example in merged.out_of_scope]
+    intents_hash = KnowledgeBase.hash_content({"intents": intents_hash, "oos": out_of_scope})
     content_hash = KnowledgeBase.hash_content(
         {
             "metadata": metadata.model_dump(),
@@ -286,4 +315,5 @@ def load_knowledge_base(folder: Path, bank_name: str | None = None) -> Knowledge
         faq_hash=faq_hash,
         faq_by_intent={f.intent: f for f in faq.values() if f.intent},
         response_by_intent={r.intent: r for r in responses.values() if r.intent},
+        out_of_scope_examples=out_of_scope,
     )

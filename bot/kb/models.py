@@ -70,6 +70,7 @@ class KnowledgeBase:
     faq_hash: str
     faq_by_intent: dict[str, FaqEntry] = field(default_factory=dict)
     response_by_intent: dict[str, Response] = field(default_factory=dict)
+    out_of_scope_examples: list[str] = field(default_factory=list)
 
     @staticmethod
     def hash_content(payload: object) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -40,3 +40,10 @@ class IntentClassifier(Protocol):
     def warm_up(self) -> None: ...
 
     def predict(self, text: str, top_k: int = 5) -> IntentPrediction: ...
+
+
+@runtime_checkable
+class BatchIntentClassifier(IntentClassifier, Protocol):
+    """A classifier that can also score many texts at once (evaluation, benchmarks)."""
+
+    def probabilities(self, texts: list[str]) -> Any: ...

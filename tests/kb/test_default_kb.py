@@ -38,6 +38,7 @@ def test_has_assistant_intents_and_150_faq_entries(default_kb) -> None:  # type:
     for system in ("utter_fallback", "utter_offer_human", "utter_out_of_scope", "utter_clarify"):
         assert system in default_kb.responses
     assert default_kb.metadata.bank_name == "Lumen Bank"
+    assert len(set(default_kb.out_of_scope_examples)) >= 200
 
 
 def _normalise(text: str) -> str:
@@ -56,5 +57,6 @@ def test_no_benchmark_sentence_is_copied(default_kb) -> None:  # type: ignore[no
     benchmark.update(_normalise(text) for rows in clinc.values() for text, _ in rows)
     ours = [e for i in default_kb.intents.values() for e in i.examples]
     ours += [q for f in default_kb.faq.values() for q in f.questions]
+    ours += default_kb.out_of_scope_examples
     copied = [text for text in ours if _normalise(text) in benchmark]
     assert copied == []

@@ -5,14 +5,15 @@ import pytest
 
 from bot.errors import ModelNotReady, TrainingDataError
 from bot.nlu.embedding_classifier import EmbeddingIntentClassifier
+from bot.nlu.recognizer import load_recognizer
 from training.data import LabelledExample
 from training.intent_head import stratified_split, train_embedding_classifier
 
 
-def test_trained_model_folder_explains_itself(tiny_settings, tiny_kb) -> None:  # type: ignore[no-untyped-def]
-    folder = tiny_settings.model_dir
+def test_head_model_folder_explains_itself(tiny_head_settings, tiny_kb) -> None:  # type: ignore[no-untyped-def]
+    folder = tiny_head_settings.model_dir
     assert sorted(p.name for p in folder.iterdir()) == [
-        "examples.npy", "head.npz", "labels.json", "manifest.json"
+        "head.npz", "labels.json", "manifest.json", "scope"
     ]
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["kind"] == "embedding-softmax-v1"
@@ -21,29 +22,29 @@ def test_trained_model_folder_explains_itself(tiny_settings, tiny_kb) -> None:  
     assert manifest["metrics"]["labels"] == 6
     assert manifest["metrics"]["validation_examples"] == 6  # 10% of 6 per intent, rounded
     assert manifest["metrics"]["sources"] == {"kb": 36}
+    assert manifest["out_of_scope"]["out_of_scope_examples"] == 12
     assert len(manifest["training_data_hash"]) == 64
     assert {"torch", "sentence-transformers", "scikit-learn"} <= manifest["versions"].keys()
     assert json.loads((folder / "labels.json").read_text()) == sorted(tiny_kb.intents)
 
 
-def test_classifier_ranks_intents_and_flags_out_of_scope(tiny_settings, encoder) -> None:  # type: ignore[no-untyped-def]
-    classifier = EmbeddingIntentClassifier(tiny_settings.model_dir, encoder, 0.5)
+def test_head_ranks_intents(tiny_head_settings, encoder) -> None:  # type: ignore[no-untyped-def]
+    classifier = EmbeddingIntentClassifier(tiny_head_settings.model_dir, encoder)
     prediction = classifier.predict("my new card still has not shown up", top_k=3)
     assert prediction.top is not None and prediction.top.name == "card_arrival"
-    assert [s.confidence for s in prediction.ranking] == sorted(
-        (s.confidence for s in prediction.ranking), reverse=True
-    )
     assert len(prediction.ranking) == 3
-    assert 0.0 <= prediction.ranking[-1].confidence <= prediction.top.confidence <= 1.0
-    assert prediction.out_of_scope is False
-    weather = classifier.predict("what's the weather like in Paris tomorrow?")
-    assert weather.out_of_scope is True
-    assert weather.nearest_similarity < 0.5
+    confidences = [s.confidence for s in prediction.ranking]
+    assert confidences == sorted(confidences, reverse=True)
+    recognizer = load_recognizer(tiny_head_settings.model_dir, encoder)
+    assert isinstance(recognizer.ranker, EmbeddingIntentClassifier)
+    assert recognizer.predict("what's the weather like in Paris tomorrow?").out_of_scope is True
 
 
 def test_missing_model_says_how_to_build(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ModelNotReady, match="run `teller train`"):
         EmbeddingIntentClassifier(tmp_path / "none", encoder).warm_up()
+    with pytest.raises(ModelNotReady, match="run `teller train`"):
+        load_recognizer(tmp_path / "none", encoder)
 
 
 def test_failed_training_leaves_previous_model_intact(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,132 @@
+"""Intent classifier v2: all-MiniLM-L6-v2 fine-tuned end to end with a cosine softmax head.
+
+The model embeds a message (mean pooling, unit length) and scores it against one unit
+vector per intent; logits = scale * cosine. Confidences are calibrated with a temperature
+fitted on validation data. The folder layout:
+
+    encoder/            the fine-tuned transformer and tokenizer (save_pretrained)
+    head.safetensors    the intent vectors
+    labels.json         intent names, in head order
+    manifest.json       kind, scale, temperature, training data hash, metrics, versions
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from bot.device import resolve_device
+from bot.errors import ModelNotReady
+from bot.nlu.model_files import LABELS, read_manifest
+from bot.nlu.types import IntentPrediction, IntentScore
+
+KIND = "finetuned-cosine-v1"
+ENCODER_DIR = "encoder"
+HEAD_FILE = "head.safetensors"
+
+
+def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    weights = mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+
+
+class CosineIntentModel(nn.Module):
+    """A transformer encoder plus one learnable unit vector per intent."""
+
+    def __init__(self, encoder: nn.Module, n_labels: int, scale: float) -> None:
+        super().__init__()
+        self.encoder = encoder
+        config: Any = getattr(encoder, "config")  # noqa: B009 - a transformers PretrainedConfig
+        hidden = int(config.hidden_size)
+        self.intent_vectors = nn.Parameter(torch.randn(n_labels, hidden) * 0.02)
+        self.scale = scale
+
+    def embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return nn.functional.normalize(mean_pool(hidden, attention_mask), dim=-1)
+
+    def logits(self, embeddings: torch.Tensor) -> torch.Tensor:
+        return self.scale * embeddings @ nn.functional.normalize(self.intent_vectors, dim=-1).T
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.logits(self.embed(input_ids, attention_mask))
+
+
+class FineTunedIntentClassifier:
+    """Loads a fine-tuned model folder once; `predict` ranks intents for one message."""
+
+    def __init__(self, folder: Path, device: str = "auto", max_length: int = 64) -> None:
+        self.folder = Path(folder)
+        self._requested_device = device
+        self.max_length = max_length
+        self._model: CosineIntentModel | None = None
+        self._tokenizer: Any = None
+        self._labels: list[str] = []
+        self._temperature = 1.0
+        self._device = "cpu"
+        self._lock = threading.Lock()
+        self.manifest: dict[str, Any] = {}
+
+    @property
+    def labels(self) -> list[str]:
+        self.warm_up()
+        return self._labels
+
+    def warm_up(self) -> None:
+        if self._model is not None:
+            return
+        with self._lock:
+            if self._model is not None:
+                return
+            from safetensors.torch import load_file
+            from transformers import AutoModel, AutoTokenizer
+
+            manifest = read_manifest(self.folder)
+            if manifest is None or manifest.get("kind") != KIND:
+                raise ModelNotReady(
+                    f"{self.folder} is not a '{KIND}' intent model; run `teller train`"
+                )
+            try:
+                labels = json.loads((self.folder / LABELS).read_text(encoding="utf-8"))
+                tokenizer = AutoTokenizer.from_pretrained(self.folder / ENCODER_DIR)
+                encoder = AutoModel.from_pretrained(self.folder / ENCODER_DIR)
+                head = load_file(str(self.folder / HEAD_FILE))
+            except (OSError, ValueError, KeyError) as exc:
+                raise ModelNotReady(
+                    f"intent model in {self.folder} is incomplete ({exc}); run `teller train`"
+                ) from exc
+            model = CosineIntentModel(encoder, len(labels), float(manifest["scale"]))
+            model.intent_vectors.data = head["intent_vectors"]
+            self._device = resolve_device(self._requested_device)  # type: ignore[arg-type]
+            model.to(self._device).eval()
+            self._tokenizer = tokenizer
+            self._labels = labels
+            self._temperature = float(manifest.get("temperature", 1.0))
+            self.manifest = manifest
+            self._model = model
+
+    @torch.inference_mode()
+    def probabilities(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """Calibrated intent probabilities, one row per text (columns follow `labels`)."""
+        self.warm_up()
+        assert self._model is not None
+        rows = []
+        for start in range(0, len(texts), batch_size):
+            batch = self._tokenizer(
+                texts[start:start + batch_size], padding=True, truncation=True,
+                max_length=self.max_length, return_tensors="pt",
+            ).to(self._device)
+            logits = self._model(batch["input_ids"], batch["attention_mask"])
+            rows.append(torch.softmax(logits / self._temperature, dim=-1).cpu().numpy())
+        return np.concatenate(rows) if rows else np.zeros((0, len(self._labels)))
+
+    def predict(self, text: str, top_k: int = 5) -> IntentPrediction:
+        probs = self.probabilities([text])[0]
+        order = np.argsort(-probs)[:top_k]
+        return IntentPrediction([IntentScore(self._labels[i], float(probs[i])) for i in order])

@@ -1,0 +1,47 @@
+import json
+
+import numpy as np
+
+from bot.nlu.scope import ScopeDetector
+from tests.conftest import SHARED_DATA
+from training.scope import auroc, choose_threshold, clinc_scope_data
+
+
+def test_scope_detector_separates_banking_from_chit_chat(tiny_settings, encoder) -> None:  # type: ignore[no-untyped-def]
+    detector = ScopeDetector(tiny_settings.model_dir, encoder)
+    weather = detector.read("is it going to be sunny in Madrid on Sunday?")
+    card = detector.read("my card still hasn't arrived")
+    assert weather.out_of_scope is True and card.out_of_scope is False
+    assert weather.score > detector.threshold > card.score
+    assert card.nearest_similarity > weather.nearest_similarity
+
+
+def test_threshold_override(tiny_settings, encoder) -> None:  # type: ignore[no-untyped-def]
+    detector = ScopeDetector(tiny_settings.model_dir, encoder)
+    detector.threshold_override = 0.999
+    detector.warm_up()
+    assert detector.threshold == 0.999
+    saved = json.loads((tiny_settings.model_dir / "scope" / "scope.json").read_text())
+    assert saved["threshold"] != 0.999
+
+
+def test_choose_threshold_caps_false_rejections() -> None:
+    in_scores = np.linspace(0.0, 0.5, 101)  # in-scope: 0.000 .. 0.500
+    out_scores = np.array([0.45, 0.7, 0.9])
+    threshold = choose_threshold(in_scores, out_scores, max_false_rejection=0.01)
+    assert (in_scores >= threshold).mean() <= 0.01
+    assert threshold < 0.5
+    assert auroc(np.array([0.1, 0.2]), np.array([0.8, 0.9])) == 1.0
+
+
+def test_clinc_rows_are_sorted_into_in_and_out_of_scope() -> None:
+    path = SHARED_DATA / "clinc150" / "data_full.json"
+    if not path.exists():
+        import pytest
+
+        pytest.skip("CLINC150 not available")
+    data = clinc_scope_data(path)
+    assert len(data.in_scope) == 37 * 100  # banking + credit cards + 7 conversational intents
+    assert len(data.out_of_scope) == 100 + 5 * 15 * 100 + 7 * 100
+    assert len(data.in_scope_val) == 37 * 20
+    assert "what's the weather" not in " ".join(data.in_scope).lower()

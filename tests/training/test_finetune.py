@@ -1,0 +1,83 @@
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot.nlu.finetuned import FineTunedIntentClassifier
+from training import finetune
+from training.data import LabelledExample
+from training.finetune import FineTuneConfig, finetune_intent_model
+
+
+def test_finetuned_folder_explains_itself(tiny_settings, tiny_kb) -> None:  # type: ignore[no-untyped-def]
+    folder = tiny_settings.model_dir
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "encoder", "head.safetensors", "labels.json", "manifest.json", "scope"
+    ]
+    assert {"config.json", "model.safetensors", "tokenizer.json"} <= {
+        p.name for p in (folder / "encoder").iterdir()
+    }
+    assert sorted(p.name for p in (folder / "scope").iterdir()) == [
+        "examples.npy", "gate.npz", "scope.json"
+    ]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["kind"] == "finetuned-cosine-v1"
+    assert manifest["kb_intents_hash"] == tiny_kb.intents_hash
+    assert manifest["scale"] == 20.0
+    assert manifest["temperature"] > 0
+    assert manifest["metrics"]["examples"] == 36
+    assert manifest["metrics"]["validation_examples"] == 6
+    assert manifest["metrics"]["epochs"] == 12  # auto: small data gets more passes
+    assert manifest["config"]["seed"] == 13
+    assert manifest["out_of_scope"]["validation"] == "20% hold-out"
+    assert 0.05 <= manifest["out_of_scope"]["threshold"] <= 0.95
+    assert not list(folder.parent.glob(".*"))  # no checkpoint or temporary folder left
+
+
+def test_finetuned_classifier_ranks_calibrated_intents(tiny_settings) -> None:  # type: ignore[no-untyped-def]
+    classifier = FineTunedIntentClassifier(tiny_settings.model_dir, device="cpu")
+    prediction = classifier.predict("my new card still has not shown up", top_k=3)
+    assert prediction.top is not None and prediction.top.name == "card_arrival"
+    probs = classifier.probabilities(["hello", "someone nicked my debit card"])
+    assert probs.shape == (2, 6)
+    assert abs(float(probs.sum(axis=1)[0]) - 1.0) < 1e-5
+    assert classifier.labels[int(probs[1].argmax())] == "lost_or_stolen_card"
+
+
+def _toy() -> list[LabelledExample]:
+    return [LabelledExample(t, "card", "toy") for t in
+            ("card not here", "where is my card", "card never came", "no card yet")] + [
+            LabelledExample(t, "hello", "toy") for t in
+            ("hi", "hello there", "good morning", "hey")]
+
+
+def test_interrupted_training_resumes_from_its_checkpoint(
+    tmp_path: Path, encoder, monkeypatch, caplog  # type: ignore[no-untyped-def]
+) -> None:
+    out = tmp_path / "model"
+    config = FineTuneConfig(epochs=3, batch_size=4, validation_fraction=0.0)
+    original_save = finetune._Checkpoint.save
+    saves: list[int] = []
+
+    def save_then_die(self, state):  # type: ignore[no-untyped-def]
+        original_save(self, state)
+        saves.append(state["epoch"])
+        if state["epoch"] == 0:
+            raise KeyboardInterrupt  # killed right after the first epoch's checkpoint
+
+    monkeypatch.setattr(finetune._Checkpoint, "save", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        finetune_intent_model(_toy(), out, base_encoder=encoder.name_or_path,
+                              kb_intents_hash="h", config=config, show_progress=False)
+    assert not out.exists()  # no half-written model folder
+    assert (tmp_path / ".model.checkpoint" / "state.pt").is_file()
+
+    caplog.set_level(logging.INFO, logger="training.finetune")
+    report = finetune_intent_model(_toy(), out, base_encoder=encoder.name_or_path,
+                                   kb_intents_hash="h", config=config, show_progress=False)
+    assert "resuming fine-tuning after epoch 1" in caplog.text
+    assert saves == [0, 1, 2]  # epochs 2 and 3 ran once each after the resume
+    assert report.epochs == 3
+    assert (out / "manifest.json").is_file()
+    assert not (tmp_path / ".model.checkpoint").exists()

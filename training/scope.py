@@ -1,0 +1,178 @@
+"""Train the out-of-scope detector (see bot.nlu.scope) and choose its threshold.
+
+In-scope messages: every intent training example (KB and corpora). Out-of-scope messages:
+the KB's `out_of_scope` list, plus, when given, CLINC150's out-of-scope rows and its
+out-of-domain intents (travel, cooking, home, cars, utilities, chit-chat). The threshold is
+the lowest-recall-loss point that rejects at most `max_false_rejection` of in-scope
+validation messages; without CLINC's validation rows, a seeded 20% hold-out is used.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.errors import TrainingDataError
+from bot.nlu.encoder import SentenceEncoder
+from bot.nlu.model_files import write_json
+from bot.nlu.scope import EXAMPLES_FILE, GATE_FILE, SCOPE_DIR, SCOPE_MANIFEST
+
+CLINC_IN_SCOPE_DOMAINS = {"banking", "credit_cards"}
+CLINC_IN_SCOPE_INTENTS = {"greeting", "goodbye", "thank_you", "are_you_a_bot",
+                          "what_can_i_ask_you", "yes", "no"}
+CLINC_OUT_OF_SCOPE_DOMAINS = {"travel", "kitchen_and_dining", "home", "auto_and_commute",
+                              "utility"}
+CLINC_OUT_OF_SCOPE_INTENTS = {"meaning_of_life", "fun_fact", "tell_joke", "do_you_have_pets",
+                              "what_are_your_hobbies", "where_are_you_from", "how_old_are_you"}
+
+
+@dataclass
+class ScopeData:
+    """Extra labelled in/out-of-scope messages for training and for choosing the threshold."""
+
+    in_scope: list[str] = field(default_factory=list)
+    out_of_scope: list[str] = field(default_factory=list)
+    in_scope_val: list[str] = field(default_factory=list)
+    out_of_scope_val: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+
+def clinc_scope_data(path: Path, splits: tuple[str, str] = ("train", "val")) -> ScopeData:
+    """Read CLINC150's data_full.json (domains.json beside it); test rows are never read."""
+    path = Path(path)
+    domains_path = path.with_name("domains.json")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        domains = json.loads(domains_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise TrainingDataError(
+            f"{path}: cannot read CLINC150 data_full.json and domains.json beside it ({exc})"
+        ) from exc
+    domain_of = {intent: domain for domain, intents in domains.items() for intent in intents}
+
+    def side(intent: str) -> str | None:
+        if intent == "oos" or intent in CLINC_OUT_OF_SCOPE_INTENTS:
+            return "out"
+        if domain_of.get(intent) in CLINC_OUT_OF_SCOPE_DOMAINS:
+            return "out"
+        if domain_of.get(intent) in CLINC_IN_SCOPE_DOMAINS or intent in CLINC_IN_SCOPE_INTENTS:
+            return "in"
+        return None  # work, meta and the rest: neither, on purpose
+
+    result = ScopeData(sources=[str(path.resolve())])
+    for split, (ins, outs) in zip(
+        splits,
+        ((result.in_scope, result.out_of_scope), (result.in_scope_val, result.out_of_scope_val)),
+        strict=True,
+    ):
+        for key in (split, f"oos_{split}"):
+            for text, intent in data.get(key, []):
+                where = side(intent)
+                if where == "in":
+                    ins.append(text)
+                elif where == "out":
+                    outs.append(text)
+    if not result.out_of_scope or not result.in_scope_val:
+        raise TrainingDataError(f"{path}: no usable rows; is this CLINC150's data_full.json?")
+    return result
+
+
+def choose_threshold(
+    in_scores: np.ndarray, out_scores: np.ndarray, max_false_rejection: float
+) -> float:
+    """The lowest threshold that flags at most `max_false_rejection` of in-scope messages."""
+    allowed = int(np.floor(max_false_rejection * len(in_scores)))
+    ordered = np.sort(in_scores)[::-1]
+    # Flag scores >= threshold: sit just above the (allowed+1)-th highest in-scope score.
+    candidate = float(ordered[allowed]) + 1e-6 if allowed < len(ordered) else 0.0
+    return min(max(candidate, 0.05), 0.95)
+
+
+def auroc(in_scores: np.ndarray, out_scores: np.ndarray) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    labels = np.r_[np.zeros(len(in_scores)), np.ones(len(out_scores))]
+    return float(roc_auc_score(labels, np.r_[in_scores, out_scores]))
+
+
+@dataclass
+class ScopeDetectorArtifacts:
+    weights: np.ndarray
+    bias: float
+    threshold: float
+    examples: np.ndarray
+    metrics: dict[str, float | int | str]
+
+    def write(self, model_folder: Path) -> None:
+        folder = Path(model_folder) / SCOPE_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        np.savez(folder / GATE_FILE, weights=self.weights, bias=np.float32(self.bias))
+        np.save(folder / EXAMPLES_FILE, self.examples)
+        write_json(folder / SCOPE_MANIFEST, {"threshold": self.threshold, "metrics": self.metrics})
+
+
+def _fit_gate(vectors: np.ndarray, labels: np.ndarray, seed: int) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    gate = LogisticRegression(C=10.0, class_weight="balanced", max_iter=3000, random_state=seed)
+    return gate.fit(vectors, labels)
+
+
+def train_scope_detector(
+    encoder: SentenceEncoder,
+    in_scope_texts: list[str],
+    kb_out_of_scope: list[str],
+    extra: ScopeData | None = None,
+    *,
+    max_false_rejection: float = 0.01,
+    seed: int = 13,
+    show_progress: bool = False,
+) -> ScopeDetectorArtifacts:
+    extra = extra or ScopeData()
+    out_texts = [*kb_out_of_scope, *extra.out_of_scope]
+    if not out_texts:
+        raise TrainingDataError(
+            "no out-of-scope examples: add an `out_of_scope:` list to the knowledge base "
+            "(messages the assistant must not answer) or pass --oos-data"
+        )
+    in_texts = list(dict.fromkeys([*in_scope_texts, *extra.in_scope]))
+    examples = encoder.encode(list(dict.fromkeys(in_scope_texts)), show_progress_bar=show_progress)
+    in_vectors = encoder.encode(in_texts, show_progress_bar=show_progress)
+    out_vectors = encoder.encode(out_texts, show_progress_bar=show_progress)
+    vectors = np.vstack([in_vectors, out_vectors])
+    labels = np.r_[np.zeros(len(in_vectors)), np.ones(len(out_vectors))]
+
+    if extra.in_scope_val and extra.out_of_scope_val:
+        gate = _fit_gate(vectors, labels, seed)
+        val_in = encoder.encode(extra.in_scope_val)
+        val_out = encoder.encode(extra.out_of_scope_val)
+        in_scores = gate.predict_proba(val_in)[:, 1]
+        out_scores = gate.predict_proba(val_out)[:, 1]
+        validation = "given validation rows"
+    else:
+        rng = np.random.default_rng(seed)
+        held = rng.random(len(labels)) < 0.2
+        gate = _fit_gate(vectors[~held], labels[~held], seed)
+        scores = gate.predict_proba(vectors[held])[:, 1]
+        in_scores, out_scores = scores[labels[held] == 0], scores[labels[held] == 1]
+        gate = _fit_gate(vectors, labels, seed)
+        validation = "20% hold-out"
+    if len(in_scores) == 0 or len(out_scores) == 0:
+        raise TrainingDataError("too few examples to choose an out-of-scope threshold")
+    threshold = choose_threshold(in_scores, out_scores, max_false_rejection)
+    metrics: dict[str, float | int | str] = {
+        "validation": validation,
+        "validation_auroc": round(auroc(in_scores, out_scores), 4),
+        "validation_oos_recall": round(float((out_scores >= threshold).mean()), 4),
+        "validation_false_rejection": round(float((in_scores >= threshold).mean()), 4),
+        "in_scope_examples": len(in_texts),
+        "out_of_scope_examples": len(out_texts),
+    }
+    return ScopeDetectorArtifacts(
+        weights=gate.coef_[0].astype(np.float32), bias=float(gate.intercept_[0]),
+        threshold=threshold, examples=examples, metrics=metrics,
+    )
