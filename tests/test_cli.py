@@ -106,3 +106,37 @@ def test_bad_setting_is_named(monkeypatch) -> None:  # type: ignore[no-untyped-d
     result = runner.invoke(app, ["kb", "check"])
     assert result.exit_code == 2
     assert "invalid configuration: TELLER_PORT: Input should be a valid integer" in result.stderr
+
+
+def test_eval_reports_accuracy_confusions_and_out_of_scope(tiny_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "labelled.csv"
+    data.write_text("text,category\nmy card never showed up,card_arrival\n"
+                    "I think my card was stolen,lost_or_stolen_card\nhey there,greet\n"
+                    "see you,goodbye\nsomeone took my wallet and card,lost_or_stolen_card\n")
+    oos = tmp_path / "oos.csv"
+    oos.write_text("text\nwhat is the capital of Peru\nbest pizza in town\nwill it snow today\n")
+    out = tmp_path / "report"
+    result = runner.invoke(app, [*args(tiny_settings, "eval"), "--data", str(data),
+                                 "--oos", str(oos), "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["messages"] == 5
+    assert report["accuracy"] == 1.0
+    assert report["macro_f1"] == 1.0
+    assert report["most_confused"] == []
+    scope = report["out_of_scope"]
+    assert scope["out_of_scope_messages"] == 3 and scope["in_scope_messages"] == 5
+    assert scope["auroc"] == 1.0 and scope["oos_recall"] == 1.0
+    assert scope["accuracy_loss_points"] == 0.0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "confusion.png", "reliability.png", "report.json"
+    ]
+    assert json.loads((out / "report.json").read_text())["accuracy"] == 1.0
+
+
+def test_eval_refuses_a_broken_file(tiny_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = tmp_path / "broken.csv"
+    data.write_text("utterance,category\nhi,greet\n")
+    result = runner.invoke(app, [*args(tiny_settings, "eval"), "--data", str(data)])
+    assert result.exit_code == 2
+    assert "broken.csv: no 'text' column (found: utterance, category)" in result.stderr

@@ -71,8 +71,40 @@ def _rows(path: Path) -> list[tuple[int, dict[str, object]]]:
     return [(number, dict(row)) for number, row in enumerate(reader, start=2)]
 
 
+HUB_PREFIX = "hub:"
+
+
+def hub_examples(spec: str, known_labels: set[str] | None = None) -> list[LabelledExample]:
+    """`hub:<dataset id>[:<split>]` (e.g. hub:PolyAI/banking77:train) through `datasets`,
+    for machines with internet; elsewhere a clear error says to use the CSV instead."""
+    name, _, split = spec.removeprefix(HUB_PREFIX).partition(":")
+    try:
+        from datasets import load_dataset
+
+        dataset = load_dataset(name, split=split or "train")
+    except Exception as exc:  # offline, unknown dataset, hub error: all mean "not here"
+        raise TrainingDataError(
+            f"{spec}: could not load '{name}' from the hub ({type(exc).__name__}); on a machine "
+            "without internet pass the dataset as a CSV file (text,category) instead"
+        ) from exc
+    label_feature = dataset.features.get("label")
+    names = getattr(label_feature, "names", None)
+    examples = []
+    for number, row in enumerate(dataset, start=1):
+        label = names[row["label"]] if names else str(row["label"])
+        if known_labels is not None and label not in known_labels:
+            raise TrainingDataError(f"{spec}: row {number}: label '{label}' is not an intent of "
+                                    "the knowledge base")
+        examples.append(LabelledExample(" ".join(str(row["text"]).split()), label, spec))
+    return examples
+
+
 def file_examples(path: Path, known_labels: set[str] | None = None) -> list[LabelledExample]:
-    """Read `text` + `category` (or `intent` / `label`) rows; errors name the file and row."""
+    """Read `text` + `category` (or `intent` / `label`) rows; errors name the file and row.
+
+    `hub:<dataset id>[:<split>]` loads a hub dataset instead (see `hub_examples`)."""
+    if str(path).startswith(HUB_PREFIX):
+        return hub_examples(str(path), known_labels)
     path = Path(path)
     rows = _rows(path)
     if not rows:

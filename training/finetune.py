@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class FineTuneConfig:
     epochs: int | None = None  # None: enough passes for about `min_steps` updates (5 to 12)
-    min_steps: int = 300
+    min_steps: int = 1200
     batch_size: int = 64
     learning_rate: float = 1e-4
     head_learning_rate: float = 3e-3
@@ -54,7 +54,7 @@ class FineTuneConfig:
     max_length: int = 64
     typo_probability: float = 0.15
     lowercase_probability: float = 0.15
-    validation_fraction: float = 0.1
+    validation_fraction: float = 0.05
     min_examples_for_validation: int = 5
     seed: int = 13
 

@@ -57,7 +57,8 @@ def stratified_split(
     for label in sorted(by_label):
         indices = np.array(by_label[label])
         rng.shuffle(indices)
-        n_val = round(len(indices) * fraction) if len(indices) >= min_per_label else 0
+        enough = fraction > 0 and len(indices) >= min_per_label
+        n_val = max(1, round(len(indices) * fraction)) if enough else 0
         validation.extend(indices[:n_val].tolist())
         train.extend(indices[n_val:].tolist())
     return sorted(train), sorted(validation)

@@ -17,7 +17,7 @@ from bot.nlu.encoder import SentenceEncoder
 from bot.nlu.finetuned import KIND as FINETUNED_KIND
 from bot.nlu.model_files import read_manifest
 from bot.retrieval.faq_index import FaqIndex
-from training.data import file_examples, kb_examples
+from training.data import HUB_PREFIX, file_examples, kb_examples
 from training.finetune import FineTuneConfig, FineTuneReport, finetune_intent_model
 from training.intent_head import TrainingReport, train_embedding_classifier
 from training.scope import ScopeData, clinc_scope_data, train_scope_detector
@@ -47,7 +47,8 @@ def model_is_current(settings: Settings, kb: KnowledgeBase, encoder: SentenceEnc
 def _previous(settings: Settings, key: str) -> list[Path]:
     """Corpora the current model was trained with, so an automatic retrain keeps them."""
     manifest = read_manifest(settings.model_dir) or {}
-    return [Path(p) for p in manifest.get(key, []) if Path(p).is_file()]
+    return [Path(p) for p in manifest.get(key, [])
+            if p.startswith(HUB_PREFIX) or Path(p).is_file()]
 
 
 def train_intent_model(
@@ -71,7 +72,8 @@ def train_intent_model(
     )
     common: dict[str, Any] = {
         "kb_intents_hash": kb.intents_hash,
-        "data_files": [str(Path(p).resolve()) for p in data_files],
+        "data_files": [p if str(p).startswith(HUB_PREFIX) else str(Path(p).resolve())
+                       for p in map(str, data_files)],
         "show_progress": show_progress,
         "write_extra": scope.write,
         "extra_manifest": {

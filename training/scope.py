@@ -3,8 +3,7 @@
 In-scope messages: every intent training example (KB and corpora). Out-of-scope messages:
 the KB's `out_of_scope` list, plus, when given, CLINC150's out-of-scope rows and its
 out-of-domain intents (travel, cooking, home, cars, utilities, chit-chat). The threshold is
-the lowest-recall-loss point that rejects at most `max_false_rejection` of in-scope
-validation messages; without CLINC's validation rows, a seeded 20% hold-out is used.
+the lowest that rejects at most `max_false_rejection` of in-scope validation messages.
 """
 
 from __future__ import annotations
@@ -12,14 +11,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from bot.errors import TrainingDataError
 from bot.nlu.encoder import SentenceEncoder
 from bot.nlu.model_files import write_json
-from bot.nlu.scope import EXAMPLES_FILE, GATE_FILE, SCOPE_DIR, SCOPE_MANIFEST
+from bot.nlu.scope import (
+    IN_SCOPE_FILE,
+    OUT_OF_SCOPE_FILE,
+    SCOPE_DIR,
+    SCOPE_MANIFEST,
+    contrast_scores,
+)
 
 CLINC_IN_SCOPE_DOMAINS = {"banking", "credit_cards"}
 CLINC_IN_SCOPE_INTENTS = {"greeting", "goodbye", "thank_you", "are_you_a_bot",
@@ -101,25 +105,19 @@ def auroc(in_scores: np.ndarray, out_scores: np.ndarray) -> float:
 
 @dataclass
 class ScopeDetectorArtifacts:
-    weights: np.ndarray
-    bias: float
+    in_scope: np.ndarray
+    out_of_scope: np.ndarray
     threshold: float
-    examples: np.ndarray
+    k: int
     metrics: dict[str, float | int | str]
 
     def write(self, model_folder: Path) -> None:
         folder = Path(model_folder) / SCOPE_DIR
         folder.mkdir(parents=True, exist_ok=True)
-        np.savez(folder / GATE_FILE, weights=self.weights, bias=np.float32(self.bias))
-        np.save(folder / EXAMPLES_FILE, self.examples)
-        write_json(folder / SCOPE_MANIFEST, {"threshold": self.threshold, "metrics": self.metrics})
-
-
-def _fit_gate(vectors: np.ndarray, labels: np.ndarray, seed: int) -> Any:
-    from sklearn.linear_model import LogisticRegression
-
-    gate = LogisticRegression(C=10.0, class_weight="balanced", max_iter=3000, random_state=seed)
-    return gate.fit(vectors, labels)
+        np.save(folder / IN_SCOPE_FILE, self.in_scope)
+        np.save(folder / OUT_OF_SCOPE_FILE, self.out_of_scope)
+        write_json(folder / SCOPE_MANIFEST,
+                   {"threshold": self.threshold, "k": self.k, "metrics": self.metrics})
 
 
 def train_scope_detector(
@@ -128,51 +126,56 @@ def train_scope_detector(
     kb_out_of_scope: list[str],
     extra: ScopeData | None = None,
     *,
-    max_false_rejection: float = 0.01,
+    k: int = 10,
+    max_false_rejection: float = 0.02,
+    validation_fraction: float = 0.05,
     seed: int = 13,
     show_progress: bool = False,
 ) -> ScopeDetectorArtifacts:
+    """Encode the reference examples and choose the threshold on held-out messages.
+
+    Validation: a seeded share of the in-scope examples (plus the extra in-scope validation
+    rows) and of the out-of-scope examples (or the extra out-of-scope validation rows), each
+    scored against references that exclude it. The threshold rejects at most
+    `max_false_rejection` of the in-scope validation messages.
+    """
     extra = extra or ScopeData()
-    out_texts = [*kb_out_of_scope, *extra.out_of_scope]
+    out_texts = list(dict.fromkeys([*kb_out_of_scope, *extra.out_of_scope]))
     if not out_texts:
         raise TrainingDataError(
             "no out-of-scope examples: add an `out_of_scope:` list to the knowledge base "
             "(messages the assistant must not answer) or pass --oos-data"
         )
     in_texts = list(dict.fromkeys([*in_scope_texts, *extra.in_scope]))
-    examples = encoder.encode(list(dict.fromkeys(in_scope_texts)), show_progress_bar=show_progress)
     in_vectors = encoder.encode(in_texts, show_progress_bar=show_progress)
     out_vectors = encoder.encode(out_texts, show_progress_bar=show_progress)
-    vectors = np.vstack([in_vectors, out_vectors])
-    labels = np.r_[np.zeros(len(in_vectors)), np.ones(len(out_vectors))]
 
-    if extra.in_scope_val and extra.out_of_scope_val:
-        gate = _fit_gate(vectors, labels, seed)
-        val_in = encoder.encode(extra.in_scope_val)
+    rng = np.random.default_rng(seed)
+    in_held = rng.random(len(in_texts)) < validation_fraction
+    val_in = [in_vectors[in_held]]
+    if extra.in_scope_val:
+        val_in.append(encoder.encode(extra.in_scope_val))
+    if extra.out_of_scope_val:
+        out_held = np.zeros(len(out_texts), dtype=bool)
         val_out = encoder.encode(extra.out_of_scope_val)
-        in_scores = gate.predict_proba(val_in)[:, 1]
-        out_scores = gate.predict_proba(val_out)[:, 1]
-        validation = "given validation rows"
     else:
-        rng = np.random.default_rng(seed)
-        held = rng.random(len(labels)) < 0.2
-        gate = _fit_gate(vectors[~held], labels[~held], seed)
-        scores = gate.predict_proba(vectors[held])[:, 1]
-        in_scores, out_scores = scores[labels[held] == 0], scores[labels[held] == 1]
-        gate = _fit_gate(vectors, labels, seed)
-        validation = "20% hold-out"
-    if len(in_scores) == 0 or len(out_scores) == 0:
+        out_held = rng.random(len(out_texts)) < 0.2
+        val_out = out_vectors[out_held]
+    val_in_vectors = np.vstack(val_in)
+    if len(val_in_vectors) == 0 or len(val_out) == 0:
         raise TrainingDataError("too few examples to choose an out-of-scope threshold")
+    reference_in, reference_out = in_vectors[~in_held], out_vectors[~out_held]
+    in_scores = contrast_scores(val_in_vectors, reference_in, reference_out, k)[0]
+    out_scores = contrast_scores(val_out, reference_in, reference_out, k)[0]
     threshold = choose_threshold(in_scores, out_scores, max_false_rejection)
     metrics: dict[str, float | int | str] = {
-        "validation": validation,
+        "validation": "given validation rows" if extra.out_of_scope_val else "held-out examples",
+        "validation_in_scope": len(in_scores),
+        "validation_out_of_scope": len(out_scores),
         "validation_auroc": round(auroc(in_scores, out_scores), 4),
         "validation_oos_recall": round(float((out_scores >= threshold).mean()), 4),
         "validation_false_rejection": round(float((in_scores >= threshold).mean()), 4),
         "in_scope_examples": len(in_texts),
         "out_of_scope_examples": len(out_texts),
     }
-    return ScopeDetectorArtifacts(
-        weights=gate.coef_[0].astype(np.float32), bias=float(gate.intercept_[0]),
-        threshold=threshold, examples=examples, metrics=metrics,
-    )
+    return ScopeDetectorArtifacts(in_vectors, out_vectors, threshold, k, metrics)

@@ -1,9 +1,12 @@
 """Out-of-scope detection: is this message something the bank's assistant should answer?
 
-Two signals on the shared sentence embedding (the one FAQ retrieval uses, so no extra
-encoder pass): a logistic-regression gate trained on in-scope vs out-of-scope messages, and
-the cosine similarity to the nearest training example. Stored in the intent model folder
-under `scope/` so every model version carries its own detector and threshold.
+Nearest-neighbour contrast on the shared sentence embedding (the one FAQ retrieval computes
+anyway, so no extra encoder pass): the mean similarity of the message to its k closest
+out-of-scope examples minus that to its k closest in-scope examples (intent training
+examples), squashed to 0..1. Measured on CLINC150 this separates better than a logistic
+regression or an MLP on the same embedding (see benchmarks/intent_model.py). The reference
+examples and the threshold live in the intent model folder under `scope/`, so every model
+version carries its own detector.
 """
 
 from __future__ import annotations
@@ -18,36 +21,50 @@ from bot.errors import ModelNotReady
 from bot.nlu.encoder import SentenceEncoder
 
 SCOPE_DIR = "scope"
-GATE_FILE = "gate.npz"
-EXAMPLES_FILE = "examples.npy"
+IN_SCOPE_FILE = "in_scope.npy"
+OUT_OF_SCOPE_FILE = "out_of_scope.npy"
 SCOPE_MANIFEST = "scope.json"
+SHARPNESS = 20.0
 
 
 @dataclass(frozen=True)
 class ScopeReading:
     out_of_scope: bool
-    score: float  # probability-like: high = out of scope
-    nearest_similarity: float
+    score: float  # 0..1, high = out of scope
+    nearest_similarity: float  # cosine to the closest in-scope example
+
+
+def top_k_mean(similarities: np.ndarray, k: int) -> np.ndarray:
+    k = min(k, similarities.shape[1])
+    return np.partition(similarities, -k, axis=1)[:, -k:].mean(axis=1)
+
+
+def contrast_scores(
+    vectors: np.ndarray, in_scope: np.ndarray, out_of_scope: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(score, nearest in-scope similarity) for each row of unit-length embeddings."""
+    inside = vectors @ in_scope.T
+    outside = vectors @ out_of_scope.T
+    margin = top_k_mean(outside, k) - top_k_mean(inside, k)
+    return 1.0 / (1.0 + np.exp(-SHARPNESS * margin)), inside.max(axis=1)
 
 
 class ScopeDetector:
     def __init__(self, model_folder: Path, encoder: SentenceEncoder) -> None:
         self.folder = Path(model_folder) / SCOPE_DIR
         self.encoder = encoder
-        self._weights: np.ndarray | None = None
-        self._bias = 0.0
         self.threshold = 0.5
         self.threshold_override: float | None = None
-        self._examples: np.ndarray | None = None
+        self.k = 10
+        self._in: np.ndarray | None = None
+        self._out: np.ndarray | None = None
 
     def warm_up(self) -> None:
-        if self._weights is not None:
+        if self._in is not None:
             return
         try:
-            with np.load(self.folder / GATE_FILE) as gate:
-                weights = gate["weights"].astype(np.float32)
-                bias = float(gate["bias"])
-            examples = np.load(self.folder / EXAMPLES_FILE).astype(np.float32)
+            inside = np.load(self.folder / IN_SCOPE_FILE).astype(np.float32)
+            outside = np.load(self.folder / OUT_OF_SCOPE_FILE).astype(np.float32)
             meta = json.loads((self.folder / SCOPE_MANIFEST).read_text(encoding="utf-8"))
         except (OSError, KeyError, ValueError) as exc:
             raise ModelNotReady(
@@ -55,23 +72,23 @@ class ScopeDetector:
                 "run `teller train`"
             ) from exc
         self.encoder.warm_up()
-        self._bias, self._examples = bias, examples
+        self.k = int(meta.get("k", 10))
         self.threshold = (
             self.threshold_override if self.threshold_override is not None
             else float(meta["threshold"])
         )
-        self._weights = weights
+        self._out = outside
+        self._in = inside
 
     def scores(self, vectors: np.ndarray) -> np.ndarray:
-        """Out-of-scope probability for each row of unit-length embeddings."""
+        """Out-of-scope score (0..1) for each row of unit-length embeddings."""
         self.warm_up()
-        assert self._weights is not None
-        return 1.0 / (1.0 + np.exp(-(vectors @ self._weights + self._bias)))
+        assert self._in is not None and self._out is not None
+        return contrast_scores(vectors, self._in, self._out, self.k)[0]
 
     def read(self, text: str) -> ScopeReading:
         self.warm_up()
-        assert self._examples is not None
-        vector = self.encoder.encode_one(text)
-        score = float(self.scores(vector.reshape(1, -1))[0])
-        nearest = float((self._examples @ vector).max()) if len(self._examples) else 0.0
-        return ScopeReading(score >= self.threshold, score, nearest)
+        assert self._in is not None and self._out is not None
+        vector = self.encoder.encode_one(text).reshape(1, -1)
+        score, nearest = contrast_scores(vector, self._in, self._out, self.k)
+        return ScopeReading(float(score[0]) >= self.threshold, float(score[0]), float(nearest[0]))

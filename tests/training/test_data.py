@@ -46,3 +46,11 @@ def test_kb_examples_and_deduplicate(tiny_kb) -> None:  # type: ignore[no-untype
     assert examples[0] == LabelledExample("hello", "greet", "kb")
     doubled = [*examples, LabelledExample("HELLO", "greet", "x.csv")]
     assert deduplicate(doubled) == examples
+
+
+def test_hub_source_fails_offline_with_a_clear_message() -> None:
+    with pytest.raises(TrainingDataError) as caught:
+        file_examples(Path("hub:PolyAI/banking77:train"))
+    message = str(caught.value)
+    assert message.startswith("hub:PolyAI/banking77:train: could not load 'PolyAI/banking77'")
+    assert "pass the dataset as a CSV file" in message

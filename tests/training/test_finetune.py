@@ -19,7 +19,7 @@ def test_finetuned_folder_explains_itself(tiny_settings, tiny_kb) -> None:  # ty
         p.name for p in (folder / "encoder").iterdir()
     }
     assert sorted(p.name for p in (folder / "scope").iterdir()) == [
-        "examples.npy", "gate.npz", "scope.json"
+        "in_scope.npy", "out_of_scope.npy", "scope.json"
     ]
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["kind"] == "finetuned-cosine-v1"
@@ -30,7 +30,7 @@ def test_finetuned_folder_explains_itself(tiny_settings, tiny_kb) -> None:  # ty
     assert manifest["metrics"]["validation_examples"] == 6
     assert manifest["metrics"]["epochs"] == 12  # auto: small data gets more passes
     assert manifest["config"]["seed"] == 13
-    assert manifest["out_of_scope"]["validation"] == "20% hold-out"
+    assert manifest["out_of_scope"]["validation"] == "held-out examples"
     assert 0.05 <= manifest["out_of_scope"]["threshold"] <= 0.95
     assert not list(folder.parent.glob(".*"))  # no checkpoint or temporary folder left
 
