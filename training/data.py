@@ -170,6 +170,10 @@ def check_enough_examples(examples: list[LabelledExample], minimum: int = 2) -> 
         raise TrainingDataError("training needs at least two intents")
 
 
+def count_sources(examples: list[LabelledExample]) -> dict[str, int]:
+    return dict(Counter(e.source for e in examples))
+
+
 def examples_hash(examples: list[LabelledExample]) -> str:
     digest = hashlib.sha256()
     for example in examples:

@@ -33,7 +33,13 @@ from bot.device import resolve_device
 from bot.nlu.finetuned import ENCODER_DIR, HEAD_FILE, KIND, CosineIntentModel
 from bot.nlu.model_files import LABELS, MANIFEST, atomic_folder, library_versions, write_json
 from training.calibration import expected_calibration_error, fit_temperature
-from training.data import LabelledExample, check_enough_examples, deduplicate, examples_hash
+from training.data import (
+    LabelledExample,
+    check_enough_examples,
+    count_sources,
+    deduplicate,
+    examples_hash,
+)
 from training.intent_head import stratified_split
 from training.noise import add_typos, plain_lower
 
@@ -261,14 +267,11 @@ def finetune_intent_model(
         probs = scaled / scaled.sum(1, keepdims=True)
         val_ece = expected_calibration_error(probs.max(1), probs.argmax(1) == val_targets)
 
-    sources: dict[str, int] = {}
-    for example in examples:
-        sources[example.source] = sources.get(example.source, 0) + 1
     report = FineTuneReport(
         examples=len(examples), labels=len(labels), validation_examples=len(val_set),
         validation_accuracy=val_accuracy, validation_ece=val_ece, temperature=temperature,
         epochs=epochs, seconds=round(time.perf_counter() - started, 1),
-        device=run_device, sources=sources,
+        device=run_device, sources=count_sources(examples),
     )
     model.cpu()
     with atomic_folder(Path(output_dir)) as folder:

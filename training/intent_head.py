@@ -20,7 +20,13 @@ from bot.nlu.embedding_classifier import HEAD_FILE, KIND
 from bot.nlu.encoder import SentenceEncoder
 from bot.nlu.model_files import LABELS, MANIFEST, atomic_folder, library_versions, write_json
 from training.calibration import fit_temperature
-from training.data import LabelledExample, check_enough_examples, deduplicate, examples_hash
+from training.data import (
+    LabelledExample,
+    check_enough_examples,
+    count_sources,
+    deduplicate,
+    examples_hash,
+)
 
 log = logging.getLogger(__name__)
 
@@ -112,13 +118,10 @@ def train_embedding_classifier(
     if len(final.classes_) != len(labels):
         raise AssertionError("every label must appear in the final training set")
 
-    sources: dict[str, int] = defaultdict(int)
-    for example in examples:
-        sources[example.source] += 1
     report = TrainingReport(
         examples=len(examples), labels=len(labels), validation_examples=len(val_idx),
         validation_accuracy=val_accuracy, temperature=temperature,
-        seconds=round(time.perf_counter() - started, 2), sources=dict(sources),
+        seconds=round(time.perf_counter() - started, 2), sources=count_sources(examples),
     )
     with atomic_folder(output_dir) as folder:
         np.savez(

@@ -6,7 +6,7 @@ Called by `teller serve` / `teller chat` / `teller ask` at start-up and by `tell
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +118,3 @@ def prepare_models(
     else:
         rebuilt = index.ensure_built(show_progress)
     return PrepareResult(report, scope, rebuilt)
-
-
-def report_summary(report: TrainingReport | FineTuneReport) -> dict[str, Any]:
-    return asdict(report)

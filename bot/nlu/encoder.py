@@ -90,6 +90,21 @@ class SentenceEncoder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def _encode_single(self, text: str) -> np.ndarray:
+        """One message straight through the model's modules: `SentenceTransformer.encode`
+        spends more time on batching machinery than a single short text needs (~11 ms vs
+        ~7 ms here), and this is the per-message hot path."""
+        import torch
+
+        model = self.model
+        with torch.inference_mode():
+            features = model.preprocess([text])
+            features = {k: v.to(model.device) if isinstance(v, torch.Tensor) else v
+                        for k, v in features.items()}
+            vector = model(features)["sentence_embedding"]
+            vector = torch.nn.functional.normalize(vector, dim=-1)
+        return np.ascontiguousarray(vector[0].float().cpu().numpy(), dtype=np.float32)
+
     def encode_one(self, text: str) -> np.ndarray:
         """Encode one message, with an LRU cache shared by the classifier and the retriever."""
         with self._cache_lock:
@@ -97,7 +112,7 @@ class SentenceEncoder:
             if cached is not None:
                 self._cache.move_to_end(text)
                 return cached
-        vector = self.encode([text])[0]
+        vector = self._encode_single(text)
         vector.setflags(write=False)
         with self._cache_lock:
             self._cache[text] = vector
