@@ -132,7 +132,7 @@ def main() -> int:
 
     base = Settings(data_dir=work / "unused")
     kb = load_knowledge_base(base.kb_dir)
-    encoder = SentenceEncoder(base.encoder_name, base.device)
+    encoder = SentenceEncoder.from_settings(base)
     results: dict[str, object] = {
         "machine": platform.machine(), "cpu_count": os.cpu_count(),
         "torch_threads": __import__("torch").get_num_threads(),

@@ -65,7 +65,7 @@ def main() -> int:
         db = Path(tempfile.mkdtemp(prefix="teller-bench-")) / "bench.db"
         settings = settings.model_copy(update={"database_url": f"sqlite:///{db}"})
     kb = load_knowledge_base(settings.kb_dir, settings.bank_name)
-    encoder = SentenceEncoder(settings.encoder_name, settings.device)
+    encoder = SentenceEncoder.from_settings(settings)
     prepare_models(settings, kb, encoder, show_progress=True)
     assistant = Assistant.from_settings(
         settings, in_memory=args.store == "memory", kb=kb, encoder=encoder

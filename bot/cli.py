@@ -81,7 +81,7 @@ def _assistant(settings: Settings, *, in_memory: bool) -> Assistant:
 
     try:
         kb = load_knowledge_base(settings.kb_dir, settings.bank_name)
-        encoder = SentenceEncoder(settings.encoder_name, settings.device)
+        encoder = SentenceEncoder.from_settings(settings)
         prepare_models(settings, kb, encoder, show_progress=True)
         assistant = Assistant.from_settings(settings, in_memory=in_memory, kb=kb, encoder=encoder)
         assistant.warm_up()
@@ -203,7 +203,7 @@ def train(
     settings = _settings(kb, data_dir, intent_model=model)
     try:
         knowledge = load_knowledge_base(settings.kb_dir, settings.bank_name)
-        encoder = SentenceEncoder(settings.encoder_name, settings.device)
+        encoder = SentenceEncoder.from_settings(settings)
         result = prepare_models(settings, knowledge, encoder, force=True,
                                 data_files=data or [], oos_files=oos_data or [])
     except TellerError as exc:

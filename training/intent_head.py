@@ -136,7 +136,7 @@ def train_embedding_classifier(
             {
                 "kind": KIND,
                 "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "encoder": encoder.name_or_path,
+                "encoder": encoder.identity,
                 "kb_intents_hash": kb_intents_hash,
                 "data_files": data_files or [],
                 "training_data_hash": examples_hash(examples),

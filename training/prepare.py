@@ -40,7 +40,7 @@ def model_is_current(settings: Settings, kb: KnowledgeBase, encoder: SentenceEnc
         manifest
         and manifest.get("kind") == MODEL_KINDS[settings.intent_model]
         and manifest.get("kb_intents_hash") == kb.intents_hash
-        and manifest.get("encoder") == encoder.name_or_path
+        and manifest.get("encoder") == encoder.identity
     )
 
 
@@ -77,7 +77,7 @@ def train_intent_model(
         "show_progress": show_progress,
         "write_extra": scope.write,
         "extra_manifest": {
-            "encoder": encoder.name_or_path,
+            "encoder": encoder.identity,
             "oos_files": [str(Path(p).resolve()) for p in oos_files],
             "out_of_scope": {"threshold": scope.threshold, **scope.metrics},
         },

@@ -15,6 +15,8 @@ from bot.errors import ConfigurationError
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
+    from bot.config import Settings
+
 
 class SentenceEncoder:
     """Normalised sentence embeddings (float32, unit length, so inner product = cosine).
@@ -25,15 +27,22 @@ class SentenceEncoder:
 
     def __init__(
         self, name_or_path: str, device: Literal["auto", "cpu", "cuda"] = "auto",
-        cache_size: int = 1024,
+        cache_size: int = 1024, identity: str | None = None,
     ) -> None:
         self.name_or_path = name_or_path
+        # What manifests record and compare: stable across installs of the same weights.
+        self.identity = identity or name_or_path
         self._requested_device = device
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
         self._cache_lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
+
+    @classmethod
+    def from_settings(cls, settings: Settings, device: str | None = None) -> SentenceEncoder:
+        return cls(settings.encoder_name, device or settings.device,  # type: ignore[arg-type]
+                   identity=settings.encoder_identity)
 
     def warm_up(self) -> None:
         """Load the model (idempotent, thread-safe)."""

@@ -84,7 +84,7 @@ class FaqIndex:
             manifest
             and manifest.get("format") == FORMAT
             and manifest.get("kb_faq_hash") == self.kb.faq_hash
-            and manifest.get("encoder") == self.encoder.name_or_path
+            and manifest.get("encoder") == self.encoder.identity
             and (self.folder / INDEX_FILE).is_file()
         )
 
@@ -104,7 +104,7 @@ class FaqIndex:
                 tmp / MANIFEST,
                 {
                     "format": FORMAT,
-                    "encoder": self.encoder.name_or_path,
+                    "encoder": self.encoder.identity,
                     "dimension": int(vectors.shape[1]),
                     "kb_faq_hash": self.kb.faq_hash,
                     "entries": len(self.kb.faq),

