@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from bot.errors import TrainingDataError
 from bot.kb import KnowledgeBase
@@ -179,3 +181,22 @@ def examples_hash(examples: list[LabelledExample]) -> str:
     for example in examples:
         digest.update(f"{example.label}\t{example.text}\n".encode())
     return digest.hexdigest()
+
+
+def stratified_split(
+    labels: list[str], fraction: float, min_per_label: int, seed: int
+) -> tuple[list[int], list[int]]:
+    """Indices for train and validation: `fraction` of each label with enough examples."""
+    rng = np.random.default_rng(seed)
+    by_label: dict[str, list[int]] = defaultdict(list)
+    for index, label in enumerate(labels):
+        by_label[label].append(index)
+    train, validation = [], []
+    for label in sorted(by_label):
+        indices = np.array(by_label[label])
+        rng.shuffle(indices)
+        enough = fraction > 0 and len(indices) >= min_per_label
+        n_val = max(1, round(len(indices) * fraction)) if enough else 0
+        validation.extend(indices[:n_val].tolist())
+        train.extend(indices[n_val:].tolist())
+    return sorted(train), sorted(validation)

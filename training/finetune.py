@@ -39,8 +39,8 @@ from training.data import (
     count_sources,
     deduplicate,
     examples_hash,
+    stratified_split,
 )
-from training.intent_head import stratified_split
 from training.noise import add_typos, plain_lower
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from training.data import (
     count_sources,
     deduplicate,
     examples_hash,
+    stratified_split,
 )
 
 log = logging.getLogger(__name__)
@@ -49,25 +49,6 @@ class TrainingReport:
     temperature: float
     seconds: float
     sources: dict[str, int] = field(default_factory=dict)
-
-
-def stratified_split(
-    labels: list[str], fraction: float, min_per_label: int, seed: int
-) -> tuple[list[int], list[int]]:
-    """Indices for train and validation: `fraction` of each label with enough examples."""
-    rng = np.random.default_rng(seed)
-    by_label: dict[str, list[int]] = defaultdict(list)
-    for index, label in enumerate(labels):
-        by_label[label].append(index)
-    train, validation = [], []
-    for label in sorted(by_label):
-        indices = np.array(by_label[label])
-        rng.shuffle(indices)
-        enough = fraction > 0 and len(indices) >= min_per_label
-        n_val = max(1, round(len(indices) * fraction)) if enough else 0
-        validation.extend(indices[:n_val].tolist())
-        train.extend(indices[n_val:].tolist())
-    return sorted(train), sorted(validation)
 
 
 def _fit(vectors: np.ndarray, targets: np.ndarray, config: HeadTrainingConfig):

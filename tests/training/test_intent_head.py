@@ -6,8 +6,8 @@ import pytest
 from bot.errors import ModelNotReady, TrainingDataError
 from bot.nlu.embedding_classifier import EmbeddingIntentClassifier
 from bot.nlu.recognizer import load_recognizer
-from training.data import LabelledExample
-from training.intent_head import stratified_split, train_embedding_classifier
+from training.data import LabelledExample, stratified_split
+from training.intent_head import train_embedding_classifier
 
 
 def test_head_model_folder_explains_itself(tiny_head_settings, tiny_kb) -> None:  # type: ignore[no-untyped-def]
