@@ -83,7 +83,7 @@ def evaluate(
     unknown = Counter(e.label for e in examples if e.label not in known)
     texts = [e.text for e in examples]
     truth = [e.label for e in examples]
-    probs = np.asarray(recognizer.ranker.probabilities(texts))  # type: ignore[attr-defined]
+    probs = recognizer.probabilities(texts)
     predicted = [labels[i] for i in probs.argmax(1)]
     correct = np.array([p == t for p, t in zip(predicted, truth, strict=True)])
     confidence = probs.max(1)
@@ -107,14 +107,12 @@ def _evaluate_scope(
     recognizer: IntentRecognizer, in_texts: list[str], correct: np.ndarray, oos_file: Path
 ) -> OutOfScopeReport:
     extra_in, outside, source = load_oos_messages(oos_file)
-    encoder = recognizer.scope.encoder
-    recognizer.scope.warm_up()
-    data_scores = recognizer.scope.scores(encoder.encode(in_texts))
-    in_scores = np.r_[data_scores, recognizer.scope.scores(encoder.encode(extra_in))
-                      if extra_in else np.zeros(0)]
-    out_scores = recognizer.scope.scores(encoder.encode(outside))
+    data_scores = recognizer.scope_scores(in_texts)
+    extra_scores = recognizer.scope_scores(extra_in)
+    in_scores = np.r_[data_scores, extra_scores]
+    out_scores = recognizer.scope_scores(outside)
     threshold = recognizer.scope.threshold
-    reference = recognizer.scope.scores(encoder.encode(extra_in)) if extra_in else data_scores
+    reference = extra_scores if extra_in else data_scores
     with_rejection = float((correct & (data_scores < threshold)).mean())
     return OutOfScopeReport(
         source=source, in_scope_messages=len(reference), out_of_scope_messages=len(outside),

@@ -42,6 +42,7 @@ from training.data import (
     stratified_split,
 )
 from training.noise import add_typos, plain_lower
+from training.scope import Embed
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ class FineTuneConfig:
     label_smoothing: float = 0.1
     scale: float = 20.0
     max_length: int = 64
-    typo_probability: float = 0.15
+    typo_probability: float = 0.3
     lowercase_probability: float = 0.15
     validation_fraction: float = 0.05
     min_examples_for_validation: int = 5
@@ -164,8 +165,11 @@ def finetune_intent_model(
     device: str = "auto",
     show_progress: bool = True,
     extra_manifest: dict[str, Any] | None = None,
-    write_extra: Callable[[Path], None] | None = None,
+    write_extra: Callable[[Path, Embed], dict[str, Any]] | None = None,
 ) -> FineTuneReport:
+    """Fine-tune, calibrate and save. `write_extra(folder, embed)` may add files to the model
+    folder using the trained model's embedding (the out-of-scope detector does) and returns
+    entries for the manifest."""
     from datasets import ClassLabel, Dataset, Features, Value
     from safetensors.torch import save_file
     from transformers import AutoModel, AutoTokenizer, get_linear_schedule_with_warmup
@@ -273,16 +277,18 @@ def finetune_intent_model(
         epochs=epochs, seconds=round(time.perf_counter() - started, 1),
         device=run_device, sources=count_sources(examples),
     )
-    model.cpu()
+    def embed(texts: list[str]) -> np.ndarray:
+        return _embed_all(model, tokenizer, texts, config, run_device).numpy()
+
     with atomic_folder(Path(output_dir)) as folder:
+        added = write_extra(folder, embed) if write_extra is not None else {}
+        model.cpu()
         trained_encoder: Any = model.encoder
         trained_encoder.save_pretrained(folder / ENCODER_DIR)
         tokenizer.save_pretrained(folder / ENCODER_DIR)
         save_file({"intent_vectors": model.intent_vectors.detach().contiguous()},
                   str(folder / HEAD_FILE))
         write_json(folder / LABELS, labels)
-        if write_extra is not None:
-            write_extra(folder)
         write_json(folder / MANIFEST, {
             "kind": KIND,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -296,6 +302,7 @@ def finetune_intent_model(
             "metrics": asdict(report),
             "versions": library_versions(),
             **(extra_manifest or {}),
+            **added,
         })
     checkpoint.clear()
     return report

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -27,6 +28,7 @@ from training.data import (
     examples_hash,
     stratified_split,
 )
+from training.scope import Embed
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +70,7 @@ def train_embedding_classifier(
     data_files: list[str] | None = None,
     config: HeadTrainingConfig | None = None,
     show_progress: bool = True,
-    write_extra: Callable[[Path], None] | None = None,
+    write_extra: Callable[[Path, Embed], dict[str, Any]] | None = None,
     extra_manifest: dict[str, object] | None = None,
 ) -> TrainingReport:
     config = config or HeadTrainingConfig()
@@ -109,8 +111,7 @@ def train_embedding_classifier(
             folder / HEAD_FILE, weights=final.coef_.astype(np.float32),
             bias=final.intercept_.astype(np.float32), temperature=np.float32(temperature),
         )
-        if write_extra is not None:
-            write_extra(folder)
+        added = write_extra(folder, encoder.encode) if write_extra is not None else {}
         write_json(folder / LABELS, labels)
         write_json(
             folder / MANIFEST,
@@ -125,6 +126,7 @@ def train_embedding_classifier(
                 "metrics": asdict(report),
                 "versions": library_versions(),
                 **(extra_manifest or {}),
+                **added,
             },
         )
     return report

@@ -16,11 +16,12 @@ from bot.nlu.embedding_classifier import KIND as HEAD_KIND
 from bot.nlu.encoder import SentenceEncoder
 from bot.nlu.finetuned import KIND as FINETUNED_KIND
 from bot.nlu.model_files import read_manifest
+from bot.nlu.spelling import SpellingCorrector
 from bot.retrieval.faq_index import FaqIndex
 from training.data import HUB_PREFIX, file_examples, kb_examples
 from training.finetune import FineTuneConfig, FineTuneReport, finetune_intent_model
 from training.intent_head import TrainingReport, train_embedding_classifier
-from training.scope import ScopeData, clinc_scope_data, train_scope_detector
+from training.scope import Embed, ScopeData, clinc_scope_data, train_scope_detector
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ def _previous(settings: Settings, key: str) -> list[Path]:
 def train_intent_model(
     settings: Settings, kb: KnowledgeBase, encoder: SentenceEncoder,
     data_files: list[Path], oos_files: list[Path], *, show_progress: bool = True,
-    finetune_config: FineTuneConfig | None = None,
+    finetune_config: FineTuneConfig | None = None, max_false_rejection: float = 0.03,
 ) -> tuple[TrainingReport | FineTuneReport, dict[str, Any]]:
     examples = kb_examples(kb)
     known = set(kb.intents)
@@ -65,21 +66,29 @@ def train_intent_model(
         data = clinc_scope_data(path)
         for name in ("in_scope", "out_of_scope", "in_scope_val", "out_of_scope_val", "sources"):
             getattr(extra, name).extend(getattr(data, name))
-    log.info("training the out-of-scope detector")
-    scope = train_scope_detector(
-        encoder, [e.text for e in examples], kb.out_of_scope_examples, extra,
-        show_progress=show_progress,
-    )
+    texts = [e.text for e in examples]
+    scope_metrics: dict[str, Any] = {}
+
+    def write_extra(folder: Path, embed: Embed) -> dict[str, Any]:
+        """Out-of-scope detector in the trained model's embedding space, and the spelling
+        vocabulary of the training examples, saved inside the model folder."""
+        log.info("training the out-of-scope detector")
+        scope = train_scope_detector(embed, texts, kb.out_of_scope_examples, extra,
+                                     max_false_rejection=max_false_rejection)
+        scope.write(folder)
+        SpellingCorrector.from_texts(texts).save(folder)
+        scope_metrics.update({"threshold": scope.threshold, **scope.metrics})
+        return {"out_of_scope": dict(scope_metrics)}
+
     common: dict[str, Any] = {
         "kb_intents_hash": kb.intents_hash,
         "data_files": [p if str(p).startswith(HUB_PREFIX) else str(Path(p).resolve())
                        for p in map(str, data_files)],
         "show_progress": show_progress,
-        "write_extra": scope.write,
+        "write_extra": write_extra,
         "extra_manifest": {
             "encoder": encoder.identity,
             "oos_files": [str(Path(p).resolve()) for p in oos_files],
-            "out_of_scope": {"threshold": scope.threshold, **scope.metrics},
         },
     }
     report: TrainingReport | FineTuneReport
@@ -92,7 +101,7 @@ def train_intent_model(
     else:
         log.info("training the embedding-head intent model on %d examples", len(examples))
         report = train_embedding_classifier(examples, encoder, settings.model_dir, **common)
-    return report, {"threshold": scope.threshold, **scope.metrics}
+    return report, scope_metrics
 
 
 def prepare_models(

@@ -9,13 +9,13 @@ the lowest that rejects at most `max_false_rejection` of in-scope validation mes
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from bot.errors import TrainingDataError
-from bot.nlu.encoder import SentenceEncoder
 from bot.nlu.model_files import write_json
 from bot.nlu.scope import (
     IN_SCOPE_FILE,
@@ -24,6 +24,8 @@ from bot.nlu.scope import (
     SCOPE_MANIFEST,
     contrast_scores,
 )
+
+Embed = Callable[[list[str]], np.ndarray]  # texts -> unit-length rows, the model's space
 
 CLINC_IN_SCOPE_DOMAINS = {"banking", "credit_cards"}
 CLINC_IN_SCOPE_INTENTS = {"greeting", "goodbye", "thank_you", "are_you_a_bot",
@@ -121,18 +123,18 @@ class ScopeDetectorArtifacts:
 
 
 def train_scope_detector(
-    encoder: SentenceEncoder,
+    embed: Embed,
     in_scope_texts: list[str],
     kb_out_of_scope: list[str],
     extra: ScopeData | None = None,
     *,
     k: int = 10,
-    max_false_rejection: float = 0.02,
+    max_false_rejection: float = 0.03,
     validation_fraction: float = 0.05,
     seed: int = 13,
-    show_progress: bool = False,
 ) -> ScopeDetectorArtifacts:
-    """Encode the reference examples and choose the threshold on held-out messages.
+    """Embed the reference examples with the intent model's `embed` and choose the threshold
+    on held-out messages.
 
     Validation: a seeded share of the in-scope examples (plus the extra in-scope validation
     rows) and of the out-of-scope examples (or the extra out-of-scope validation rows), each
@@ -147,17 +149,17 @@ def train_scope_detector(
             "(messages the assistant must not answer) or pass --oos-data"
         )
     in_texts = list(dict.fromkeys([*in_scope_texts, *extra.in_scope]))
-    in_vectors = encoder.encode(in_texts, show_progress_bar=show_progress)
-    out_vectors = encoder.encode(out_texts, show_progress_bar=show_progress)
+    in_vectors = embed(in_texts)
+    out_vectors = embed(out_texts)
 
     rng = np.random.default_rng(seed)
     in_held = rng.random(len(in_texts)) < validation_fraction
     val_in = [in_vectors[in_held]]
     if extra.in_scope_val:
-        val_in.append(encoder.encode(extra.in_scope_val))
+        val_in.append(embed(extra.in_scope_val))
     if extra.out_of_scope_val:
         out_held = np.zeros(len(out_texts), dtype=bool)
-        val_out = encoder.encode(extra.out_of_scope_val)
+        val_out = embed(extra.out_of_scope_val)
     else:
         out_held = rng.random(len(out_texts)) < 0.2
         val_out = out_vectors[out_held]

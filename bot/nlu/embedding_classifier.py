@@ -15,7 +15,8 @@ import numpy as np
 from bot.errors import ModelNotReady
 from bot.nlu.encoder import SentenceEncoder
 from bot.nlu.model_files import LABELS, read_manifest
-from bot.nlu.types import IntentPrediction, IntentScore
+from bot.nlu.spelling import tokenizer_words
+from bot.nlu.types import IntentPrediction, rank
 
 KIND = "embedding-softmax-v1"
 HEAD_FILE = "head.npz"
@@ -69,18 +70,24 @@ class EmbeddingIntentClassifier:
         self._weights, self._bias, self._temperature = weights, bias, temperature
         self._labels = labels
 
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return self.encoder.encode(texts)
+
+    def embed_one(self, text: str) -> np.ndarray:
+        return self.encoder.encode_one(text)  # cached: FAQ retrieval reuses it
+
+    def probabilities_from_vectors(self, vectors: np.ndarray) -> np.ndarray:
+        self.warm_up()
+        assert self._weights is not None and self._bias is not None
+        logits = np.atleast_2d(vectors) @ self._weights.T + self._bias
+        return softmax(logits / self._temperature)
+
     def probabilities(self, texts: list[str]) -> np.ndarray:
         """Calibrated intent probabilities, one row per text (columns follow `labels`)."""
-        self.warm_up()
-        assert self._weights is not None and self._bias is not None
-        vectors = self.encoder.encode(texts)
-        return softmax((vectors @ self._weights.T + self._bias) / self._temperature)
+        return self.probabilities_from_vectors(self.embed(texts))
+
+    def vocabulary(self) -> set[str]:
+        return tokenizer_words(self.encoder.model.tokenizer.get_vocab())
 
     def predict(self, text: str, top_k: int = 5) -> IntentPrediction:
-        self.warm_up()
-        assert self._weights is not None and self._bias is not None
-        assert self._labels is not None
-        vector = self.encoder.encode_one(text)
-        probs = softmax((self._weights @ vector + self._bias) / self._temperature)
-        order = np.argsort(-probs)[:top_k]
-        return IntentPrediction([IntentScore(self._labels[i], float(probs[i])) for i in order])
+        return rank(self.probabilities_from_vectors(self.embed_one(text))[0], self.labels, top_k)

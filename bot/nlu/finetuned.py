@@ -24,9 +24,12 @@ from torch import nn
 from bot.device import resolve_device
 from bot.errors import ModelNotReady
 from bot.nlu.model_files import LABELS, read_manifest
-from bot.nlu.types import IntentPrediction, IntentScore
+from bot.nlu.spelling import tokenizer_words
+from bot.nlu.types import IntentPrediction, rank
 
-KIND = "finetuned-cosine-v1"
+# v2: the out-of-scope detector works in this model's embedding space (v1 used the base
+# encoder's), so a v1 folder is retrained rather than read with the wrong vectors.
+KIND = "finetuned-cosine-v2"
 ENCODER_DIR = "encoder"
 HEAD_FILE = "head.safetensors"
 
@@ -112,8 +115,9 @@ class FineTunedIntentClassifier:
             self._model = model
 
     @torch.inference_mode()
-    def probabilities(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
-        """Calibrated intent probabilities, one row per text (columns follow `labels`)."""
+    def embed(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """Unit-length message embeddings in the fine-tuned space (the out-of-scope detector
+        of a fine-tuned model works in this space too: one encoder pass per message)."""
         self.warm_up()
         assert self._model is not None
         rows = []
@@ -122,11 +126,32 @@ class FineTunedIntentClassifier:
                 texts[start:start + batch_size], padding=True, truncation=True,
                 max_length=self.max_length, return_tensors="pt",
             ).to(self._device)
-            logits = self._model(batch["input_ids"], batch["attention_mask"])
-            rows.append(torch.softmax(logits / self._temperature, dim=-1).cpu().numpy())
-        return np.concatenate(rows) if rows else np.zeros((0, len(self._labels)))
+            rows.append(self._model.embed(batch["input_ids"], batch["attention_mask"])
+                        .float().cpu().numpy())
+        if not rows:
+            return np.zeros((0, self._model.intent_vectors.shape[1]), dtype=np.float32)
+        return np.ascontiguousarray(np.concatenate(rows), dtype=np.float32)
+
+    def embed_one(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]
+
+    @torch.inference_mode()
+    def probabilities_from_vectors(self, vectors: np.ndarray) -> np.ndarray:
+        self.warm_up()
+        assert self._model is not None
+        logits = self._model.logits(torch.from_numpy(np.atleast_2d(vectors)).to(self._device))
+        return torch.softmax(logits / self._temperature, dim=-1).float().cpu().numpy()
+
+    def probabilities(self, texts: list[str]) -> np.ndarray:
+        """Calibrated intent probabilities, one row per text (columns follow `labels`)."""
+        if not texts:
+            return np.zeros((0, len(self.labels)))
+        return self.probabilities_from_vectors(self.embed(texts))
+
+    def vocabulary(self) -> set[str]:
+        """Whole words of the tokenizer's vocabulary (the spelling corrector leaves them be)."""
+        self.warm_up()
+        return tokenizer_words(self._tokenizer.get_vocab())
 
     def predict(self, text: str, top_k: int = 5) -> IntentPrediction:
-        probs = self.probabilities([text])[0]
-        order = np.argsort(-probs)[:top_k]
-        return IntentPrediction([IntentScore(self._labels[i], float(probs[i])) for i in order])
+        return rank(self.probabilities_from_vectors(self.embed_one(text))[0], self.labels, top_k)

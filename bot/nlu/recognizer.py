@@ -1,8 +1,11 @@
-"""Intent recognition = a ranking model plus the out-of-scope detector, behind one interface."""
+"""Intent recognition = spelling repair, one embedding, the intent ranking and the
+out-of-scope decision, behind one interface."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import numpy as np
 
 from bot.errors import ModelNotReady
 from bot.nlu.embedding_classifier import KIND as HEAD_KIND
@@ -12,15 +15,21 @@ from bot.nlu.finetuned import KIND as FINETUNED_KIND
 from bot.nlu.finetuned import FineTunedIntentClassifier
 from bot.nlu.model_files import read_manifest
 from bot.nlu.scope import ScopeDetector
-from bot.nlu.types import IntentClassifier, IntentPrediction
+from bot.nlu.spelling import SpellingCorrector
+from bot.nlu.types import EmbeddingIntentRanker, IntentPrediction, rank
 
 
 class IntentRecognizer:
-    """Implements `IntentClassifier`: ranked intents from `ranker`, scope from `scope`."""
+    """Implements `IntentClassifier`. Each message is embedded once; the ranking and the
+    out-of-scope detector both read that vector."""
 
-    def __init__(self, ranker: IntentClassifier, scope: ScopeDetector) -> None:
+    def __init__(self, ranker: EmbeddingIntentRanker, scope: ScopeDetector,
+                 folder: Path | None = None) -> None:
         self.ranker = ranker
         self.scope = scope
+        self.folder = folder
+        self.spelling: SpellingCorrector | None = None
+        self._spelling_loaded = folder is None
 
     @property
     def labels(self) -> list[str]:
@@ -29,16 +38,38 @@ class IntentRecognizer:
     def warm_up(self) -> None:
         self.ranker.warm_up()
         self.scope.warm_up()
+        if not self._spelling_loaded and self.folder is not None:
+            self.spelling = SpellingCorrector.load(self.folder, self.ranker.vocabulary())
+            self._spelling_loaded = True
+
+    def correct(self, text: str) -> str:
+        """The message with typos repaired (unchanged when the model has no corrector)."""
+        self.warm_up()
+        return self.spelling.correct(text) if self.spelling is not None else text
 
     def predict(self, text: str, top_k: int = 5) -> IntentPrediction:
-        ranked = self.ranker.predict(text, top_k)
-        reading = self.scope.read(text)
+        vector = self.ranker.embed_one(self.correct(text))
+        ranked = rank(self.ranker.probabilities_from_vectors(vector)[0], self.labels, top_k)
+        reading = self.scope.read(vector)
         return IntentPrediction(
             ranking=ranked.ranking,
             out_of_scope=reading.out_of_scope,
             nearest_similarity=reading.nearest_similarity,
             extra={"out_of_scope_score": round(reading.score, 4)},
         )
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return self.ranker.embed([self.correct(t) for t in texts])
+
+    def probabilities(self, texts: list[str]) -> np.ndarray:
+        """Calibrated intent probabilities for many messages (evaluation, benchmarks)."""
+        if not texts:
+            return np.zeros((0, len(self.labels)))
+        return self.ranker.probabilities_from_vectors(self.embed(texts))
+
+    def scope_scores(self, texts: list[str]) -> np.ndarray:
+        """Out-of-scope scores for many messages."""
+        return self.scope.scores(self.embed(texts)) if texts else np.zeros(0)
 
 
 def load_recognizer(
@@ -47,11 +78,11 @@ def load_recognizer(
     """Pick the ranking model by the kind written in the folder's manifest."""
     manifest = read_manifest(folder)
     kind = (manifest or {}).get("kind")
-    ranker: IntentClassifier
+    ranker: EmbeddingIntentRanker
     if kind == FINETUNED_KIND:
         ranker = FineTunedIntentClassifier(folder, device)
     elif kind == HEAD_KIND:
         ranker = EmbeddingIntentClassifier(folder, encoder)
     else:
         raise ModelNotReady(f"no intent model in {folder}; run `teller train`")
-    return IntentRecognizer(ranker, ScopeDetector(folder, encoder))
+    return IntentRecognizer(ranker, ScopeDetector(folder), folder)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class IntentScore:
@@ -47,3 +49,23 @@ class BatchIntentClassifier(IntentClassifier, Protocol):
     """A classifier that can also score many texts at once (evaluation, benchmarks)."""
 
     def probabilities(self, texts: list[str]) -> Any: ...
+
+
+@runtime_checkable
+class EmbeddingIntentRanker(BatchIntentClassifier, Protocol):
+    """A classifier that scores messages through a sentence embedding. The recognizer embeds
+    a message once and gives the same vector to the ranking and the out-of-scope detector."""
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_one(self, text: str) -> np.ndarray: ...
+
+    def probabilities_from_vectors(self, vectors: np.ndarray) -> np.ndarray: ...
+
+    def vocabulary(self) -> set[str]: ...
+
+
+def rank(probabilities: np.ndarray, labels: list[str], top_k: int = 5) -> IntentPrediction:
+    """The `top_k` intents of one probability row, best first."""
+    order = np.argsort(-probabilities)[:top_k]
+    return IntentPrediction([IntentScore(labels[i], float(probabilities[i])) for i in order])

@@ -2,22 +2,27 @@ import json
 
 import numpy as np
 
-from bot.nlu.scope import ScopeDetector
+from bot.nlu.recognizer import load_recognizer
 from tests.conftest import SHARED_DATA
 from training.scope import auroc, choose_threshold, clinc_scope_data
 
 
 def test_scope_detector_separates_banking_from_chit_chat(tiny_settings, encoder) -> None:  # type: ignore[no-untyped-def]
-    detector = ScopeDetector(tiny_settings.model_dir, encoder)
-    weather = detector.read("is it going to be sunny in Madrid on Sunday?")
-    card = detector.read("my card still hasn't arrived")
+    recognizer = load_recognizer(tiny_settings.model_dir, encoder)
+    weather = recognizer.predict("is it going to be sunny in Madrid on Sunday?")
+    card = recognizer.predict("my card still hasn't arrived")
     assert weather.out_of_scope is True and card.out_of_scope is False
-    assert weather.score > detector.threshold > card.score
+    threshold = recognizer.scope.threshold
+    assert weather.extra["out_of_scope_score"] > threshold > card.extra["out_of_scope_score"]
     assert card.nearest_similarity > weather.nearest_similarity
+    # One embedding per message, in the fine-tuned model's space, feeds both decisions.
+    vector = recognizer.ranker.embed_one("my card still hasn't arrived")
+    assert recognizer.scope.read(vector).score == card.extra["out_of_scope_score"] or abs(
+        recognizer.scope.read(vector).score - card.extra["out_of_scope_score"]) < 1e-4
 
 
 def test_threshold_override(tiny_settings, encoder) -> None:  # type: ignore[no-untyped-def]
-    detector = ScopeDetector(tiny_settings.model_dir, encoder)
+    detector = load_recognizer(tiny_settings.model_dir, encoder).scope
     detector.threshold_override = 0.999
     detector.warm_up()
     assert detector.threshold == 0.999

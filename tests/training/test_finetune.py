@@ -13,7 +13,7 @@ from training.finetune import FineTuneConfig, finetune_intent_model
 def test_finetuned_folder_explains_itself(tiny_settings, tiny_kb) -> None:  # type: ignore[no-untyped-def]
     folder = tiny_settings.model_dir
     assert sorted(p.name for p in folder.iterdir()) == [
-        "encoder", "head.safetensors", "labels.json", "manifest.json", "scope"
+        "encoder", "head.safetensors", "labels.json", "manifest.json", "scope", "spelling.json"
     ]
     assert {"config.json", "model.safetensors", "tokenizer.json"} <= {
         p.name for p in (folder / "encoder").iterdir()
@@ -22,7 +22,7 @@ def test_finetuned_folder_explains_itself(tiny_settings, tiny_kb) -> None:  # ty
         "in_scope.npy", "out_of_scope.npy", "scope.json"
     ]
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["kind"] == "finetuned-cosine-v1"
+    assert manifest["kind"] == "finetuned-cosine-v2"
     assert manifest["kb_intents_hash"] == tiny_kb.intents_hash
     assert manifest["scale"] == 20.0
     assert manifest["temperature"] > 0

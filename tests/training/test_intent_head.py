@@ -13,7 +13,7 @@ from training.intent_head import train_embedding_classifier
 def test_head_model_folder_explains_itself(tiny_head_settings, tiny_kb) -> None:  # type: ignore[no-untyped-def]
     folder = tiny_head_settings.model_dir
     assert sorted(p.name for p in folder.iterdir()) == [
-        "head.npz", "labels.json", "manifest.json", "scope"
+        "head.npz", "labels.json", "manifest.json", "scope", "spelling.json"
     ]
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["kind"] == "embedding-softmax-v1"
