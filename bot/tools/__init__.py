@@ -1,0 +1,1 @@
+"""Banking tools the assistant can call: reference models behind plug-in interfaces."""
