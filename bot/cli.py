@@ -222,6 +222,26 @@ def train(
     )
 
 
+@app.command()
+def actions(
+    port: Annotated[int, typer.Option(help="Port of the action server")] = 5055,
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    kb: KbOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Serve Teller's tools and form validation as a Rasa action server (rasa-sdk)."""
+    _setup_logging()
+    settings = _settings(kb, data_dir)
+    from bot.actions.server import serve_actions
+    from bot.kb import KnowledgeBaseError, load_knowledge_base
+
+    try:
+        knowledge_base = load_knowledge_base(settings.kb_dir, settings.bank_name)
+    except KnowledgeBaseError as exc:
+        raise _fail(str(exc)) from exc
+    serve_actions(settings, knowledge_base, host, port)
+
+
 @app.command("eval")
 def evaluate_command(
     data: Annotated[Path, typer.Option("--data", help="Labelled CSV/JSONL (text + category)")],

@@ -56,12 +56,24 @@ class Settings(BaseSettings):
     model_reload_seconds: float = Field(
         default=10.0, ge=0, description="How often the server looks for a newer model; 0 = never"
     )
+    # Tools (bot.actions): "reference" = the models shipped with Teller, "module:Class" = a
+    # Python class implementing the tool's Protocol, or an http(s) URL of the bank's service.
+    credit_risk_model: str = "reference"
+    credit_approve_below: float = Field(default=0.2, gt=0, lt=1,
+                                        description="Approve when P(default) is below this")
+    credit_decline_above: float = Field(default=0.5, gt=0, lt=1,
+                                        description="Decline when P(default) is above this")
+    portfolio_advisor: str = "reference"
+    tool_timeout_seconds: float = Field(default=10.0, gt=0)
+
     database_url: str = Field(default="", description="Empty = SQLite in data_dir")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:
+        if self.credit_approve_below >= self.credit_decline_above:
+            raise ValueError("credit_approve_below must be lower than credit_decline_above")
         self.kb_dir = self.kb_dir.expanduser()
         self.data_dir = self.data_dir.expanduser()
         return self
@@ -83,6 +95,10 @@ class Settings(BaseSettings):
     @property
     def model_dir(self) -> Path:
         return self.data_dir / "models" / "intent"
+
+    @property
+    def credit_model_dir(self) -> Path:
+        return self.data_dir / "models" / "credit_risk"
 
     @property
     def index_dir(self) -> Path:

@@ -13,6 +13,8 @@ import uuid
 from dataclasses import dataclass
 
 from bot.config import Settings
+from bot.device import limit_blas_threads
+from bot.dialogue.forms import FormController
 from bot.dialogue.manager import DialogueManager
 from bot.dialogue.policy import PolicyConfig, RulePolicy, Understanding
 from bot.dialogue.store import InMemorySessionStore, SessionStore, SqlSessionStore
@@ -58,20 +60,19 @@ def build_components(
     faq_index = FaqIndex(settings.index_dir, kb, encoder, settings.device)
     if store is None:
         store = SqlSessionStore(settings.resolved_database_url)
-    dialogue = DialogueManager(kb, RulePolicy(kb, policy_config(settings)), store)
+    dialogue = DialogueManager(kb, RulePolicy(kb, policy_config(settings)), store,
+                               forms=build_forms(settings, kb))
     return Components(kb, encoder, classifier, faq_index, dialogue)
 
 
-def limit_blas_threads() -> None:
-    """Run numpy's per-message math (a few small matrix-vector products) on one BLAS thread.
+def build_forms(settings: Settings, kb: KnowledgeBase) -> FormController:
+    """Forms and tools: rasa-sdk actions run in-process (models load on first use)."""
+    from bot.actions.forms import required_slots_domain
+    from bot.actions.runner import ActionRunner, build_executor
 
-    With more, OpenBLAS's worker threads spin against torch's on a small machine and a
-    0.05 ms product takes 10-100 ms (measured: pipeline p95 112 ms -> 12 ms on 2 cores).
-    Process-wide on purpose: the server does no large numpy work after start-up.
-    """
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(1, user_api="blas")
+    runner = ActionRunner(build_executor(settings, kb), settings.tool_timeout_seconds,
+                          domain=required_slots_domain(kb.forms))
+    return FormController(kb, runner)
 
 
 class Assistant:
@@ -166,8 +167,10 @@ class Assistant:
         forced = self._from_payload(text)
         if forced is not None:
             return forced
-        prediction = self.components.classifier.predict(text)
-        hits = self.components.faq_index.search(text)
+        classifier = self.components.classifier
+        repaired = classifier.correct(text)  # typos repaired for the intent model and the FAQ
+        prediction = classifier.predict(repaired)
+        hits = self.components.faq_index.search(repaired)
         return Understanding(prediction, hits)
 
     def _from_payload(self, text: str) -> Understanding | None:
@@ -175,6 +178,8 @@ class Assistant:
         if not text.startswith("/"):
             return None
         target = text[1:].strip()
+        if target.startswith("form:") and target[5:] in self.kb.forms:  # the manager starts it
+            return Understanding(IntentPrediction([]), [], forced=True)
         if target.startswith("faq:"):
             entry = self.kb.faq.get(target[4:])
             if entry is None:

@@ -9,6 +9,8 @@ from pydantic import BaseModel, Field
 Action = Literal[
     "answer_intent", "answer_faq", "clarify", "fallback", "offer_human", "handoff",
     "restart", "out_of_scope",
+    # forms and tools (bot.dialogue.forms)
+    "form_ask", "form_invalid", "form_cancel", "tool_result", "tool_error",
 ]
 
 
@@ -42,4 +44,6 @@ class BotResponse(BaseModel):
     out_of_scope: bool = False
     sources: list[Source] = Field(default_factory=list)
     data: dict[str, Any] = Field(default_factory=dict, description="Tool output, when a tool ran")
+    images: list[str] = Field(default_factory=list, description="Images (data: URLs), e.g. charts")
+    form: str | None = Field(default=None, description="The form this turn belongs to, if any")
     latency_ms: float = 0.0

@@ -7,6 +7,7 @@ import time
 import weakref
 from collections.abc import Callable
 
+from bot.dialogue.forms import FormController, FormReply
 from bot.dialogue.policy import Decision, RulePolicy, Understanding
 from bot.dialogue.state import SessionState, Turn
 from bot.dialogue.store import SessionStore
@@ -39,12 +40,13 @@ SUCCESSES = {"answer_intent", "answer_faq", "handoff", "restart"}
 class DialogueManager:
     def __init__(
         self, kb: KnowledgeBase, policy: RulePolicy, store: SessionStore,
-        redactor: Callable[[str], str] = redact,
+        redactor: Callable[[str], str] = redact, forms: FormController | None = None,
     ) -> None:
         self.kb = kb
         self.policy = policy
         self.store = store
         self.redactor = redactor
+        self.forms = forms
         self._locks: weakref.WeakValueDictionary[str, threading.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -67,9 +69,7 @@ class DialogueManager:
         lock = self._lock_for(session_id)
         with lock:
             state = self.store.load(session_id) or SessionState(session_id)
-            decision = self.policy.decide(understood, state)
-            response = self._render(session_id, decision, understood, state)
-            self._update(state, decision)
+            response = self._respond(session_id, text, understood, state)
             response.latency_ms = round((time.perf_counter() - started) * 1000, 2)
             turn = Turn(
                 seq=state.turn_count + 1,
@@ -85,6 +85,63 @@ class DialogueManager:
             state.add_turn(turn)
             self.store.save(state, turn)
         return response
+
+    def _respond(self, session_id: str, text: str, understood: Understanding,
+                 state: SessionState) -> BotResponse:
+        """Forms first (a button that starts one, or the active one), then the policy."""
+        forms = self.forms
+        if forms is not None:
+            form = forms.form_for_payload(text)
+            if form is not None:
+                return self._form_response(session_id, forms.start(state, form, text),
+                                           understood, state)
+        decision = self.policy.decide(understood, state)
+        if forms is not None and state.active_form is not None:
+            if decision.action in ("restart", "handoff"):
+                state.end_form()
+            else:
+                form_intent = self.kb.forms[state.active_form].intent \
+                    if state.active_form in self.kb.forms else None
+                other_topic = (
+                    decision.action in ("answer_intent", "answer_faq", "out_of_scope")
+                    and (decision.intent is None or decision.intent.name != form_intent)
+                    and not understood.forced
+                )
+                reply = forms.advance(state, text, other_topic)
+                if reply is not None:
+                    return self._form_response(session_id, reply, understood, state)
+                # Another question inside the form: answer it, then ask the form's question.
+                response = self._render(session_id, decision, understood, state)
+                self._update(state, decision)
+                reask = forms.reask(state)
+                if reask:
+                    response = response.model_copy(update={
+                        "text": f"{response.text}\n\n{reask}",
+                        "buttons": [*response.buttons, *forms.reask_buttons(state)],
+                        "form": state.active_form,
+                    })
+                return response
+        if (forms is not None and decision.action == "answer_intent" and decision.intent
+                and decision.intent.name in self.kb.form_by_intent):
+            form = self.kb.form_by_intent[decision.intent.name]
+            return self._form_response(session_id, forms.start(state, form, text),
+                                       understood, state)
+        response = self._render(session_id, decision, understood, state)
+        self._update(state, decision)
+        return response
+
+    def _form_response(self, session_id: str, reply: FormReply, understood: Understanding,
+                       state: SessionState) -> BotResponse:
+        state.fallback_count = 0
+        top = understood.prediction.top
+        return BotResponse(
+            session_id=session_id, text=self.kb.render(reply.text), buttons=reply.buttons,
+            action=reply.action, response_id=f"form:{reply.form}",
+            intent=IntentInfo(name=top.name, confidence=top.confidence) if top else None,
+            intent_ranking=[IntentInfo(name=s.name, confidence=s.confidence)
+                            for s in understood.prediction.ranking],
+            data=reply.data, images=reply.images, form=reply.form,
+        )
 
     # -- rendering ------------------------------------------------------------------------
 

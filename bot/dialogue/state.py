@@ -34,6 +34,8 @@ class SessionState:
     session_id: str
     slots: dict[str, Any] = field(default_factory=dict)
     active_form: str | None = None
+    requested_slot: str | None = None
+    form_attempts: int = 0  # answers in a row that did not fill the requested slot
     fallback_count: int = 0
     turn_count: int = 0
     last_intent: str | None = None
@@ -49,10 +51,15 @@ class SessionState:
     def reset(self) -> None:
         """Forget slots, form and counters (the 'restart' intent); the stored log is kept."""
         self.slots.clear()
-        self.active_form = None
+        self.end_form()
         self.fallback_count = 0
         self.last_intent = None
         self.handed_off = False
+
+    def end_form(self) -> None:
+        self.active_form = None
+        self.requested_slot = None
+        self.form_attempts = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -60,4 +67,5 @@ class SessionState:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SessionState:
         history = [Turn(**t) for t in data.get("history", [])]
-        return cls(**{**data, "history": history})
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{**{k: v for k, v in data.items() if k in known}, "history": history})

@@ -1,15 +1,27 @@
 """Knowledge base: typed entries and the validating loader."""
 
 from bot.kb.loader import KbProblem, KnowledgeBaseError, load_knowledge_base
-from bot.kb.models import Button, FaqEntry, Intent, KnowledgeBase, Response
+from bot.kb.models import (
+    Button,
+    FaqEntry,
+    Form,
+    FormSlot,
+    Intent,
+    KnowledgeBase,
+    Response,
+    SlotChoice,
+)
 
 __all__ = [
     "Button",
     "FaqEntry",
+    "Form",
+    "FormSlot",
     "Intent",
     "KbProblem",
     "KnowledgeBase",
     "KnowledgeBaseError",
     "Response",
+    "SlotChoice",
     "load_knowledge_base",
 ]

@@ -15,12 +15,14 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.errors import TellerError
-from bot.kb.models import FaqEntry, Intent, KbMetadata, KnowledgeBase, Response
+from bot.kb.models import FaqEntry, Form, Intent, KbMetadata, KnowledgeBase, Response
 
-SECTIONS: dict[str, type[BaseModel]] = {"intents": Intent, "faq": FaqEntry, "responses": Response}
-RESERVED_SECTIONS = {"forms", "tools"}
+SECTIONS: dict[str, type[BaseModel]] = {
+    "intents": Intent, "faq": FaqEntry, "responses": Response, "forms": Form,
+}
+RESERVED_SECTIONS = {"tools"}
 OUT_OF_SCOPE = "out_of_scope"
-EntryT = TypeVar("EntryT", Intent, FaqEntry, Response)
+EntryT = TypeVar("EntryT", Intent, FaqEntry, Response, Form)
 METADATA_FILE = "kb.yaml"
 
 
@@ -64,18 +66,20 @@ class _Parsed:
     intents: list[_Located[Intent]] = field(default_factory=list)
     faq: list[_Located[FaqEntry]] = field(default_factory=list)
     responses: list[_Located[Response]] = field(default_factory=list)
+    forms: list[_Located[Form]] = field(default_factory=list)
     out_of_scope: list[tuple[str, str]] = field(default_factory=list)  # (file, example)
 
     def extend(self, other: _Parsed) -> None:
         self.intents += other.intents
         self.faq += other.faq
         self.responses += other.responses
+        self.forms += other.forms
         self.out_of_scope += other.out_of_scope
 
 
 def _entry_label(section: str, raw: Any, index: int) -> str:
     if isinstance(raw, dict):
-        key = raw.get("name") if section == "intents" else raw.get("id")
+        key = raw.get("name") if section in ("intents", "forms") else raw.get("id")
         if isinstance(key, str) and key:
             return f"{section}[{index}] '{key}'"
     return f"{section}[{index}]"
@@ -186,10 +190,12 @@ def _cross_check(parsed: _Parsed, problems: list[KbProblem]) -> None:
     _check_unique(parsed.intents, "name", "intent", problems)
     _check_unique(parsed.faq, "id", "FAQ entry", problems)
     _check_unique(parsed.responses, "id", "response", problems)
+    _check_unique(parsed.forms, "name", "form", problems)
     names = {item.entry.name for item in parsed.intents}
     faq_ids = {item.entry.id for item in parsed.faq}
 
     answered_by: dict[str, list[str]] = {name: [] for name in names}
+    response_intents = {item.entry.intent for item in parsed.responses if item.entry.intent}
     answering: list[_Located[FaqEntry] | _Located[Response]] = [*parsed.faq, *parsed.responses]
     for item in answering:
         entry = item.entry
@@ -207,8 +213,29 @@ def _cross_check(parsed: _Parsed, problems: list[KbProblem]) -> None:
             for button in entry.buttons:
                 _check_payload(button.payload, names, faq_ids, item.file, label, problems)
 
+    # A form answers its intent (an FAQ entry may also name it: it is then what retrieval
+    # and clarification buttons show for it).
+    started_by: dict[str, str] = {}
+    for form_item in parsed.forms:
+        form = form_item.entry
+        label = f"form '{form.name}'"
+        if form.intent not in names:
+            problems.append(KbProblem(form_item.file, label, "intent",
+                                      f"no intent named '{form.intent}'"))
+        elif form.intent in started_by:
+            problems.append(KbProblem(form_item.file, label, "intent",
+                                      f"intent '{form.intent}' already starts form "
+                                      f"'{started_by[form.intent]}'"))
+        started_by[form.intent] = form.name
+        if form.intent in response_intents:
+            problems.append(KbProblem(form_item.file, label, "intent",
+                                      f"a response also answers '{form.intent}'; the form "
+                                      "replaces it, remove the response's intent"))
+
     files = {item.entry.name: item.file for item in parsed.intents}
     for name, answers in sorted(answered_by.items()):
+        if not answers and name in started_by:
+            continue
         if not answers:
             problems.append(
                 KbProblem(files[name], f"intent '{name}'", "",
@@ -289,6 +316,7 @@ def load_knowledge_base(folder: Path, bank_name: str | None = None) -> Knowledge
     intents = {i.entry.name: i.entry for i in merged.intents}
     faq = {f.entry.id: f.entry for f in merged.faq}
     responses = {r.entry.id: r.entry for r in merged.responses}
+    forms = {f.entry.name: f.entry for f in merged.forms}
     # Separate hashes so that editing a response's wording does not retrain the model, and
     # editing an FAQ answer rebuilds only the index.
     intents_hash = KnowledgeBase.hash_content(
@@ -303,6 +331,7 @@ def load_knowledge_base(folder: Path, bank_name: str | None = None) -> Knowledge
             "intents": intents_hash,
             "faq": faq_hash,
             "responses": {k: v.model_dump() for k, v in sorted(responses.items())},
+            "forms": {k: v.model_dump() for k, v in sorted(forms.items())},
         }
     )
     return KnowledgeBase(
@@ -316,4 +345,6 @@ def load_knowledge_base(folder: Path, bank_name: str | None = None) -> Knowledge
         faq_by_intent={f.intent: f for f in faq.values() if f.intent},
         response_by_intent={r.intent: r for r in responses.values() if r.intent},
         out_of_scope_examples=out_of_scope,
+        forms=forms,
+        form_by_intent={f.intent: f for f in forms.values()},
     )

@@ -5,9 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 NonEmptyText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 IntentName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_?]*$", max_length=80)]
@@ -51,6 +58,65 @@ class Response(_Entry):
         return [value] if isinstance(value, str) else value
 
 
+SlotName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
+ActionName = Annotated[str, StringConstraints(pattern=r"^action_[a-z0-9_]+$", max_length=80)]
+SlotType = Literal["money", "duration", "percentage", "age", "date", "yes_no", "number", "choice"]
+
+
+class SlotChoice(_Entry):
+    """One allowed answer of a `choice` slot; shown as a button, recognised by its synonyms."""
+
+    value: SlotName
+    title: NonEmptyText
+    synonyms: list[NonEmptyText] = Field(default_factory=list)
+
+
+class FormSlot(_Entry):
+    """A value a form collects. Numbers are checked against `min` / `max`; `unit` is the
+    currency of a money slot (EUR...) or "months" / "years" for a duration slot; `words`
+    maps answers without a number ("none", "unemployed") to a value."""
+
+    name: SlotName
+    type: SlotType
+    ask: NonEmptyText
+    min: float | None = None
+    max: float | None = None
+    unit: str | None = None
+    choices: list[SlotChoice] = Field(default_factory=list)
+    words: dict[NonEmptyText, float] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FormSlot:
+        if self.type == "choice" and len(self.choices) < 2:
+            raise ValueError("a choice slot needs at least two `choices`")
+        if self.type != "choice" and self.choices:
+            raise ValueError("`choices` only apply to slots of type choice")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("`min` is greater than `max`")
+        if self.type == "duration" and self.unit not in (None, "months", "years"):
+            raise ValueError("a duration slot's unit is `months` or `years`")
+        return self
+
+
+class Form(_Entry):
+    """A multi-turn conversation that fills `slots`, then runs a tool `action`."""
+
+    name: SlotName
+    title: NonEmptyText
+    intent: IntentName  # the intent that starts the form
+    intro: NonEmptyText
+    slots: list[FormSlot] = Field(min_length=1)
+    action: ActionName
+
+    @model_validator(mode="after")
+    def _unique_slots(self) -> Form:
+        names = [slot.name for slot in self.slots]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"slot names used twice: {', '.join(duplicates)}")
+        return self
+
+
 class KbMetadata(_Entry):
     bank_name: NonEmptyText = "Teller Bank"
     version: str = "0"
@@ -71,6 +137,8 @@ class KnowledgeBase:
     faq_by_intent: dict[str, FaqEntry] = field(default_factory=dict)
     response_by_intent: dict[str, Response] = field(default_factory=dict)
     out_of_scope_examples: list[str] = field(default_factory=list)
+    forms: dict[str, Form] = field(default_factory=dict)
+    form_by_intent: dict[str, Form] = field(default_factory=dict)
 
     @staticmethod
     def hash_content(payload: object) -> str:

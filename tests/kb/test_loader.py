@@ -98,7 +98,7 @@ def test_yaml_syntax_error_gives_line_and_unknown_section(tiny_kb_dir: Path) -> 
     assert problems[0].startswith("broken.yaml: YAML syntax error at line 4")
     assert problems[1] == (
         "other.yaml: answers: unknown section; expected one of: intents, faq, responses, "
-        "out_of_scope, forms, tools"
+        "forms, out_of_scope, tools"
     )
 
 
@@ -116,3 +116,32 @@ def test_problem_formatting() -> None:
     assert str(KbProblem("a.yaml", "intent 'x'", "examples", "empty")) == (
         "a.yaml: intent 'x', field 'examples': empty"
     )
+
+
+def test_forms_are_validated(tiny_kb_dir: Path) -> None:
+    (tiny_kb_dir / "forms.yaml").write_text(
+        "forms:\n"
+        "  - {name: loan, title: Loan, intent: no_such_intent, intro: Hi,\n"
+        "     action: action_x, slots: [{name: amount, type: money, ask: How much}]}\n"
+        "  - {name: pick, title: Pick, intent: greet, intro: Hi, action: action_y,\n"
+        "     slots: [{name: colour, type: choice, ask: Which, choices: [{value: red,\n"
+        "              title: Red}]}, {name: n, type: number, ask: N, min: 5, max: 1}]}\n"
+    )
+    problems = problems_of(tiny_kb_dir)
+    assert problems == [
+        "forms.yaml: forms[1] 'pick', field 'slots.0': Value error, a choice slot needs at "
+        "least two `choices`",
+        "forms.yaml: forms[1] 'pick', field 'slots.1': Value error, `min` is greater than `max`",
+        "forms.yaml: form 'loan', field 'intent': no intent named 'no_such_intent'",
+    ]
+
+
+def test_a_form_answers_its_intent(tiny_kb_dir: Path) -> None:
+    (tiny_kb_dir / "forms.yaml").write_text(
+        "forms:\n"
+        "  - {name: greeting_form, title: Greeting, intent: greet, intro: Hi,\n"
+        "     action: action_x, slots: [{name: age, type: age, ask: Age, min: 18}]}\n"
+    )
+    problems = problems_of(tiny_kb_dir)  # greet is also answered by a response
+    assert problems == ["forms.yaml: form 'greeting_form', field 'intent': a response also "
+                        "answers 'greet'; the form replaces it, remove the response's intent"]

@@ -1,0 +1,131 @@
+"""`action_assess_credit_risk`: the loan form's answers -> probability of default, a
+decision band and the reasons behind it (as credit rules ask: US Reg B, the EU's GDPR)."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.tools.credit_risk import (
+    DM_PER_EUR,
+    CreditAssessment,
+    CreditRiskModel,
+    DecisionThresholds,
+    InvalidLoanApplication,
+    LoanApplication,
+    load_credit_risk_model,
+)
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+FORM_SLOTS = ("amount", "duration_months", "purpose", "age", "employment_years", "housing",
+              "savings")
+BAND_TEXT = {
+    "approve": "Good news: on these answers you would very likely be approved.",
+    "refer": "On these answers we would need a person to look at your application.",
+    "decline": "On these answers we would likely not be able to offer this loan.",
+}
+
+
+def employment_band(years: float) -> str:
+    """Years with the current employer (-1 = unemployed) -> the model's employment band."""
+    if years < 0:
+        return "unemployed"
+    if years < 1:
+        return "under_1_year"
+    if years < 4:
+        return "1_to_4_years"
+    return "4_to_7_years" if years < 7 else "7_years_or_more"
+
+
+def savings_band(euros: float) -> str:
+    """Savings in EUR -> the data's savings band (its limits are in DM: 100, 500, 1,000)."""
+    marks = euros * DM_PER_EUR
+    if euros <= 0:
+        return "none"
+    if marks < 100:
+        return "under_100"
+    if marks < 500:
+        return "100_to_500"
+    return "500_to_1000" if marks < 1000 else "1000_or_more"
+
+
+def application_from_slots(slots: dict[str, Any]) -> LoanApplication:
+    return LoanApplication(
+        amount_eur=float(slots["amount"]),
+        duration_months=int(slots["duration_months"]),
+        purpose=str(slots["purpose"]),
+        age=int(slots["age"]),
+        employment=employment_band(float(slots["employment_years"])),
+        housing=str(slots["housing"]),
+        savings=savings_band(float(slots["savings"])),
+    )
+
+
+def summary_text(assessment: CreditAssessment) -> str:
+    lines = [
+        f"{BAND_TEXT[assessment.band]} Estimated chance of the loan not being repaid: "
+        f"{assessment.probability_of_default:.0%}.",
+    ]
+    if assessment.reasons:
+        lines.append("The main factors:")
+        lines += [f"- {reason.text}" for reason in assessment.reasons]
+    lines.append("This is an indicative result, not a credit decision or an offer.")
+    return "\n".join(lines)
+
+
+class ActionAssessCreditRisk(Action):
+    """Reads the loan form's slots, asks the configured credit-risk model, replies with the
+    band, the probability and the reasons (and the whole assessment as `custom` data)."""
+
+    def __init__(self, model: CreditRiskModel | None = None,
+                 settings: Settings | None = None) -> None:
+        self._model = model
+        self._settings = settings
+        self._lock = threading.Lock()
+
+    def name(self) -> str:
+        return "action_assess_credit_risk"
+
+    @property
+    def model(self) -> CreditRiskModel:
+        with self._lock:
+            if self._model is None:
+                from bot.config import Settings
+
+                settings = self._settings or Settings()
+                self._model = load_credit_risk_model(
+                    settings.credit_risk_model, settings.credit_model_dir,
+                    DecisionThresholds(settings.credit_approve_below,
+                                       settings.credit_decline_above),
+                )
+            return self._model
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        slots = {name: tracker.get_slot(name) for name in FORM_SLOTS}
+        missing = [name for name, value in slots.items() if value is None]
+        if missing:
+            dispatcher.utter_message(
+                text=f"I still need your answer about {', '.join(missing)} first.")
+            return []
+        try:
+            application = application_from_slots(slots)
+        except (InvalidLoanApplication, ValueError, TypeError) as exc:
+            dispatcher.utter_message(text=str(exc))
+            return []
+        assessment = self.model.assess(application)
+        dispatcher.utter_message(
+            text=summary_text(assessment),
+            json_message={"tool": "credit_risk", "application": dict(application.to_dict()),
+                          "assessment": dict(assessment.to_dict())},
+        )
+        return [SlotSet("loan_decision", assessment.band),
+                SlotSet("probability_of_default", round(assessment.probability_of_default, 4))]

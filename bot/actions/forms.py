@@ -1,0 +1,53 @@
+"""`validate_<form>`: the Rasa form validation action for each form in the knowledge base.
+
+It reads the slot values out of the latest user message with Teller's entity parsers
+(`bot.dialogue.slots`), checks them against the form's declared ranges and returns
+`SlotSet` events; a value that won't do is explained to the customer and the requested
+slot is cleared so it is asked again. Rasa calls it after every user message of an active
+form; Teller's dialogue manager calls it the same way through the executor.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from bot.dialogue.slots import fill_slots
+from bot.kb import Form
+
+
+class KbFormValidationAction(FormValidationAction):
+    def __init__(self, form: Form) -> None:
+        self.form = form
+
+    def name(self) -> str:
+        return f"validate_{self.form.name}"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        text = str((tracker.latest_message or {}).get("text") or "")
+        requested = tracker.get_slot("requested_slot")
+        result = fill_slots(self.form, text, requested)
+        events: list[EventType] = [
+            SlotSet(name, fill.value) for name, fill in result.values.items()
+        ]
+        for slot, problem in result.problems.items():
+            dispatcher.utter_message(text=problem, json_message={"invalid_slot": slot})
+            events.append(SlotSet(slot, None))
+        return events
+
+
+def validation_actions(forms: dict[str, Form]) -> list[KbFormValidationAction]:
+    return [KbFormValidationAction(form) for form in forms.values()]
+
+
+def required_slots_domain(forms: dict[str, Form]) -> dict[str, Any]:
+    """The `forms` part of a Rasa domain for these forms."""
+    return {"forms": {name: {"required_slots": [s.name for s in form.slots]}
+                      for name, form in forms.items()}}

@@ -1,0 +1,92 @@
+"""`action_recommend_portfolio`: the risk questionnaire's answers -> a model allocation."""
+
+from __future__ import annotations
+
+import base64
+import threading
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.tools.portfolio import (
+    InvalidQuestionnaire,
+    PortfolioAdvisor,
+    PortfolioRecommendation,
+    RiskQuestionnaire,
+    allocation_chart_png,
+    load_portfolio_advisor,
+)
+
+QUESTIONNAIRE_SLOTS = ("age", "horizon_years", "goal", "reaction_to_drop", "income_stability")
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def summary_text(rec: PortfolioRecommendation) -> str:
+    held = [(rec.labels[name], weight) for name, weight in rec.weights.items() if weight >= 0.005]
+    lines = [
+        f"Your answers give a risk score of {rec.risk_score}/100 ({rec.risk_label}). "
+        "A model portfolio for that profile:",
+        *[f"- {label}: {_percent(weight)}" for label, weight in held],
+        f"Expected return about {_percent(rec.expected_return)} a year, volatility "
+        f"{_percent(rec.volatility)}; in a bad year (1 in 20) it could fall to "
+        f"{_percent(rec.worst_year)}.",
+        rec.disclaimer,
+    ]
+    return "\n".join(lines)
+
+
+class ActionRecommendPortfolio(Action):
+    """Reads the questionnaire slots, asks the advisor, replies with the allocation, a chart
+    and the assumptions (as `custom` data)."""
+
+    def __init__(self, advisor: PortfolioAdvisor | None = None, spec: str | None = None) -> None:
+        self._advisor = advisor
+        self._spec = spec
+        self._lock = threading.Lock()
+
+    def name(self) -> str:
+        return "action_recommend_portfolio"
+
+    @property
+    def advisor(self) -> PortfolioAdvisor:
+        with self._lock:
+            if self._advisor is None:
+                if self._spec is None:
+                    from bot.config import Settings
+
+                    self._spec = Settings().portfolio_advisor
+                self._advisor = load_portfolio_advisor(self._spec)
+            return self._advisor
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        answers: dict[str, Any] = {name: tracker.get_slot(name) for name in QUESTIONNAIRE_SLOTS}
+        missing = [name for name, value in answers.items() if value is None]
+        if missing:
+            dispatcher.utter_message(
+                text=f"I still need your answer about {', '.join(missing)} first.")
+            return []
+        try:
+            questionnaire = RiskQuestionnaire(
+                age=int(answers["age"]), horizon_years=int(answers["horizon_years"]),
+                goal=str(answers["goal"]), reaction_to_drop=str(answers["reaction_to_drop"]),
+                income_stability=str(answers["income_stability"]),
+            )
+        except (InvalidQuestionnaire, ValueError, TypeError) as exc:
+            dispatcher.utter_message(text=str(exc))
+            return [SlotSet(getattr(exc, "question", "age"), None)]
+        recommendation = self.advisor.recommend(questionnaire)
+        chart = base64.b64encode(allocation_chart_png(recommendation)).decode("ascii")
+        dispatcher.utter_message(
+            text=summary_text(recommendation),
+            image=f"data:image/png;base64,{chart}",
+            json_message={"tool": "portfolio", "recommendation": recommendation.to_dict()},
+        )
+        return [SlotSet("risk_score", recommendation.risk_score)]

@@ -1,0 +1,200 @@
+"""Reading form slots out of a customer's message, with the reason when a value won't do.
+
+`fill_slots` is what a form does with each message: the slot it asked for may take a bare
+number ("48" for a duration in months), the others only values that name their kind
+("5k", "2 years"), so one message can fill several slots ("5000 euros over 2 years for a
+car") and a value given again corrects the slot ("actually make it 8000").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.kb import Form, FormSlot
+from bot.nlu.entities import Entity, extract_entities, yes_no
+
+CURRENCY_SIGN = {"EUR": "€", "GBP": "£", "USD": "$"}
+ENTITY_KIND = {"money": "money", "duration": "duration", "percentage": "percentage",
+               "age": "age", "date": "date", "yes_no": "yes_no", "number": "number"}
+
+
+@dataclass(frozen=True)
+class SlotFill:
+    value: Any
+    display: str
+
+
+@dataclass
+class FillResult:
+    values: dict[str, SlotFill] = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)  # slot -> what was wrong
+
+
+def _number_text(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def display_value(slot: FormSlot, value: Any) -> str:
+    if slot.type == "money":
+        currency = slot.unit or "EUR"
+        return f"{CURRENCY_SIGN.get(currency, currency + ' ')}{_number_text(float(value))}"
+    if slot.type == "duration":
+        unit = slot.unit or "months"
+        return f"{_number_text(float(value))} {unit if value != 1 else unit[:-1]}"
+    if slot.type == "percentage":
+        return f"{_number_text(float(value))}%"
+    if slot.type == "yes_no":
+        return "yes" if value else "no"
+    if slot.type == "choice":
+        return next((c.title for c in slot.choices if c.value == value), str(value))
+    if slot.type in ("age", "number"):
+        return _number_text(float(value))
+    return str(value)
+
+
+def _normalise(text: str) -> str:
+    return " " + " ".join(re.sub(r"[^\w€£$%']+", " ", text.lower()).split()) + " "
+
+
+def match_choice(slot: FormSlot, text: str, specific_only: bool = False) -> str | None:
+    """The choice whose title, value or synonym appears in the text (longest phrase wins).
+    `specific_only` for slots nobody asked about: short common words do not count ("own"
+    in "my own business" is no answer about housing; "renovation" or "I own my home" is)."""
+    haystack = _normalise(text)
+    best: tuple[int, str] | None = None
+    for choice in slot.choices:
+        phrases = [choice.title, choice.value.replace("_", " "), *choice.synonyms]
+        for phrase in phrases:
+            needle = _normalise(phrase)
+            if specific_only and len(needle.split()) < 2 and len(needle.strip()) < 5:
+                continue
+            if needle.strip() and needle in haystack and (best is None or len(needle) > best[0]):
+                best = (len(needle), choice.value)
+    return best[1] if best else None
+
+
+def _in_range(slot: FormSlot, value: float) -> str | None:
+    """The problem with a number outside the slot's range, in words a customer understands."""
+    low, high = slot.min, slot.max
+    if (low is not None and value < low) or (high is not None and value > high):
+        given = display_value(slot, value)
+        if low is not None and high is not None:
+            span = f"between {display_value(slot, low)} and {display_value(slot, high)}"
+        elif low is not None:
+            span = f"at least {display_value(slot, low)}"
+        else:
+            span = f"at most {display_value(slot, high)}"
+        return f"{given} won't work here: it needs to be {span}."
+    return None
+
+
+def _word_value(slot: FormSlot, text: str) -> float | None:
+    haystack = _normalise(text)
+    for phrase, value in sorted(slot.words.items(), key=lambda item: -len(item[0])):
+        if _normalise(phrase) in haystack:
+            return value
+    return None
+
+
+def read_slot(slot: FormSlot, text: str, entities: list[Entity], requested: bool
+              ) -> SlotFill | str | None:
+    """The slot's value from this message, a problem message, or None (nothing for it)."""
+    if slot.type == "choice":
+        value = match_choice(slot, text, specific_only=not requested)
+        return SlotFill(value, display_value(slot, value)) if value else None
+    if slot.type == "yes_no":
+        answer = yes_no(text) if requested else None
+        return SlotFill(answer, display_value(slot, answer)) if answer is not None else None
+    if slot.type == "date":
+        found = next((e for e in entities if e.kind == "date"), None)
+        return SlotFill(found.value, str(found.value)) if found else None
+
+    number = _typed_number(slot, entities, requested)
+    if isinstance(number, str):
+        return number
+    if number is None:
+        word = _word_value(slot, text) if requested else None
+        if word is None:
+            return None
+        number = word
+    if slot.type in ("age", "duration") and not float(number).is_integer():
+        number = round(number)
+    problem = _in_range(slot, number)
+    if problem:
+        return problem
+    amount: float | int = int(number) if float(number).is_integer() else number
+    return SlotFill(amount, display_value(slot, amount))
+
+
+def _typed_number(slot: FormSlot, entities: list[Entity], requested: bool
+                  ) -> float | str | None:
+    kind = ENTITY_KIND.get(slot.type, "number")
+    for entity in entities:
+        if entity.kind == kind:
+            if slot.type == "money":
+                currency = slot.unit or "EUR"
+                if entity.unit and entity.unit != currency:
+                    return (f"Please give the amount in {currency}; "
+                            f"I can't convert {entity.text} here.")
+            if slot.type == "duration" and (slot.unit or "months") == "years":
+                return float(entity.value) / 12
+            return float(entity.value)
+    if not requested:
+        return None
+    # The slot we asked for also takes a plain number, in its own unit.
+    plain = [e for e in entities if e.kind == "number"]
+    if slot.type == "money":
+        plain += [e for e in entities if e.kind == "money" and e.unit is None]
+    if slot.type == "age":
+        plain += [e for e in entities if e.kind == "duration"]  # "34 years" for an age
+        if plain and plain[-1].kind == "duration":
+            return float(plain[-1].value) / 12
+    if len(plain) == 1:
+        return float(plain[0].value)
+    if len(plain) > 1:
+        return f"I found several numbers there ({', '.join(e.text for e in plain)}); which one?"
+    return None
+
+
+def fill_slots(form: Form, text: str, requested: str | None, entities: list[Entity] | None = None
+               ) -> FillResult:
+    """Read every slot of `form` this message gives a value for. Each entity fills at most
+    one slot: the requested slot first, then the others in the form's order."""
+    entities = extract_entities(text) if entities is None else entities
+    result = FillResult()
+    ordered = sorted(form.slots, key=lambda s: s.name != requested)
+    used: set[tuple[int, int]] = set()
+    for slot in ordered:
+        available = [e for e in entities if (e.start, e.end) not in used or e.start == e.end]
+        reading = read_slot(slot, text, available, slot.name == requested)
+        if isinstance(reading, str):
+            if slot.name == requested:
+                result.problems[slot.name] = reading
+                # The rejected value was meant for this slot: no other slot may take it.
+                kinds = {ENTITY_KIND.get(slot.type, "number"), "number"}
+                used.update((e.start, e.end) for e in available if e.kind in kinds)
+            continue
+        if reading is None:
+            continue
+        result.values[slot.name] = reading
+        for entity in available:
+            if _entity_matches(entity, reading.value, slot):
+                used.add((entity.start, entity.end))
+                break
+    return result
+
+
+def _entity_matches(entity: Entity, value: Any, slot: FormSlot) -> bool:
+    if slot.type in ("choice", "yes_no") or entity.start == entity.end:
+        return False
+    try:
+        number = float(entity.value)
+    except (TypeError, ValueError):
+        return entity.value == value
+    if slot.type == "duration" and (slot.unit or "months") == "years" and entity.kind == "duration":
+        number /= 12
+    if slot.type == "age" and entity.kind == "duration":
+        number /= 12
+    return abs(number - float(value)) < 0.51

@@ -1,0 +1,223 @@
+"""Entity extraction for form slots: amounts with currency, durations, percentages, ages,
+dates, yes/no and plain numbers, from the way customers write them.
+
+Rule-based on purpose (like Rasa's Duckling, without a separate server): the forms of a
+bank's assistant need a handful of precise, predictable parsers whose failures can be
+explained to the customer, not a statistical tagger. Every parser returns typed values
+with the character span it read, so a message with several values ("5k over 2 years")
+fills several slots, and one value is never read twice.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+EntityKind = Literal["money", "duration", "percentage", "age", "date", "yes_no", "number"]
+
+CURRENCY_WORDS = {
+    "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR",
+    "£": "GBP", "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "quid": "GBP",
+    "$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD", "bucks": "USD",
+    "chf": "CHF", "francs": "CHF",
+}
+SCALE_WORDS = {"k": 1_000, "thousand": 1_000, "grand": 1_000, "m": 1_000_000,
+               "million": 1_000_000, "mio": 1_000_000}
+NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "half a": 0.5, "a half": 0.5,
+}
+MONTHS = {name: i for i, name in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+     "october", "november", "december"], start=1)}
+MONTHS.update({name[:3]: i for name, i in list(MONTHS.items())})
+MONTHS["sept"] = 9
+UNIT_MONTHS = {"year": 12, "yr": 12, "month": 1, "mo": 1, "mth": 1, "week": 12 / 52}
+
+YES = {"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "right",
+       "of course", "absolutely", "definitely", "i do", "that's right"}
+NO = {"no", "n", "nope", "nah", "not really", "never", "i don't", "i do not", "i'm not",
+      "i am not", "not at all"}
+
+_NUMBER = r"(?<![\w-])-?(?:\d{1,3}(?:[ ,.']\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
+_WORD_NUMBER = "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True))
+_CURRENCY = "|".join(sorted((re.escape(w) for w in CURRENCY_WORDS), key=len, reverse=True))
+_SCALE = "|".join(sorted(SCALE_WORDS, key=len, reverse=True))
+
+_MONEY = re.compile(
+    rf"(?P<pre>{_CURRENCY})?\s*(?P<num>{_NUMBER}|\b(?:{_WORD_NUMBER}))\s*"
+    rf"(?P<scale>{_SCALE})?\b\.?\s*"
+    rf"(?P<post>{_CURRENCY})?(?![\w%])",
+    re.IGNORECASE,
+)
+_DURATION = re.compile(
+    rf"(?P<num>{_NUMBER}|{_WORD_NUMBER})(?:\s+and\s+a\s+half)?[\s-]*"
+    r"(?P<unit>years?|yrs?|months?|mos?|mths?|weeks?)\b",
+    re.IGNORECASE,
+)
+_PERCENT = re.compile(rf"(?P<num>{_NUMBER})\s*(?:%|per\s?cent|pct)", re.IGNORECASE)
+_AGE = re.compile(
+    r"(?:\b(?:i'?m|i am|aged?)\s+(?P<a>\d{1,3})\b)|(?:\b(?P<b>\d{1,3})\s*(?:years?|yrs?)"
+    r"(?:\s+of\s+age|\s+old|\s+young)\b)",
+    re.IGNORECASE,
+)
+_ISO_DATE = re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b")
+_DAY_MONTH = re.compile(
+    r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>[a-z]{3,9})\.?(?:,?\s+(?P<y>\d{4}))?\b",
+    re.IGNORECASE,
+)
+_MONTH_DAY = re.compile(
+    r"\b(?P<mon>[a-z]{3,9})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<y>\d{4}))?\b",
+    re.IGNORECASE,
+)
+_RELATIVE_DAY = re.compile(r"\b(today|tomorrow|yesterday)\b", re.IGNORECASE)
+_BARE_NUMBER = re.compile(rf"(?<![\w.,])(?P<num>{_NUMBER}|{_WORD_NUMBER})(?![\w%])",
+                          re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Entity:
+    kind: EntityKind
+    value: float | int | str | bool
+    text: str
+    start: int
+    end: int
+    unit: str | None = None  # currency for money, "months" for durations
+
+
+def parse_number(text: str) -> float | None:
+    """'5,000' -> 5000, '2.5' -> 2.5, '1.234.567' -> 1234567, 'two' -> 2."""
+    raw = text.strip().lower()
+    if raw in NUMBER_WORDS:
+        return float(NUMBER_WORDS[raw])
+    sign = -1.0 if raw.startswith("-") else 1.0
+    raw = raw.lstrip("-")
+    grouped = re.fullmatch(r"(\d{1,3})((?:[ ,.']\d{3})+)([.,]\d+)?", raw)
+    if grouped:
+        separators = set(re.findall(r"[ ,.']", grouped.group(2)))
+        fraction = grouped.group(3) or ""
+        if len(separators) == 1 and not (fraction and fraction[0] in separators):
+            whole = re.sub(r"[ ,.']", "", grouped.group(1) + grouped.group(2))
+            return sign * float(whole + ("." + fraction[1:] if fraction else ""))
+    try:
+        return sign * float(raw.replace(",", "."))
+    except ValueError:
+        return None
+
+
+def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
+    return any(span[0] < end and start < span[1] for start, end in taken)
+
+
+def extract_entities(text: str, today: date | None = None) -> list[Entity]:
+    """Every value found, most specific first: dates, durations, percentages, ages, money,
+    yes/no, then plain numbers not already part of another value."""
+    found: list[Entity] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(entity: Entity) -> None:
+        if not _overlaps((entity.start, entity.end), taken):
+            found.append(entity)
+            taken.append((entity.start, entity.end))
+
+    for entity in _dates(text, today or date.today()):
+        add(entity)
+    for match in _AGE.finditer(text):
+        value = int(match.group("a") or match.group("b"))
+        add(Entity("age", value, match.group(0), *match.span()))
+    for match in _DURATION.finditer(text):
+        number = parse_number(match.group("num"))
+        if number is None:
+            continue
+        if "and a half" in match.group(0).lower():
+            number += 0.5
+        unit = match.group("unit").lower().rstrip("s")
+        months = number * UNIT_MONTHS.get(unit, UNIT_MONTHS.get(unit[:2], 1))
+        add(Entity("duration", round(months), match.group(0), *match.span(), unit="months"))
+    for match in _PERCENT.finditer(text):
+        number = parse_number(match.group("num"))
+        if number is not None:
+            add(Entity("percentage", number, match.group(0), *match.span()))
+    for match in _MONEY.finditer(text):
+        money = _money(match)
+        if money is not None:
+            add(money)
+    answer = yes_no(text)
+    if answer is not None:
+        add(Entity("yes_no", answer, text.strip(), 0, 0))
+    for match in _BARE_NUMBER.finditer(text):
+        number = parse_number(match.group("num"))
+        if number is not None and match.group("num").lower() not in ("a", "an"):
+            add(Entity("number", number, match.group(0), *match.span()))
+    return sorted(found, key=lambda e: e.start)
+
+
+def _money(match: re.Match[str]) -> Entity | None:
+    number = parse_number(match.group("num"))
+    if number is None:
+        return None
+    scale = match.group("scale")
+    currency_word = match.group("pre") or match.group("post")
+    if scale is None and currency_word is None:
+        return None  # a bare number: only a plain number (the form decides what it means)
+    if match.group("num").lower() in NUMBER_WORDS and scale is None:
+        return None  # "a euro", "one pound": not an amount anyone borrows
+    if scale:
+        number *= SCALE_WORDS[scale.lower()]
+    currency = CURRENCY_WORDS[currency_word.lower()] if currency_word else None
+    start = match.start()
+    raw = match.group(0)
+    stripped = raw.rstrip()
+    return Entity("money", number, stripped.strip(), start + (len(raw) - len(raw.lstrip())),
+                  start + len(stripped), unit=currency)
+
+
+def _dates(text: str, today: date) -> list[Entity]:
+    found = []
+    for match in _ISO_DATE.finditer(text):
+        value = _safe_date(int(match.group("y")), int(match.group("m")), int(match.group("d")))
+        if value:
+            found.append(Entity("date", value.isoformat(), match.group(0), *match.span()))
+    for pattern in (_DAY_MONTH, _MONTH_DAY):
+        for match in pattern.finditer(text):
+            month = MONTHS.get(match.group("mon").lower())
+            if month is None:
+                continue
+            year = int(match.group("y")) if match.group("y") else today.year
+            value = _safe_date(year, month, int(match.group("d")))
+            if value is not None and not match.group("y") and value < today:
+                value = _safe_date(year + 1, month, int(match.group("d")))
+            if value:
+                found.append(Entity("date", value.isoformat(), match.group(0), *match.span()))
+    for match in _RELATIVE_DAY.finditer(text):
+        offset = {"today": 0, "tomorrow": 1, "yesterday": -1}[match.group(1).lower()]
+        value = today + timedelta(days=offset)
+        found.append(Entity("date", value.isoformat(), match.group(0), *match.span()))
+    return found
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def yes_no(text: str) -> bool | None:
+    """True / False for a yes or no answer ("yes please", "nope"), None otherwise."""
+    cleaned = re.sub(r"[^\w\s']", " ", text.lower()).split()
+    if not cleaned or len(cleaned) > 4:
+        return None
+    phrase = " ".join(cleaned)
+    for size in (3, 2, 1):
+        head = " ".join(cleaned[:size])
+        if head in NO or phrase in NO:
+            return False
+        if head in YES or phrase in YES:
+            return True
+    return None

@@ -1,0 +1,111 @@
+"""`teller actions` is rasa-sdk's real action server: post a request in Rasa's format."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def action_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1",
+           "TELLER_DATA_DIR": str(tmp_path_factory.mktemp("actions"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "actions", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"action server exited: {process.stdout.read() if process.stdout else ''}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail("action server did not start within 60 s")
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def rasa_call(action: str, slots: dict[str, object], text: str = "") -> dict[str, object]:
+    """The body a Rasa server posts to its action endpoint."""
+    return {
+        "next_action": action,
+        "sender_id": "customer-1",
+        "version": "3.21.1",
+        "domain": {"forms": {"loan_application": {"required_slots": ["amount"]}}},
+        "tracker": {
+            "sender_id": "customer-1", "slots": slots,
+            "latest_message": {"text": text, "intent": {}, "entities": []},
+            "events": [], "paused": False, "followup_action": None,
+            "active_loop": {"name": "loan_application"} if action.startswith("validate") else {},
+            "latest_action_name": "action_listen",
+        },
+    }
+
+
+LOAN = {"amount": 9000, "duration_months": 60, "purpose": "business", "age": 23,
+        "employment_years": 0, "housing": "rent", "savings": 0}
+
+
+def test_lists_teller_actions(action_server: str) -> None:
+    names = {a["name"] for a in httpx.get(f"{action_server}/actions").json()}
+    assert {"action_assess_credit_risk", "action_recommend_portfolio",
+            "validate_loan_application", "validate_portfolio_advice"} <= names
+
+
+def test_credit_risk_action_returns_rasa_events_and_responses(action_server: str) -> None:
+    reply = httpx.post(f"{action_server}/webhook",
+                       json=rasa_call("action_assess_credit_risk", LOAN), timeout=60).json()
+    events = {e["name"]: e["value"] for e in reply["events"] if e["event"] == "slot"}
+    assert events["loan_decision"] in ("approve", "refer", "decline")
+    assert 0 < events["probability_of_default"] < 1
+    [response] = reply["responses"]
+    custom = response["custom"]
+    assert custom["tool"] == "credit_risk"
+    assert custom["assessment"]["band"] == events["loan_decision"]
+    if events["loan_decision"] != "approve":
+        assert len(custom["assessment"]["reasons"]) == 4
+    assert "The main factors" in response["text"]
+
+
+def test_form_validation_action_sets_slots_and_explains_bad_values(action_server: str) -> None:
+    good = httpx.post(f"{action_server}/webhook", json=rasa_call(
+        "validate_loan_application", {"requested_slot": "amount"}, "5k over 2 years"),
+        timeout=30).json()
+    slots = {e["name"]: e["value"] for e in good["events"]}
+    assert slots == {"amount": 5000, "duration_months": 24}
+    bad = httpx.post(f"{action_server}/webhook", json=rasa_call(
+        "validate_loan_application", {"requested_slot": "amount"}, "-3 euros"),
+        timeout=30).json()
+    assert bad["events"] == [{"event": "slot", "timestamp": None, "name": "amount",
+                              "value": None}]
+    assert "won't work here" in bad["responses"][0]["text"]
+
+
+def test_unknown_action_is_a_clear_error(action_server: str) -> None:
+    reply = httpx.post(f"{action_server}/webhook", json=rasa_call("action_nope", {}), timeout=10)
+    assert reply.status_code == 404
+    assert "action_nope" in reply.text

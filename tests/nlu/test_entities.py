@@ -1,0 +1,50 @@
+from datetime import date
+
+import pytest
+
+from bot.nlu.entities import extract_entities, parse_number, yes_no
+
+TODAY = date(2026, 11, 26)
+
+
+def found(text: str) -> list[tuple[str, object, str | None]]:
+    return [(e.kind, e.value, e.unit) for e in extract_entities(text, TODAY)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("about 5k", [("money", 5000.0, None)]),
+    ("€5,000", [("money", 5000.0, "EUR")]),
+    ("5000 EUR", [("money", 5000.0, "EUR")]),
+    ("1.500,50 euros", [("money", 1500.5, "EUR")]),
+    ("ten thousand pounds", [("money", 10000.0, "GBP")]),
+    ("$1,200.50", [("money", 1200.5, "USD")]),
+    ("twenty grand", [("money", 20000.0, None)]),
+    ("2 years", [("duration", 24, "months")]),
+    ("18 months", [("duration", 18, "months")]),
+    ("half a year", [("duration", 6, "months")]),
+    ("a year", [("duration", 12, "months")]),
+    ("5.5%", [("percentage", 5.5, None)]),
+    ("I'm 34", [("age", 34, None)]),
+    ("34 years old", [("age", 34, None)]),
+    ("3 March 2027", [("date", "2027-03-03", None)]),
+    ("March 3", [("date", "2027-03-03", None)]),  # already past this year: next year
+    ("tomorrow", [("date", "2026-11-27", None)]),
+    ("2026-12-01", [("date", "2026-12-01", None)]),
+    ("48", [("number", 48.0, None)]),
+])
+def test_single_values(text: str, expected: list[tuple[str, object, str | None]]) -> None:
+    assert found(text) == expected
+
+
+def test_several_values_in_one_message_each_read_once() -> None:
+    assert found("I'm 45 and want to borrow 20k over 5 years") == [
+        ("age", 45, None), ("money", 20000.0, None), ("duration", 60, "months")]
+
+
+def test_numbers_and_yes_no() -> None:
+    assert parse_number("1,234,567") == 1234567
+    assert parse_number("2.5") == 2.5
+    assert parse_number("abc") is None
+    assert yes_no("yes please") is True and yes_no("nope") is False
+    assert yes_no("I would like to know my balance") is None
+    assert found("") == []
