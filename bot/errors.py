@@ -19,6 +19,20 @@ class InvalidSessionId(TellerError):
     http_status = 422
 
 
+class InvalidAnswer(TellerError, ValueError):
+    """A customer's answer to a tool's question that cannot be used; `field` names the
+    question and the message is written for the customer."""
+
+    http_status = 422
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+    def __reduce__(self) -> tuple[type[InvalidAnswer], tuple[str, str]]:
+        return type(self), (self.field, str(self))
+
+
 class ConfigurationError(TellerError):
     """Settings that cannot work (unknown device, missing encoder folder...)."""
 

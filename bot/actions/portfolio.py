@@ -81,7 +81,7 @@ class ActionRecommendPortfolio(Action):
             )
         except (InvalidQuestionnaire, ValueError, TypeError) as exc:
             dispatcher.utter_message(text=str(exc))
-            return [SlotSet(getattr(exc, "question", "age"), None)]
+            return [SlotSet(getattr(exc, "field", "age"), None)]
         recommendation = self.advisor.recommend(questionnaire)
         chart = base64.b64encode(allocation_chart_png(recommendation)).decode("ascii")
         dispatcher.utter_message(

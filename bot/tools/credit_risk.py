@@ -35,7 +35,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from bot.errors import ConfigurationError, ModelNotReady, TellerError
+from bot.errors import ConfigurationError, InvalidAnswer, ModelNotReady, TellerError
 
 logger = logging.getLogger(__name__)
 
@@ -259,17 +259,8 @@ NUMERIC_COLUMNS: Final[tuple[str, ...]] = tuple(f.column for f in FEATURES if no
 # --- Errors --------------------------------------------------------------------------------
 
 
-class InvalidLoanApplication(TellerError, ValueError):
+class InvalidLoanApplication(InvalidAnswer):
     """An application field outside the allowed values; the message is for the customer."""
-
-    http_status = 422
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-    def __reduce__(self) -> tuple[type[InvalidLoanApplication], tuple[str, str]]:
-        return type(self), (self.field, str(self))
 
 
 class ToolError(TellerError):

@@ -43,7 +43,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from scipy.optimize import minimize
 
-from bot.errors import ConfigurationError, ModelNotReady, TellerError
+from bot.errors import ConfigurationError, InvalidAnswer, ModelNotReady, TellerError
 
 DEFAULT_ASSUMPTIONS_PATH: Final = (
     Path(__file__).resolve().parent / "data" / "capital_market_assumptions.json"
@@ -116,17 +116,12 @@ RISK_LABELS: Final = (
 )
 
 
-class InvalidQuestionnaire(TellerError, ValueError):
-    """An answer outside the allowed range; the message is written for the customer."""
+class InvalidQuestionnaire(InvalidAnswer):
+    """An answer outside the allowed range; `field` (also `question`) names the question."""
 
-    http_status = 422
-
-    def __init__(self, question: str, message: str) -> None:
-        super().__init__(message)
-        self.question = question
-
-    def __reduce__(self) -> tuple[type[InvalidQuestionnaire], tuple[str, str]]:
-        return type(self), (self.question, str(self))
+    @property
+    def question(self) -> str:
+        return self.field
 
 
 def _choices_text(choices: Mapping[str, Choice]) -> str:
