@@ -32,6 +32,7 @@ from tqdm.auto import tqdm
 from bot.device import resolve_device
 from bot.nlu.finetuned import ENCODER_DIR, HEAD_FILE, KIND, CosineIntentModel
 from bot.nlu.model_files import LABELS, MANIFEST, atomic_folder, library_versions, write_json
+from bot.nlu.onnx_encoder import export_onnx
 from training.calibration import expected_calibration_error, fit_temperature
 from training.data import (
     LabelledExample,
@@ -288,6 +289,7 @@ def finetune_intent_model(
         tokenizer.save_pretrained(folder / ENCODER_DIR)
         save_file({"intent_vectors": model.intent_vectors.detach().contiguous()},
                   str(folder / HEAD_FILE))
+        onnx = export_onnx(model, tokenizer, folder, config.max_length)
         write_json(folder / LABELS, labels)
         write_json(folder / MANIFEST, {
             "kind": KIND,
@@ -301,6 +303,7 @@ def finetune_intent_model(
             "config": asdict(config),
             "metrics": asdict(report),
             "versions": library_versions(),
+            "onnx": onnx,
             **(extra_manifest or {}),
             **added,
         })

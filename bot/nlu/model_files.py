@@ -56,7 +56,7 @@ def library_versions() -> dict[str, str]:
 
     versions: dict[str, str] = {}
     for package in ("teller", "torch", "transformers", "sentence-transformers", "scikit-learn",
-                    "faiss-cpu", "faiss-gpu", "numpy"):
+                    "faiss-cpu", "faiss-gpu", "numpy", "onnxruntime"):
         try:
             versions[package] = version(package)
         except PackageNotFoundError:

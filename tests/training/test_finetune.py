@@ -2,6 +2,7 @@ import json
 import logging
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.nlu.finetuned import FineTunedIntentClassifier
@@ -13,7 +14,8 @@ from training.finetune import FineTuneConfig, finetune_intent_model
 def test_finetuned_folder_explains_itself(tiny_settings, tiny_kb) -> None:  # type: ignore[no-untyped-def]
     folder = tiny_settings.model_dir
     assert sorted(p.name for p in folder.iterdir()) == [
-        "encoder", "head.safetensors", "labels.json", "manifest.json", "scope", "spelling.json"
+        "encoder", "encoder.onnx", "head.safetensors", "labels.json", "manifest.json", "scope",
+        "spelling.json",
     ]
     assert {"config.json", "model.safetensors", "tokenizer.json"} <= {
         p.name for p in (folder / "encoder").iterdir()
@@ -23,6 +25,7 @@ def test_finetuned_folder_explains_itself(tiny_settings, tiny_kb) -> None:  # ty
     ]
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["kind"] == "finetuned-cosine-v2"
+    assert manifest["onnx"] is True
     assert manifest["kb_intents_hash"] == tiny_kb.intents_hash
     assert manifest["scale"] == 20.0
     assert manifest["temperature"] > 0
@@ -81,3 +84,15 @@ def test_interrupted_training_resumes_from_its_checkpoint(
     assert report.epochs == 3
     assert (out / "manifest.json").is_file()
     assert not (tmp_path / ".model.checkpoint").exists()
+
+
+def test_onnx_runtime_gives_the_pytorch_embeddings(tiny_settings) -> None:  # type: ignore[no-untyped-def]
+    texts = ["hi", "my new card still has not shown up", "where can I find my IBAN number?"]
+    fast = FineTunedIntentClassifier(tiny_settings.model_dir, device="cpu")
+    assert fast.runtime == "onnxruntime"
+    reference = FineTunedIntentClassifier(tiny_settings.model_dir, device="cpu")
+    reference.warm_up()
+    reference._onnx = None  # the same folder, on PyTorch
+    assert reference.runtime == "torch:cpu"
+    assert np.abs(fast.embed(texts) - reference.embed(texts)).max() < 1e-4
+    assert np.abs(fast.embed_one(texts[1]) - reference.embed(texts)[1]).max() < 1e-4
