@@ -13,7 +13,7 @@ import gradio as gr
 from bot.errors import TellerError
 from bot.pipeline import Assistant
 
-MAX_BUTTONS = 4
+MAX_BUTTONS = 10  # the longest form question (loan purpose) offers 10 choices
 
 
 def _button_updates(buttons: list[Any]) -> list[Any]:

@@ -1,22 +1,26 @@
-"""FastAPI app factory: `POST /v1/chat`, health checks, and the Gradio chat mounted at `/`."""
+"""FastAPI app factory: `POST /v1/chat`, Rasa's REST channel, health checks, and the Gradio
+chat mounted at `/`."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot import __version__
+from bot.api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from bot.api.metrics import Metrics
+from bot.api.rasa_rest import rasa_rest_router
 from bot.config import Settings
 from bot.errors import TellerError
 from bot.pipeline import Assistant
@@ -109,6 +113,19 @@ def create_app(settings: Settings, assistant: Assistant, *, with_ui: bool = True
     )
     app.state.assistant = assistant
     app.state.settings = settings
+    metrics = Metrics()
+    app.state.metrics = metrics
+
+    @app.middleware("http")
+    async def _count_requests(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", None)
+        if path is not None:  # API routes only: the mounted UI's files are not counted
+            metrics.observe_request(path, response.status_code)
+        return response
 
     @app.exception_handler(TellerError)
     async def _teller_error(_: Request, exc: TellerError) -> JSONResponse:
@@ -130,16 +147,26 @@ def create_app(settings: Settings, assistant: Assistant, *, with_ui: bool = True
         )
         return _error(422, "InvalidRequest", problems or "invalid request body")
 
+    async def run_inference(fn: Callable[..., BotResponse], *args: object) -> BotResponse:
+        """Run a message on the inference pool and record it in the metrics."""
+        reply = await asyncio.get_running_loop().run_in_executor(inference, fn, *args)
+        metrics.observe_reply(reply)
+        return reply
+
     @app.post(
         "/v1/chat", response_model=BotResponse, tags=["chat"],
         responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}},
     )
     async def chat(request: ChatRequest) -> BotResponse:
         """Send one message; the reply carries the session id to send with the next one."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            inference, assistant.handle, request.message, request.session_id
-        )
+        return await run_inference(assistant.handle, request.message, request.session_id)
+
+    app.include_router(rasa_rest_router(assistant, run_inference))
+
+    @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
+    def prometheus_metrics() -> PlainTextResponse:
+        """Prometheus text format: requests, message latency, intents, replies by kind."""
+        return PlainTextResponse(metrics.render(), media_type=METRICS_CONTENT_TYPE)
 
     @app.get("/healthz", response_model=Health, tags=["operations"])
     def healthz() -> Health:

@@ -1,0 +1,70 @@
+"""Rasa's REST channel, so a bank's existing Rasa front end can talk to Teller unchanged.
+
+`POST /webhooks/rest/webhook` takes `{"sender", "message", "metadata"}` and returns the list
+of bot messages exactly as Rasa's `RestInput` does: `{"recipient_id", "text", "buttons",
+"image", "custom"}` with the keys that have no value left out. `GET /webhooks/rest/`
+answers `{"status": "ok"}`. The sender id is the session id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from bot.pipeline import Assistant
+from bot.response import BotResponse
+
+
+class RasaRestRequest(BaseModel):
+    sender: str = Field(default="default", description="The conversation id (Rasa's sender_id)",
+                        examples=["customer-42"])
+    message: str = Field(description="The customer's message, or a button payload")
+    metadata: dict[str, Any] | None = Field(default=None, description="Accepted, not used")
+
+
+class RasaButton(BaseModel):
+    title: str
+    payload: str
+
+
+class RasaMessage(BaseModel):
+    recipient_id: str
+    text: str | None = None
+    buttons: list[RasaButton] | None = None
+    image: str | None = None
+    custom: dict[str, Any] | None = None
+
+
+def rasa_messages(reply: BotResponse) -> list[dict[str, Any]]:
+    """One Teller reply as Rasa's collecting output channel would emit it: the text (with
+    its buttons), then each image, then the tool data as a custom message."""
+    recipient = reply.session_id
+    messages = [RasaMessage(
+        recipient_id=recipient, text=reply.text,
+        buttons=[RasaButton(title=b.title, payload=b.payload) for b in reply.buttons] or None,
+    )]
+    messages += [RasaMessage(recipient_id=recipient, image=image) for image in reply.images]
+    if reply.data:
+        messages.append(RasaMessage(recipient_id=recipient, custom=reply.data))
+    return [m.model_dump(exclude_none=True) for m in messages]
+
+
+def rasa_rest_router(assistant: Assistant,
+                     run: Callable[..., Awaitable[BotResponse]]) -> APIRouter:
+    """`run(fn, *args)` runs a blocking call on the server's inference pool."""
+    router = APIRouter(prefix="/webhooks/rest", tags=["rasa-compatible"])
+
+    @router.get("/")
+    def status() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.post("/webhook", response_model=list[RasaMessage],
+                 response_model_exclude_none=True)
+    async def webhook(request: RasaRestRequest) -> list[dict[str, Any]]:
+        reply = await run(assistant.handle, request.message, request.sender)
+        return rasa_messages(reply)
+
+    return router
