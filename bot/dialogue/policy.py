@@ -4,7 +4,9 @@ Order of rules (first match wins):
 1. a button payload ("/<intent>", "/faq:<id>") selects its target directly;
 2. restart / human handoff intents;
 3. out of scope (unlike every training example, and no good FAQ match) -> polite refusal;
-4. a confident FAQ match that is closer to the message than any intent example -> that entry;
+4. a confident FAQ match for another intent (or none) -> that entry, when it is near-verbatim
+   (`faq_override_score`) or closer to the message than any intent example (when both are
+   measured in the same space) or the intent model is not sure (`intent_sure_threshold`);
 5. a confident intent with a clear lead over the runner-up -> its answer;
 6. a confident FAQ match -> that entry, cited;
 7. plausible candidates -> a clarifying question with buttons;
@@ -31,6 +33,8 @@ class PolicyConfig:
     clarify_margin: float = 0.15
     faq_threshold: float = 0.72
     faq_beats_intent_margin: float = 0.05
+    faq_override_score: float = 0.9
+    intent_sure_threshold: float = 0.9
     clarify_min_confidence: float = 0.2
     clarify_min_faq_score: float = 0.55
     suggestion_min_faq_score: float = 0.4
@@ -87,12 +91,18 @@ class RulePolicy:
         ):
             return self._failure("out_of_scope", state)
         faq_is_confident = best_faq is not None and best_faq.score >= cfg.faq_threshold
+        prediction = understood.prediction
         if (
             faq_is_confident
             and best_faq is not None
-            and best_faq.score
-            > understood.prediction.nearest_similarity + cfg.faq_beats_intent_margin
             and (top is None or best_faq.entry.intent != top.name)
+            and (
+                best_faq.score >= cfg.faq_override_score
+                or (prediction.similarity_shared_with_faq and best_faq.score
+                    > prediction.nearest_similarity + cfg.faq_beats_intent_margin)
+                or (not prediction.similarity_shared_with_faq
+                    and (top is None or top.confidence < cfg.intent_sure_threshold))
+            )
         ):
             return Decision("answer_faq", faq=best_faq)
         if (

@@ -55,6 +55,7 @@ class IntentRecognizer:
             ranking=ranked.ranking,
             out_of_scope=reading.out_of_scope,
             nearest_similarity=reading.nearest_similarity,
+            similarity_shared_with_faq=isinstance(self.ranker, EmbeddingIntentClassifier),
             extra={"out_of_scope_score": round(reading.score, 4)},
         )
 

@@ -19,12 +19,15 @@ class IntentPrediction:
     """Ranked intents (best first) plus the out-of-scope decision.
 
     `nearest_similarity` is the cosine similarity between the message and the closest
-    training example: low means the message is unlike anything the model was taught.
+    training example: low means the message is unlike anything the model was taught. It is
+    measured in the intent model's embedding space; `similarity_shared_with_faq` says whether
+    that is also the FAQ index's space (the frozen sentence encoder), so the two compare.
     """
 
     ranking: list[IntentScore]
     out_of_scope: bool = False
     nearest_similarity: float = 1.0
+    similarity_shared_with_faq: bool = True
     extra: dict[str, float] = field(default_factory=dict)
 
     @property

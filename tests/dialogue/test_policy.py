@@ -96,3 +96,17 @@ def test_faq_closer_than_any_intent_example_wins(policy, tiny_kb) -> None:  # ty
         [FaqHit(tiny_kb.faq["find-iban"], 0.85, "Where do I find my IBAN?")],
     )
     assert policy.decide(close_intent, SessionState("s")).action == "answer_intent"
+
+
+def test_faq_against_a_fine_tuned_intent_needs_a_near_verbatim_match(policy, tiny_kb) -> None:  # type: ignore[no-untyped-def]
+    # A fine-tuned model measures similarity in its own space: not comparable with the FAQ's.
+    def decide(faq_score: float, confidence: float = 0.95) -> str:
+        prediction = IntentPrediction([IntentScore("greet", confidence)],
+                                      nearest_similarity=0.4, similarity_shared_with_faq=False)
+        hits = [FaqHit(tiny_kb.faq["find-iban"], faq_score, "Where do I find my IBAN?")]
+        return policy.decide(Understanding(prediction, hits), SessionState("s")).action
+
+    assert decide(0.85) == "answer_intent"  # a sure intent keeps its answer
+    assert decide(0.93) == "answer_faq"  # unless the FAQ match is near-verbatim
+    assert decide(0.8, confidence=0.6) == "answer_faq"  # an unsure intent yields to the FAQ
+    assert decide(0.6, confidence=0.6) == "answer_intent"  # a weak FAQ match does not
