@@ -25,11 +25,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("model_dir", type=Path)
@@ -40,6 +35,7 @@ def main() -> int:
     import numpy as np
     import torch
 
+    from benchmarks.intent_model import percentile
     from bot.config import Settings
     from bot.device import limit_blas_threads
     from bot.nlu.encoder import SentenceEncoder
