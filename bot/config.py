@@ -97,6 +97,11 @@ class Settings(BaseSettings):
         return self.data_dir / "models" / "intent"
 
     @property
+    def sentence_onnx_dir(self) -> Path:
+        """The frozen sentence encoder (FAQ retrieval) exported to ONNX for CPU inference."""
+        return self.data_dir / "models" / "sentence-encoder"
+
+    @property
     def credit_model_dir(self) -> Path:
         return self.data_dir / "models" / "credit_risk"
 

@@ -110,6 +110,11 @@ class Assistant:
                 return
             limit_blas_threads()
             self.components.encoder.warm_up()
+            if self.settings is not None:
+                import torch
+
+                self.components.encoder.use_onnx(self.settings.sentence_onnx_dir,
+                                                 torch.get_num_threads())
             self.components.classifier.warm_up()
             self.components.faq_index.warm_up()
             self._model_fingerprint = self._read_fingerprint()

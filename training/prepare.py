@@ -16,6 +16,7 @@ from bot.nlu.embedding_classifier import KIND as HEAD_KIND
 from bot.nlu.encoder import SentenceEncoder
 from bot.nlu.finetuned import KIND as FINETUNED_KIND
 from bot.nlu.model_files import read_manifest
+from bot.nlu.onnx_encoder import ONNX_FILE, export_sentence_onnx
 from bot.nlu.spelling import SpellingCorrector
 from bot.retrieval.faq_index import FaqIndex
 from training.data import HUB_PREFIX, file_examples, kb_examples
@@ -126,4 +127,17 @@ def prepare_models(
         rebuilt = True
     else:
         rebuilt = index.ensure_built(show_progress)
+    ensure_sentence_onnx(settings, encoder)
     return PrepareResult(report, scope, rebuilt)
+
+
+def ensure_sentence_onnx(settings: Settings, encoder: SentenceEncoder) -> bool:
+    """Export the FAQ retrieval encoder to ONNX once per encoder (CPU machines only)."""
+    folder = settings.sentence_onnx_dir
+    manifest = read_manifest(folder) or {}
+    if manifest.get("encoder") == encoder.identity and (folder / ONNX_FILE).is_file():
+        return True
+    if encoder.device != "cpu":
+        return False
+    log.info("exporting the sentence encoder to ONNX for fast CPU inference")
+    return export_sentence_onnx(encoder, folder)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
     from bot.config import Settings
+    from bot.nlu.onnx_encoder import OnnxEncoder
 
 
 class SentenceEncoder:
@@ -38,6 +39,7 @@ class SentenceEncoder:
         self._cache_lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
+        self._onnx: OnnxEncoder | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, device: str | None = None) -> SentenceEncoder:
@@ -99,6 +101,29 @@ class SentenceEncoder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def use_onnx(self, folder: Path, threads: int) -> bool:
+        """Encode single messages with the ONNX graph in `folder` (see `export_sentence_onnx`)
+        when it was exported from this encoder. Returns whether it is in use."""
+        from bot.nlu.model_files import read_manifest
+        from bot.nlu.onnx_encoder import load_onnx_encoder
+
+        manifest = read_manifest(Path(folder)) or {}
+        if manifest.get("encoder") != self.identity or self.device != "cpu":
+            return False
+        self._onnx = load_onnx_encoder(Path(folder), threads)
+        return self._onnx is not None
+
+    def _pooling_is_mean(self) -> bool:
+        """True for a Transformer -> mean Pooling [-> Normalize] model (all-MiniLM-L6-v2),
+        the shape the ONNX export reproduces."""
+        modules = list(self.model)
+        kinds = [type(m).__name__ for m in modules]
+        if kinds[:2] != ["Transformer", "Pooling"] or any(k not in ("Normalize",)
+                                                          for k in kinds[2:]):
+            return False
+        return getattr(modules[1], "pooling_mode", "mean") == "mean" or bool(
+            getattr(modules[1], "pooling_mode_mean_tokens", False))
+
     def _encode_single(self, text: str) -> np.ndarray:
         """One message straight through the model's modules: `SentenceTransformer.encode`
         spends more time on batching machinery than a single short text needs (~11 ms vs
@@ -106,6 +131,10 @@ class SentenceEncoder:
         import torch
 
         model = self.model
+        if self._onnx is not None:
+            arrays = model.tokenizer([text], truncation=True, return_tensors="np",
+                                     max_length=model.max_seq_length)
+            return self._onnx(arrays["input_ids"], arrays["attention_mask"])[0]
         with torch.inference_mode():
             features = model.preprocess([text])
             features = {k: v.to(model.device) if isinstance(v, torch.Tensor) else v

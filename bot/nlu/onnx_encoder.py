@@ -108,3 +108,46 @@ def export_onnx(model: Any, tokenizer: Any, folder: Path, max_length: int) -> bo
         path.unlink(missing_ok=True)
         return False
     return True
+
+
+class _MeanPooledEncoder(nn.Module):
+    """A sentence-transformers Transformer + mean Pooling + Normalize model as one module."""
+
+    def __init__(self, transformer: nn.Module) -> None:
+        super().__init__()
+        self.transformer = transformer
+
+    def embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        hidden = self.transformer(input_ids=input_ids,
+                                  attention_mask=attention_mask).last_hidden_state
+        weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+        return nn.functional.normalize(pooled, dim=-1)
+
+
+def export_sentence_onnx(encoder: Any, folder: Path) -> bool:
+    """Export the frozen sentence encoder behind FAQ retrieval (a `SentenceEncoder` on CPU)
+    to `folder/encoder.onnx`, checked against sentence-transformers' own output. Only for
+    mean-pooling models; returns whether a faithful graph was written."""
+    from bot.nlu.model_files import MANIFEST, write_json
+
+    if encoder.device != "cpu" or not encoder._pooling_is_mean():
+        return False
+    model = encoder.model
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    wrapped = _MeanPooledEncoder(model[0].auto_model).eval()
+    if not export_onnx(wrapped, model.tokenizer, folder, int(model.max_seq_length)):
+        return False
+    exported = OnnxEncoder(folder / ONNX_FILE, threads=1)
+    arrays = model.tokenizer(CHECK_TEXTS, padding=True, truncation=True, return_tensors="np",
+                             max_length=model.max_seq_length)
+    gap = float(np.abs(exported(arrays["input_ids"], arrays["attention_mask"])
+                       - encoder.encode(CHECK_TEXTS)).max())
+    if gap > MAX_DIFFERENCE:
+        log.warning("sentence encoder ONNX export differs by %.2g; not used", gap)
+        (folder / ONNX_FILE).unlink(missing_ok=True)
+        return False
+    write_json(folder / MANIFEST, {"encoder": encoder.identity, "onnx": ONNX_FILE,
+                                   "max_difference": gap})
+    return True

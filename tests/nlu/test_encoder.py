@@ -32,3 +32,18 @@ def test_missing_encoder_gives_clear_error(tmp_path) -> None:  # type: ignore[no
 def test_hub_name_fails_offline_with_hint() -> None:
     with pytest.raises(ConfigurationError, match="leave TELLER_ENCODER empty"):
         SentenceEncoder("sentence-transformers/no-such-model-xyz", device="cpu").warm_up()
+
+
+def test_single_messages_run_on_the_exported_onnx_graph(tiny_settings) -> None:  # type: ignore[no-untyped-def]
+    from bot.nlu.encoder import SentenceEncoder
+
+    folder = tiny_settings.sentence_onnx_dir
+    assert (folder / "encoder.onnx").is_file()  # exported by prepare_models
+    fast = SentenceEncoder.from_settings(tiny_settings, device="cpu")
+    assert fast.use_onnx(folder, threads=1)
+    reference = SentenceEncoder.from_settings(tiny_settings, device="cpu")
+    for text in ["hi", "my card still hasn't arrived", "where do I find my IBAN number?"]:
+        assert abs(fast.encode_one(text) - reference.encode_one(text)).max() < 1e-4
+    other = SentenceEncoder("/nonexistent", device="cpu", identity="another-encoder")
+    other._model = reference.model  # a different identity: the graph is not for it
+    assert not other.use_onnx(folder, threads=1)
