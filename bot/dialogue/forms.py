@@ -45,6 +45,9 @@ class FormReply:
     slots_filled: dict[str, Any] = field(default_factory=dict)
 
 
+HANDOFF_BUTTON = Button(title="Talk to a person", payload="/human_handoff")
+
+
 def slot_buttons(slot: FormSlot) -> list[Button]:
     return [Button(title=c.title, payload=c.title) for c in slot.choices]
 
@@ -161,7 +164,7 @@ class FormController:
                 "form_cancel",
                 f"{reason} Let's leave the {form.title.lower()} for now: you can start again "
                 "any time, or ask to talk to a person.",
-                buttons=[Button(title="Talk to a person", payload="/human_handoff")],
+                buttons=[HANDOFF_BUTTON],
                 form=form.name,
             )
         slot = self._slot(form, state.requested_slot)
@@ -187,7 +190,7 @@ class FormController:
                 "tool_error",
                 f"Sorry, I couldn't complete the {form.title.lower()} right now: the service "
                 "behind it did not answer. Please try again later, or ask to talk to a person.",
-                buttons=[Button(title="Talk to a person", payload="/human_handoff")],
+                buttons=[HANDOFF_BUTTON],
                 form=form.name,
             )
         return FormReply("tool_result", result.text or "Done.", data=result.custom,
