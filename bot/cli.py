@@ -1,4 +1,4 @@
-"""`teller` command line: serve, chat, ask, train, kb check."""
+"""`teller` command line: serve, chat, ask, train, eval, actions, kb, keys, db, purge."""
 
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Teller: a customer-service assistant for banks.", no_args_is_help=True)
 kb_app = typer.Typer(help="Knowledge base tools.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
+keys_app = typer.Typer(help="API keys for the HTTP API.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+db_app = typer.Typer(help="The database: schema migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 
 KbOption = Annotated[
     Path | None, typer.Option("--kb", help="Knowledge base folder (default: TELLER_KB_DIR)")
@@ -59,13 +63,10 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _setup_logging(verbose: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for noisy in ("httpx", "sentence_transformers", "transformers", "faiss", "urllib3"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+def _setup_logging(verbose: bool = False, fmt: str = "text") -> None:
+    from bot.logs import setup_logging
+
+    setup_logging("json" if fmt == "json" else "text", verbose)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
@@ -102,14 +103,15 @@ def serve(
 
     from bot.api.app import create_app
 
-    _setup_logging()
     settings = _settings(kb, data_dir)
+    _setup_logging(fmt=settings.log_format)
     assistant = _assistant(settings, in_memory=False)
     application = create_app(settings, assistant)
     bind_host, bind_port = host or settings.host, port or settings.port
     typer.echo(f"Teller is ready: chat at http://{bind_host}:{bind_port}/ , API docs at "
                f"http://{bind_host}:{bind_port}/docs", err=True)
-    uvicorn.run(application, host=bind_host, port=bind_port, log_level="info")
+    uvicorn.run(application, host=bind_host, port=bind_port, log_config=None,
+                access_log=False)
 
 
 @app.command()
@@ -309,6 +311,95 @@ def kb_check(kb: KbOption = None) -> None:
         f"{settings.kb_dir}: OK - {len(knowledge.intents)} intents ({examples} examples), "
         f"{len(knowledge.faq)} FAQ entries, {len(knowledge.responses)} responses"
     )
+
+
+def _key_store(settings: Settings):  # type: ignore[no-untyped-def]
+    from bot.storage.api_keys import ApiKeyStore
+    from bot.storage.database import make_engine, migrate
+
+    try:
+        engine = make_engine(settings.resolved_database_url)
+        migrate(engine)
+    except Exception as exc:
+        raise _fail(f"cannot open the database: {exc}") from exc
+    return ApiKeyStore(engine)
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Argument(help="Who or what uses the key, e.g. 'mobile-app'")],
+    rate_limit: Annotated[int | None, typer.Option(
+        help="Messages a minute (default TELLER_RATE_LIMIT_PER_MINUTE)")] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Create an API key and print it once (only its hash is stored)."""
+    settings = _settings(data_dir=data_dir)
+    try:
+        key, secret = _key_store(settings).create(
+            name, rate_limit or settings.rate_limit_per_minute)
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(f"created key {key.id} ({key.name}, {key.rate_limit_per_minute}/min). "
+               "Store it now; it cannot be shown again:", err=True)
+    typer.echo(secret)
+
+
+@keys_app.command("list")
+def keys_list(data_dir: DataDirOption = None) -> None:
+    """List keys (ids, names, limits, created, revoked); secrets are never shown."""
+    keys = _key_store(_settings(data_dir=data_dir)).list()
+    if not keys:
+        typer.echo("no API keys; create one with `teller keys create NAME`")
+    for key in keys:
+        status = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
+        typer.echo(f"{key.id}  {key.name:<24} {key.rate_limit_per_minute:>6}/min  "
+                   f"created {key.created_at:%Y-%m-%d %H:%M}  {status}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (`teller keys list`)")],
+                data_dir: DataDirOption = None) -> None:
+    """Revoke a key: servers refuse it within 5 seconds. Its sessions stay stored."""
+    key = _key_store(_settings(data_dir=data_dir)).revoke(key_id)
+    if key is None:
+        raise _fail(f"no API key with id {key_id!r}; see `teller keys list`")
+    typer.echo(f"revoked {key.id} ({key.name})")
+
+
+@db_app.command("upgrade")
+def db_upgrade(data_dir: DataDirOption = None) -> None:
+    """Apply the schema migrations (the server also does this at start unless
+    TELLER_AUTO_MIGRATE=false)."""
+    from bot.storage.database import current_revision, make_engine, migrate
+
+    settings = _settings(data_dir=data_dir)
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        migrate(engine)
+    except Exception as exc:
+        raise _fail(f"migration failed, the schema is unchanged: {exc}") from exc
+    typer.echo(f"database schema at revision {current_revision(engine)}")
+
+
+@app.command()
+def purge(
+    older_than_days: Annotated[int | None, typer.Option(
+        help="Erase sessions idle for longer than this (default TELLER_RETENTION_DAYS)")] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Erase conversations past the retention period (run it daily, e.g. from cron)."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.storage.sessions import SqlSessionStore
+
+    settings = _settings(data_dir=data_dir)
+    days = settings.retention_days if older_than_days is None else older_than_days
+    if days <= 0:
+        typer.echo("retention is 0 (keep everything): nothing erased")
+        return
+    store = SqlSessionStore(settings.resolved_database_url)
+    erased = store.purge(datetime.now(UTC) - timedelta(days=days))
+    typer.echo(f"erased {erased} sessions idle for more than {days} days")
 
 
 if __name__ == "__main__":

@@ -67,6 +67,32 @@ class Settings(BaseSettings):
     tool_timeout_seconds: float = Field(default=10.0, gt=0)
 
     database_url: str = Field(default="", description="Empty = SQLite in data_dir")
+    auto_migrate: bool = Field(
+        default=True, description="Apply schema migrations at start (else `teller db upgrade`)"
+    )
+    retention_days: int = Field(
+        default=90, ge=0,
+        description="`teller purge` erases sessions idle for longer than this; 0 = keep all",
+    )
+    review_below_confidence: float = Field(
+        default=0.5, ge=0, le=1,
+        description="Answered turns below this intent confidence go to the review queue",
+    )
+
+    # API access (bot.api.auth).
+    dev_api_key: str = Field(
+        default="teller-dev-key",
+        description="Accepted in development only, logged at start; never in production",
+    )
+    rate_limit_per_minute: int = Field(
+        default=600, ge=1, description="Default per-key message rate for new keys"
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Web origins allowed to call the API from a browser (the chat widget)",
+    )
+    max_body_bytes: int = Field(default=65_536, ge=1024)
+    log_format: Literal["json", "text"] = "json"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 

@@ -7,6 +7,28 @@ class TellerError(Exception):
     """Base class for every error Teller raises on purpose."""
 
     http_status = 500
+    headers: dict[str, str] = {}  # noqa: RUF012 - read-only default, replaced per instance
+
+
+class Unauthorized(TellerError):
+    """No API key, or one that is unknown or revoked."""
+
+    http_status = 401
+    headers = {"WWW-Authenticate": "Bearer"}  # noqa: RUF012
+
+
+class RateLimited(TellerError):
+    http_status = 429
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(
+            f"too many requests for this API key; retry in {retry_after_seconds} s"
+        )
+        self.headers = {"Retry-After": str(retry_after_seconds)}
+
+
+class NotFound(TellerError):
+    http_status = 404
 
 
 class InvalidMessage(TellerError):
@@ -17,6 +39,18 @@ class InvalidMessage(TellerError):
 
 class InvalidSessionId(TellerError):
     http_status = 422
+
+
+class SessionNotFound(NotFound):
+    """No such session for this caller (also said for another key's session: no probing)."""
+
+    http_status = 404
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__(
+            f"session {session_id!r} not found; start one with POST /v1/sessions"
+        )
+        self.session_id = session_id
 
 
 class InvalidAnswer(TellerError, ValueError):

@@ -17,7 +17,7 @@ from bot.device import limit_blas_threads
 from bot.dialogue.forms import FormController
 from bot.dialogue.manager import DialogueManager
 from bot.dialogue.policy import PolicyConfig, RulePolicy, Understanding
-from bot.dialogue.store import InMemorySessionStore, SessionStore, SqlSessionStore
+from bot.dialogue.store import InMemorySessionStore, SessionStore
 from bot.guard import check_session_id, clean_message
 from bot.kb import KnowledgeBase, load_knowledge_base
 from bot.nlu.encoder import SentenceEncoder
@@ -59,9 +59,13 @@ def build_components(
         classifier.scope.threshold_override = settings.out_of_scope_threshold
     faq_index = FaqIndex(settings.index_dir, kb, encoder, settings.device)
     if store is None:
-        store = SqlSessionStore(settings.resolved_database_url)
+        from bot.storage.sessions import SqlSessionStore
+
+        store = SqlSessionStore(settings.resolved_database_url,
+                                run_migrations=settings.auto_migrate)
     dialogue = DialogueManager(kb, RulePolicy(kb, policy_config(settings)), store,
-                               forms=build_forms(settings, kb))
+                               forms=build_forms(settings, kb),
+                               review_below=settings.review_below_confidence)
     return Components(kb, encoder, classifier, faq_index, dialogue)
 
 
@@ -159,14 +163,21 @@ class Assistant:
     def new_session_id() -> str:
         return uuid.uuid4().hex
 
-    def handle(self, message: object, session_id: str | None = None) -> BotResponse:
-        """Validate, understand, decide, reply, store. Bad input raises before any state change."""
+    def handle(
+        self, message: object, session_id: str | None = None, owner: str | None = None,
+        create: bool = True,
+    ) -> BotResponse:
+        """Validate, understand, decide, reply, store. Bad input raises before any state change.
+
+        `owner` (an API key id or a channel name) must own the session; an unknown session
+        id is created for it unless `create` is false (then SessionNotFound)."""
         started = time.perf_counter()
         session_id = check_session_id(session_id) if session_id else self.new_session_id()
         text = clean_message(message, self.max_message_chars)
         self.warm_up()
         understood = self.understand(text)
-        return self.components.dialogue.respond(session_id, text, understood, started)
+        return self.components.dialogue.respond(session_id, text, understood, started,
+                                                owner=owner, create=create)
 
     def understand(self, text: str) -> Understanding:
         forced = self._from_payload(text)

@@ -1,4 +1,5 @@
-"""Mask personal data before a message is stored or logged (the NLU sees the original)."""
+"""Mask personal data before a message is stored, logged or exported (the NLU sees the
+original)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,18 @@ CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 PHONE = re.compile(r"(?<![\w*])\+?\d[\d ()-]{7,}\d\b")
+# A UK sort code written 12-34-56, or six digits right after the words "sort code".
+SORT_CODE = re.compile(r"\b\d{2}-\d{2}-\d{2}\b|(?i:\bsort\s*code(?:\s+is)?\W{0,3})\d{6}\b")
+# Digits right after "account (number|no)" / "acct" / "a/c": an account number.
+ACCOUNT = re.compile(
+    r"(?i:\b(?:account|acct|a/c)(?:\s*(?:number|num|no\.?|#))?(?:\s+is)?\s*[:#]?\s*)"
+    r"(\d[\d -]{4,18}\d)\b"
+)
+# National ids: UK National Insurance number, US Social Security number.
+NATIONAL_ID = re.compile(
+    r"\b(?i:[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])\s?\d{2}\s?\d{2}\s?\d{2}\s?(?i:[A-D])\b"
+    r"|\b\d{3}-\d{2}-\d{4}\b"
+)
 
 
 def luhn_valid(digits: str) -> bool:
@@ -43,9 +56,24 @@ def _mask_phone(match: re.Match[str]) -> str:
     return "[PHONE]" if 8 <= len(digits) <= 15 else match.group()  # E.164: at most 15 digits
 
 
+def _mask_sort_code(match: re.Match[str]) -> str:
+    digits = re.search(r"\d{2}-\d{2}-\d{2}|\d{6}", match.group())
+    assert digits is not None
+    return match.group()[: digits.start()] + "[SORT CODE]"
+
+
+def _mask_account(match: re.Match[str]) -> str:
+    return match.group()[: match.start(1) - match.start()] + "[ACCOUNT]"
+
+
 def redact(text: str) -> str:
-    """Mask card numbers (Luhn-checked, last 4 kept), IBANs (checksum), emails and phones."""
+    """Mask card numbers (Luhn-checked, last 4 kept), IBANs (checksum), national ids, sort
+    codes, account numbers, emails and phone numbers. Order matters: the specific patterns
+    run before the phone pattern, which would take any long run of digits."""
     text = IBAN.sub(_mask_iban, text)
     text = CARD.sub(_mask_card, text)
+    text = NATIONAL_ID.sub("[NATIONAL ID]", text)
+    text = SORT_CODE.sub(_mask_sort_code, text)
+    text = ACCOUNT.sub(_mask_account, text)
     text = EMAIL.sub("[EMAIL]", text)
     return PHONE.sub(_mask_phone, text)

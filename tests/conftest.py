@@ -12,6 +12,8 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import shutil
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,34 @@ from training.prepare import prepare_models
 FIXTURES = Path(__file__).parent / "fixtures"
 TINY_KB = FIXTURES / "tiny_kb"
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# The PostgreSQL of the dev machine and CI; override with TELLER_TEST_POSTGRES_URL.
+POSTGRES_URL = os.environ.get("TELLER_TEST_POSTGRES_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database: a SQLite file, or a fresh schema in the test PostgreSQL (dropped
+    afterwards). Tests that take it run once on each."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'teller.db'}"
+        return
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(POSTGRES_URL)
+    schema = f"teller_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        pytest.skip(f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc.orig}")
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

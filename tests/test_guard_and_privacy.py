@@ -41,6 +41,22 @@ def test_redact_masks_personal_data() -> None:
     assert redact(text) == "card [CARD ****1111], iban [IBAN], mail [EMAIL], call [PHONE]"
 
 
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("sort code 12-34-56 please", "sort code [SORT CODE] please"),
+        ("my sort code is 123456", "my sort code is [SORT CODE]"),
+        ("account number 41234567 is mine", "account number [ACCOUNT] is mine"),
+        ("acct no. 0012 3456 78", "acct no. [ACCOUNT]"),
+        ("NI number JG 10 37 72 A", "NI number [NATIONAL ID]"),
+        ("ssn 078-05-1120", "ssn [NATIONAL ID]"),
+        ("card 5500-0000-0000-0004 declined", "card [CARD ****0004] declined"),
+    ],
+)
+def test_redact_masks_bank_and_national_identifiers(text: str, masked: str) -> None:
+    assert redact(text) == masked
+
+
 def test_redact_keeps_numbers_that_are_not_personal_data() -> None:
     text = "I paid 1234 EUR on 12/03 and ref 4111 1111 1111 1112 failed Luhn"
     assert redact(text) == text

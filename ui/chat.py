@@ -13,6 +13,8 @@ import gradio as gr
 from bot.errors import TellerError
 from bot.pipeline import Assistant
 
+WEB_OWNER = "channel:web"  # the chat page's sessions; no API key can read them
+
 MAX_BUTTONS = 10  # the longest form question (loan purpose) offers 10 choices
 
 
@@ -51,7 +53,7 @@ def build_chat_ui(assistant: Assistant) -> gr.Blocks:
                 return (history, session_id, gr.update(), gr.update(), *[gr.update()] * MAX_BUTTONS)
             session_id = session_id or assistant.new_session_id()
             try:
-                reply = assistant.handle(message, session_id)
+                reply = assistant.handle(message, session_id, owner=WEB_OWNER)
             except TellerError as exc:
                 history.append({"role": "assistant", "content": html.escape(f"(Not sent: {exc})")})
                 return (history, session_id, gr.update(), gr.update(value=message),

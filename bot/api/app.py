@@ -1,30 +1,35 @@
-"""FastAPI app factory: `POST /v1/chat`, Rasa's REST channel, health checks, and the Gradio
-chat mounted at `/`."""
+"""FastAPI app factory: the versioned API (`/v1/sessions`, `/v1/chat`), Rasa's REST channel,
+health, readiness and metrics, and the Gradio chat mounted at `/`."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: FastAPI must see the local dependency objects.
 import asyncio
 import logging
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot import __version__
+from bot.api.auth import Authenticator, Caller
 from bot.api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from bot.api.metrics import Metrics
+from bot.api.middleware import BodySizeLimit, RequestContext
 from bot.api.rasa_rest import rasa_rest_router
+from bot.api.sessions import sessions_router
 from bot.config import Settings
 from bot.errors import TellerError
 from bot.pipeline import Assistant
 from bot.response import BotResponse
+from bot.storage.api_keys import ApiKeyStore
+from bot.storage.sessions import SqlSessionStore
 
 log = logging.getLogger(__name__)
 
@@ -84,12 +89,27 @@ class ModelWatcher:
                 log.exception("could not load the new intent model; keeping the current one")
 
 
-def _error(status: int, kind: str, message: str) -> JSONResponse:
+def _error(status: int, kind: str, message: str,
+           headers: dict[str, str] | None = None) -> JSONResponse:
     body = ErrorResponse(error=ErrorBody(type=kind, message=message))
-    return JSONResponse(status_code=status, content=body.model_dump())
+    return JSONResponse(status_code=status, content=body.model_dump(), headers=headers)
 
 
-def create_app(settings: Settings, assistant: Assistant, *, with_ui: bool = True) -> FastAPI:
+ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorResponse, "description": text} for code, text in {
+        401: "No API key, or an unknown or revoked one", 404: "No such session for this key",
+        413: "Body too large", 422: "Invalid request", 429: "Rate limit; see Retry-After",
+        503: "Model not ready",
+    }.items()
+}
+
+
+def create_app(
+    settings: Settings, assistant: Assistant, *, with_ui: bool = True,
+    keys: ApiKeyStore | None = None,
+) -> FastAPI:
+    """`keys` defaults to the API keys in the assistant's SQL database; with an in-memory
+    store (tests, CLI) only the development key is accepted."""
     # Messages run on a small dedicated pool rather than the server's general threadpool:
     # every new thread that calls into torch/OpenMP starts its own team of spinning worker
     # threads, and on a small machine dozens of them make each message 2-3x slower.
@@ -115,23 +135,34 @@ def create_app(settings: Settings, assistant: Assistant, *, with_ui: bool = True
     app.state.settings = settings
     metrics = Metrics()
     app.state.metrics = metrics
-
-    @app.middleware("http")
-    async def _count_requests(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", None)
-        if path is not None:  # API routes only: the mounted UI's files are not counted
-            metrics.observe_request(path, response.status_code)
-        return response
+    store = assistant.components.dialogue.store
+    if keys is None and isinstance(store, SqlSessionStore):
+        keys = ApiKeyStore(store.engine)
+    authenticate = Authenticator(settings, keys)
+    app.state.authenticator = authenticate
+    # Added innermost first: CORS answers preflights inside the size limit and request log.
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"], max_age=600,
+        )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContext, metrics=metrics)
 
     @app.exception_handler(TellerError)
     async def _teller_error(_: Request, exc: TellerError) -> JSONResponse:
         if exc.http_status >= 500:
             log.error("request failed: %s", exc)
-        return _error(exc.http_status, type(exc).__name__, str(exc))
+        return _error(exc.http_status, type(exc).__name__, str(exc), exc.headers or None)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.error("unexpected error", exc_info=exc)
+        return _error(500, "InternalError",
+                      "the assistant failed on this request; it was not stored. Try again, "
+                      "and tell the bank's support team if it keeps happening")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -153,13 +184,15 @@ def create_app(settings: Settings, assistant: Assistant, *, with_ui: bool = True
         metrics.observe_reply(reply)
         return reply
 
-    @app.post(
-        "/v1/chat", response_model=BotResponse, tags=["chat"],
-        responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}},
-    )
-    async def chat(request: ChatRequest) -> BotResponse:
-        """Send one message; the reply carries the session id to send with the next one."""
-        return await run_inference(assistant.handle, request.message, request.session_id)
+    app.include_router(sessions_router(assistant, store, authenticate, run_inference, ERRORS))
+
+    @app.post("/v1/chat", response_model=BotResponse, tags=["chat"], responses=ERRORS)
+    async def chat(request: ChatRequest,
+                   caller: Annotated[Caller, Depends(authenticate)]) -> BotResponse:
+        """One call per message, no session set-up: omit `session_id` to start a session,
+        then send the `session_id` of the reply with the next message."""
+        return await run_inference(assistant.handle, request.message, request.session_id,
+                                   caller.key_id)
 
     app.include_router(rasa_rest_router(assistant, run_inference))
 

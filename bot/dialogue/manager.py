@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 import time
-import weakref
 from collections.abc import Callable
 
 from bot.dialogue.forms import FormController, FormReply
 from bot.dialogue.policy import Decision, RulePolicy, Understanding
 from bot.dialogue.state import SessionState, Turn
 from bot.dialogue.store import SessionStore
+from bot.errors import SessionNotFound
 from bot.kb import KnowledgeBase
 from bot.kb import Response as KbResponse
 from bot.privacy import redact
@@ -34,6 +33,11 @@ ACTION_RESPONSE_ID = {
     "handoff": "utter_human_handoff",
 }
 FAILURES = {"fallback", "out_of_scope", "offer_human"}
+# Turns a person should look at (the review queue), by the action the bot took.
+REVIEW_REASON_BY_ACTION = {
+    "fallback": "fallback", "out_of_scope": "out_of_scope", "clarify": "low_confidence",
+    "offer_human": "handoff", "handoff": "handoff",
+}
 SUCCESSES = {"answer_intent", "answer_faq", "handoff", "restart"}
 
 
@@ -41,40 +45,36 @@ class DialogueManager:
     def __init__(
         self, kb: KnowledgeBase, policy: RulePolicy, store: SessionStore,
         redactor: Callable[[str], str] = redact, forms: FormController | None = None,
+        review_below: float = 0.5,
     ) -> None:
         self.kb = kb
         self.policy = policy
         self.store = store
         self.redactor = redactor
         self.forms = forms
-        self._locks: weakref.WeakValueDictionary[str, threading.Lock] = (
-            weakref.WeakValueDictionary()
-        )
-        self._locks_guard = threading.Lock()
-
-    def _lock_for(self, session_id: str) -> threading.Lock:
-        with self._locks_guard:
-            lock = self._locks.get(session_id)
-            if lock is None:
-                lock = threading.Lock()
-                self._locks[session_id] = lock
-            return lock
+        self.review_below = review_below
 
     def respond(
         self, session_id: str, text: str, understood: Understanding,
-        started: float | None = None,
+        started: float | None = None, *, owner: str | None = None, create: bool = True,
     ) -> BotResponse:
-        """Decide, reply and store one turn. Turns of one session run one at a time, in order."""
+        """Decide, reply and store one turn. Turns of one session run one at a time, in order.
+
+        The session must belong to `owner`; an unknown session is created for it when
+        `create` is true. Otherwise SessionNotFound (the same error either way, so that
+        one owner cannot probe for another's session ids)."""
         started = time.perf_counter() if started is None else started
-        lock = self._lock_for(session_id)
-        with lock:
-            state = self.store.load(session_id) or SessionState(session_id)
+        with self.store.locked(session_id) as held:
+            if (held.info is None and not create) or (
+                    held.info is not None and held.info.owner != owner):
+                raise SessionNotFound(session_id)
+            state = held.state or SessionState(session_id)
             response = self._respond(session_id, text, understood, state)
             response.latency_ms = round((time.perf_counter() - started) * 1000, 2)
             turn = Turn(
                 seq=state.turn_count + 1,
                 user_text=self.redactor(text),
-                bot_text=response.text,
+                bot_text=self.redactor(response.text),
                 action=response.action,
                 intent=response.intent.name if response.intent else None,
                 confidence=response.intent.confidence if response.intent else None,
@@ -83,8 +83,17 @@ class DialogueManager:
                 latency_ms=response.latency_ms,
             )
             state.add_turn(turn)
-            self.store.save(state, turn)
+            held.save(state, turn, owner, self._review_reason(turn, understood))
         return response
+
+    def _review_reason(self, turn: Turn, understood: Understanding) -> str | None:
+        """Why a person should look at this turn, if they should (see the review queue)."""
+        if understood.forced:  # a button press: the customer chose, nothing to learn
+            return None
+        reason = REVIEW_REASON_BY_ACTION.get(turn.action)
+        if reason is None and turn.confidence is not None and turn.confidence < self.review_below:
+            reason = "low_confidence"
+        return reason
 
     def _respond(self, session_id: str, text: str, understood: Understanding,
                  state: SessionState) -> BotResponse:

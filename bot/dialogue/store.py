@@ -1,177 +1,215 @@
-"""Session stores: in memory (CLI, tests) and SQL via SQLAlchemy (server; SQLite by default)."""
+"""Where sessions live. `SessionStore` is what the dialogue manager and the API need; the
+in-memory store serves the CLI and tests, `bot.storage.sessions.SqlSessionStore` the server.
+
+Every turn runs inside `store.locked(session_id)`: state is read, the reply decided and the
+turn written while no other message to that session (in this process or, on PostgreSQL, in
+another replica) can run, so turns never interleave or get lost.
+"""
 
 from __future__ import annotations
 
-import json
+import copy
 import threading
-from dataclasses import asdict
+import weakref
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Protocol
-
-from sqlalchemy import (
-    JSON,
-    DateTime,
-    Float,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    delete,
-    event,
-    select,
-)
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from typing import Literal, Protocol
 
 from bot.dialogue.state import SessionState, Turn
 
+Rating = Literal["up", "down"]
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    session_id: str
+    owner: str | None
+    customer_ref: str | None = None
+    locale: str | None = None
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    updated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class Feedback:
+    seq: int
+    rating: Rating
+    comment: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    id: int
+    session_id: str
+    seq: int
+    reason: str
+    text: str
+    predicted_intent: str | None
+    confidence: float | None
+    status: str
+    created_at: datetime
+
+
+class LockedSession(Protocol):
+    """One session held for one turn: `info`/`state` are None for a session not created yet."""
+
+    info: SessionInfo | None
+    state: SessionState | None
+
+    def save(self, state: SessionState, turn: Turn, owner: str | None,
+             review_reason: str | None = None) -> None:
+        """Write the new state and its turn (and a review item) in one transaction."""
+
 
 class SessionStore(Protocol):
-    def load(self, session_id: str) -> SessionState | None: ...
+    def create(self, info: SessionInfo) -> SessionInfo:
+        """Create an empty session; raises SessionExists if the id is taken."""
 
-    def save(self, state: SessionState, turn: Turn) -> None:
-        """Persist the new state and its latest turn together."""
+    def info(self, session_id: str) -> SessionInfo | None: ...
+
+    def locked(self, session_id: str) -> AbstractContextManager[LockedSession]: ...
+
+    def load(self, session_id: str) -> SessionState | None: ...
 
     def turns(self, session_id: str) -> list[Turn]: ...
 
-    def delete(self, session_id: str) -> bool: ...
+    def feedback(self, session_id: str) -> list[Feedback]: ...
+
+    def add_feedback(self, session_id: str, seq: int, rating: Rating,
+                     comment: str | None) -> Feedback | None:
+        """Store (or replace) the rating of turn `seq`; None when there is no such turn.
+        A thumbs down also puts the turn in the review queue."""
+
+    def review_items(self, status: str = "open", limit: int = 100) -> list[ReviewItem]: ...
+
+    def delete(self, session_id: str) -> bool:
+        """Erase the session, its turns, feedback and review items."""
 
     def ping(self) -> bool: ...
 
 
-class InMemorySessionStore:
-    def __init__(self) -> None:
-        self._states: dict[str, dict[str, object]] = {}
-        self._turns: dict[str, list[Turn]] = {}
-        self._lock = threading.Lock()
-
-    def load(self, session_id: str) -> SessionState | None:
-        with self._lock:
-            data = self._states.get(session_id)
-        return SessionState.from_dict(json.loads(json.dumps(data))) if data else None
-
-    def save(self, state: SessionState, turn: Turn) -> None:
-        with self._lock:
-            self._states[state.session_id] = state.to_dict()
-            self._turns.setdefault(state.session_id, []).append(turn)
-
-    def turns(self, session_id: str) -> list[Turn]:
-        with self._lock:
-            return list(self._turns.get(session_id, []))
-
-    def delete(self, session_id: str) -> bool:
-        with self._lock:
-            self._turns.pop(session_id, None)
-            return self._states.pop(session_id, None) is not None
-
-    def ping(self) -> bool:
-        return True
-
-
-class Base(DeclarativeBase):
+class SessionExists(Exception):
     pass
 
 
-class SessionRow(Base):
-    __tablename__ = "sessions"
+class SessionLocks:
+    """One in-process lock per session id, forgotten when no thread holds it."""
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    state: Mapped[dict[str, object]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    def __init__(self) -> None:
+        self._locks: weakref.WeakValueDictionary[str, threading.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+        self._guard = threading.Lock()
 
-
-class TurnRow(Base):
-    __tablename__ = "turns"
-    __table_args__ = (UniqueConstraint("session_id", "seq"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    session_id: Mapped[str] = mapped_column(
-        ForeignKey("sessions.id", ondelete="CASCADE"), index=True
-    )
-    seq: Mapped[int] = mapped_column(Integer)
-    user_text: Mapped[str] = mapped_column(Text)
-    bot_text: Mapped[str] = mapped_column(Text)
-    action: Mapped[str] = mapped_column(String(32))
-    intent: Mapped[str | None] = mapped_column(String(80), nullable=True)
-    confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
-    response_id: Mapped[str | None] = mapped_column(String(90), nullable=True)
-    sources: Mapped[list[str]] = mapped_column(JSON)
-    latency_ms: Mapped[float] = mapped_column(Float)
-    at: Mapped[str] = mapped_column(String(40))
+    def get(self, session_id: str) -> threading.Lock:
+        with self._guard:
+            lock = self._locks.get(session_id)
+            if lock is None:
+                lock = threading.Lock()
+                self._locks[session_id] = lock
+            return lock
 
 
-def make_engine(url: str) -> Engine:
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(connection, _record):
-            cursor = connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            # WAL + NORMAL never corrupts the file; a power cut may lose the last commits.
-            # FULL would fsync every turn (tens of ms here); use PostgreSQL where that matters.
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=5000")
-            cursor.close()
-
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+@dataclass
+class _MemorySession:
+    info: SessionInfo
+    state: SessionState | None = None
+    turns: list[Turn] = field(default_factory=list)
+    feedback: dict[int, Feedback] = field(default_factory=dict)
 
 
-class SqlSessionStore:
-    """Sessions and turns in a SQL database (SQLite file by default, PostgreSQL by URL)."""
+class _MemoryLocked:
+    def __init__(self, store: InMemorySessionStore, session_id: str) -> None:
+        self._store = store
+        self._session_id = session_id
+        held = store._sessions.get(session_id)
+        self.info = held.info if held else None
+        self.state = copy.deepcopy(held.state) if held and held.state else None
 
-    def __init__(self, url: str) -> None:
-        self.engine = make_engine(url)
-        Base.metadata.create_all(self.engine)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+    def save(self, state: SessionState, turn: Turn, owner: str | None,
+             review_reason: str | None = None) -> None:
+        store = self._store
+        with store._guard:
+            held = store._sessions.get(self._session_id)
+            if held is None:
+                held = _MemorySession(SessionInfo(self._session_id, owner))
+                store._sessions[self._session_id] = held
+            held.info = replace(held.info, updated_at=datetime.now(UTC))
+            held.state = copy.deepcopy(state)
+            held.turns.append(turn)
+            if review_reason:
+                store._add_review(self._session_id, turn, review_reason)
+
+
+class InMemorySessionStore:
+    def __init__(self) -> None:
+        self._sessions: dict[str, _MemorySession] = {}
+        self._review: list[ReviewItem] = []
+        self._guard = threading.Lock()
+        self._locks = SessionLocks()
+
+    def create(self, info: SessionInfo) -> SessionInfo:
+        with self._guard:
+            if info.session_id in self._sessions:
+                raise SessionExists(info.session_id)
+            self._sessions[info.session_id] = _MemorySession(info)
+        return info
+
+    def info(self, session_id: str) -> SessionInfo | None:
+        held = self._sessions.get(session_id)
+        return held.info if held else None
+
+    @contextmanager
+    def locked(self, session_id: str) -> Iterator[LockedSession]:
+        with self._locks.get(session_id):
+            yield _MemoryLocked(self, session_id)
 
     def load(self, session_id: str) -> SessionState | None:
-        with self._sessions() as db:
-            row = db.get(SessionRow, session_id)
-            return SessionState.from_dict(row.state) if row else None
-
-    def save(self, state: SessionState, turn: Turn) -> None:
-        now = datetime.now(UTC)
-        with self._sessions.begin() as db:
-            row = db.get(SessionRow, state.session_id)
-            if row is None:
-                db.add(SessionRow(id=state.session_id, state=state.to_dict(),
-                                  created_at=now, updated_at=now))
-            else:
-                row.state = state.to_dict()
-                row.updated_at = now
-            db.flush()
-            db.add(TurnRow(session_id=state.session_id, **asdict(turn)))
+        held = self._sessions.get(session_id)
+        return copy.deepcopy(held.state) if held and held.state else None
 
     def turns(self, session_id: str) -> list[Turn]:
-        with self._sessions() as db:
-            rows = db.scalars(
-                select(TurnRow).where(TurnRow.session_id == session_id).order_by(TurnRow.seq)
-            ).all()
-            return [
-                Turn(seq=r.seq, user_text=r.user_text, bot_text=r.bot_text, action=r.action,
-                     intent=r.intent, confidence=r.confidence, response_id=r.response_id,
-                     sources=list(r.sources), latency_ms=r.latency_ms, at=r.at)
-                for r in rows
-            ]
+        held = self._sessions.get(session_id)
+        return list(held.turns) if held else []
+
+    def feedback(self, session_id: str) -> list[Feedback]:
+        held = self._sessions.get(session_id)
+        return sorted(held.feedback.values(), key=lambda f: f.seq) if held else []
+
+    def add_feedback(self, session_id: str, seq: int, rating: Rating,
+                     comment: str | None) -> Feedback | None:
+        with self._guard:
+            held = self._sessions.get(session_id)
+            turn = next((t for t in held.turns if t.seq == seq), None) if held else None
+            if held is None or turn is None:
+                return None
+            entry = Feedback(seq, rating, comment, datetime.now(UTC))
+            held.feedback[seq] = entry
+            if rating == "down":
+                self._add_review(session_id, turn, "thumbs_down")
+            return entry
+
+    def _add_review(self, session_id: str, turn: Turn, reason: str) -> None:
+        if any(r.session_id == session_id and r.seq == turn.seq and r.reason == reason
+               for r in self._review):
+            return
+        self._review.append(ReviewItem(
+            id=len(self._review) + 1, session_id=session_id, seq=turn.seq, reason=reason,
+            text=turn.user_text, predicted_intent=turn.intent, confidence=turn.confidence,
+            status="open", created_at=datetime.now(UTC),
+        ))
+
+    def review_items(self, status: str = "open", limit: int = 100) -> list[ReviewItem]:
+        with self._guard:
+            return [r for r in self._review if r.status == status][:limit]
 
     def delete(self, session_id: str) -> bool:
-        with self._sessions.begin() as db:
-            db.execute(delete(TurnRow).where(TurnRow.session_id == session_id))
-            result = db.execute(delete(SessionRow).where(SessionRow.id == session_id))
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+        with self._guard:
+            self._review = [r for r in self._review if r.session_id != session_id]
+            return self._sessions.pop(session_id, None) is not None
 
     def ping(self) -> bool:
-        try:
-            with self.engine.connect() as connection:
-                connection.execute(select(1))
-            return True
-        except Exception:
-            return False
+        return True

@@ -10,7 +10,8 @@ from bot.response import BotResponse, Button
 
 @pytest.fixture
 def client(tiny_settings, tiny_assistant) -> TestClient:  # type: ignore[no-untyped-def]
-    return TestClient(create_app(tiny_settings, tiny_assistant, with_ui=False))
+    return TestClient(create_app(tiny_settings, tiny_assistant, with_ui=False),
+                      headers={"Authorization": "Bearer teller-dev-key"})
 
 
 def test_status(client: TestClient) -> None:

@@ -4,9 +4,9 @@ import threading
 
 import pytest
 
-from bot.dialogue.store import SqlSessionStore
 from bot.errors import InvalidMessage, InvalidSessionId
 from bot.pipeline import Assistant, build_components
+from bot.storage.sessions import SqlSessionStore
 
 
 def test_card_question_is_answered_with_its_source(tiny_assistant: Assistant) -> None:
