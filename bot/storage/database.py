@@ -26,7 +26,8 @@ def make_engine(url: str) -> Engine:
     if is_sqlite(url):
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False},
+                               hide_parameters=True)  # no customer text in error logs
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -44,7 +45,8 @@ def make_engine(url: str) -> Engine:
         # The driver we install is psycopg 3; plain URLs would ask for psycopg2.
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     try:
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                             hide_parameters=True)
     except Exception as exc:  # unknown dialect, missing driver
         raise ConfigurationError(
             f"cannot use database URL {url.split('@')[-1]!r}: {exc}. Use sqlite:///PATH or "

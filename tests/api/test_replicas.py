@@ -1,0 +1,123 @@
+"""Two real `teller serve` processes sharing one PostgreSQL database: concurrent clients write
+into overlapping sessions through both, and every turn is stored exactly once, in order."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import POSTGRES_URL, TINY_KB
+
+CLIENTS, MESSAGES, SESSIONS = 20, 20, 5
+DEV_KEY = {"Authorization": "Bearer teller-dev-key"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def postgres_schema() -> Iterator[str]:
+    admin = sa.create_engine(POSTGRES_URL)
+    schema = f"teller_replicas_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    except sa.exc.OperationalError as exc:
+        pytest.skip(f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc.orig}")
+    yield schema
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def start_replica(port: int, data_dir: Path, database_url: str, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TELLER_KB_DIR": str(TINY_KB),
+           "TELLER_DATA_DIR": str(data_dir), "TELLER_INTENT_MODEL": "embedding-head",
+           "TELLER_DEVICE": "cpu", "TELLER_DATABASE_URL": database_url,
+           "TELLER_MODEL_RELOAD_SECONDS": "0", "TELLER_RATE_LIMIT_PER_MINUTE": "10000"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+    )
+
+
+def wait_ready(base: str, process: subprocess.Popen, log: Path, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"replica exited: {log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"replica at {base} not ready: {log.read_text()[-3000:]}")
+
+
+def test_two_replicas_store_every_turn_once_and_in_order(  # type: ignore[no-untyped-def]
+    tiny_head_settings, postgres_schema: str, tmp_path: Path
+) -> None:
+    url = f"{POSTGRES_URL}?options=-csearch_path%3D{postgres_schema}"
+    ports = [free_port(), free_port()]
+    logs = [tmp_path / f"replica{i}.log" for i in range(2)]
+    replicas = [start_replica(p, tiny_head_settings.data_dir, url, log)
+                for p, log in zip(ports, logs, strict=True)]
+    bases = [f"http://127.0.0.1:{p}" for p in ports]
+    try:
+        for base, process, log in zip(bases, replicas, logs, strict=True):
+            wait_ready(base, process, log)
+        sessions = [httpx.post(f"{bases[0]}/v1/sessions", headers=DEV_KEY, json={})
+                    .json()["session_id"] for _ in range(SESSIONS)]
+
+        def client(number: int) -> list[int]:
+            statuses = []
+            with httpx.Client(headers=DEV_KEY, timeout=60) as http:
+                for index in range(MESSAGES):
+                    session = sessions[(number + index) % SESSIONS]
+                    response = http.post(
+                        f"{bases[(number + index) % 2]}/v1/sessions/{session}/messages",
+                        json={"message": f"my card has not arrived c{number} m{index}"})
+                    statuses.append(response.status_code)
+            return statuses
+
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            statuses = [s for result in pool.map(client, range(CLIENTS)) for s in result]
+    finally:
+        for process in replicas:
+            process.terminate()
+        for process in replicas:
+            process.wait(timeout=30)
+    assert statuses == [200] * (CLIENTS * MESSAGES)
+
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text(
+            "SELECT session_id, seq, user_text FROM turns ORDER BY session_id, seq")).all()
+        counts = dict(connection.execute(sa.text(
+            "SELECT id, (state->>'turn_count')::int FROM sessions")).all())
+    engine.dispose()
+    texts = [row.user_text for row in rows]
+    assert len(texts) == CLIENTS * MESSAGES == len(set(texts))  # none lost, none twice
+    for session in sessions:
+        seqs = [row.seq for row in rows if row.session_id == session]
+        assert seqs == list(range(1, len(seqs) + 1))  # no gap, no duplicate
+        assert counts[session] == len(seqs)
+        for number in range(CLIENTS):  # each client's messages in the order it sent them
+            mine = [int(row.user_text.rsplit("m", 1)[1]) for row in rows
+                    if row.session_id == session and f" c{number} " in row.user_text]
+            assert mine == sorted(mine)
