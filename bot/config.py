@@ -51,8 +51,12 @@ class Settings(BaseSettings):
 
     max_message_chars: int = Field(default=2000, ge=1)
     inference_threads: int = Field(
-        default=1, ge=1, description="Worker threads that run messages through the models"
+        default=8, ge=1,
+        description="Threads that run requests (storage, dialogue); the models themselves "
+        "run on one thread that batches the messages of concurrent requests",
     )
+    nlu_max_batch: int = Field(default=32, ge=1, le=512,
+                               description="Most messages understood in one model batch")
     model_reload_seconds: float = Field(
         default=10.0, ge=0, description="How often the server looks for a newer model; 0 = never"
     )

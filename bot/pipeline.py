@@ -12,6 +12,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from bot.batching import MicroBatcher
 from bot.config import Settings
 from bot.device import limit_blas_threads
 from bot.dialogue.forms import FormController
@@ -92,6 +93,9 @@ class Assistant:
         self._ready = False
         self._lock = threading.Lock()
         self._model_fingerprint: tuple[int, int] | None = None
+        # Messages from concurrent requests are understood together (see bot.batching).
+        self._nlu: MicroBatcher[str, Understanding] = MicroBatcher(
+            self.understand_many, settings.nlu_max_batch if settings else 32, "teller-nlu")
 
     @classmethod
     def from_settings(
@@ -175,19 +179,26 @@ class Assistant:
         session_id = check_session_id(session_id) if session_id else self.new_session_id()
         text = clean_message(message, self.max_message_chars)
         self.warm_up()
-        understood = self.understand(text)
+        understood = self._nlu.submit(text)
         return self.components.dialogue.respond(session_id, text, understood, started,
                                                 owner=owner, create=create)
 
     def understand(self, text: str) -> Understanding:
-        forced = self._from_payload(text)
-        if forced is not None:
-            return forced
-        classifier = self.components.classifier
-        repaired = classifier.correct(text)  # typos repaired for the intent model and the FAQ
-        prediction = classifier.predict(repaired)
-        hits = self.components.faq_index.search(repaired)
-        return Understanding(prediction, hits)
+        return self.understand_many([text])[0]
+
+    def understand_many(self, texts: list[str]) -> list[Understanding]:
+        """Button payloads resolve directly; the other messages get their typos repaired and
+        go through the intent model and the FAQ index together, one encoder pass each."""
+        results = [self._from_payload(text) for text in texts]
+        pending = [i for i, result in enumerate(results) if result is None]
+        if pending:
+            classifier = self.components.classifier
+            repaired = [classifier.correct(texts[i]) for i in pending]
+            predictions = classifier.predict_many(repaired)
+            hits = self.components.faq_index.search_many(repaired)
+            for i, prediction, faq_hits in zip(pending, predictions, hits, strict=True):
+                results[i] = Understanding(prediction, faq_hits)
+        return [result for result in results if result is not None]
 
     def _from_payload(self, text: str) -> Understanding | None:
         """A button's payload: '/<intent>' or '/faq:<id>' selects its target with certainty."""

@@ -110,9 +110,9 @@ def create_app(
 ) -> FastAPI:
     """`keys` defaults to the API keys in the assistant's SQL database; with an in-memory
     store (tests, CLI) only the development key is accepted."""
-    # Messages run on a small dedicated pool rather than the server's general threadpool:
-    # every new thread that calls into torch/OpenMP starts its own team of spinning worker
-    # threads, and on a small machine dozens of them make each message 2-3x slower.
+    # Messages run on a dedicated pool: validation, dialogue and storage here, while the
+    # models run on the assistant's single NLU thread, which batches the messages that
+    # these threads hand it (bot.batching). Only that thread ever calls torch/ONNX Runtime.
     inference = ThreadPoolExecutor(
         max_workers=settings.inference_threads, thread_name_prefix="teller-inference"
     )

@@ -71,7 +71,7 @@ class EmbeddingIntentClassifier:
         self._labels = labels
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        return self.encoder.encode(texts)
+        return self.encoder.encode_many(texts)  # cached: FAQ retrieval reuses them
 
     def embed_one(self, text: str) -> np.ndarray:
         return self.encoder.encode_one(text)  # cached: FAQ retrieval reuses it

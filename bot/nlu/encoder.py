@@ -143,6 +143,38 @@ class SentenceEncoder:
             vector = torch.nn.functional.normalize(vector, dim=-1)
         return np.ascontiguousarray(vector[0].float().cpu().numpy(), dtype=np.float32)
 
+    def encode_many(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """Encode the messages of one serving batch: cached ones are reused, the rest go
+        through the model together (ONNX Runtime on CPU when exported, else PyTorch)."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._cache_lock:
+            found = {t: self._cache[t] for t in texts if t in self._cache}
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if len(missing) == 1:
+            found[missing[0]] = self.encode_one(missing[0])
+        elif missing:
+            model = self.model
+            for start in range(0, len(missing), batch_size):
+                chunk = missing[start:start + batch_size]
+                if self._onnx is not None:
+                    arrays = model.tokenizer(chunk, padding=True, truncation=True,
+                                             return_tensors="np",
+                                             max_length=model.max_seq_length)
+                    vectors = self._onnx(arrays["input_ids"], arrays["attention_mask"])
+                else:
+                    vectors = self.encode(chunk, batch_size=batch_size)
+                for text, vector in zip(chunk, vectors, strict=True):
+                    vector = np.ascontiguousarray(vector, dtype=np.float32)
+                    vector.setflags(write=False)
+                    found[text] = vector
+            with self._cache_lock:
+                for text in missing:
+                    self._cache[text] = found[text]
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return np.stack([found[t] for t in texts])
+
     def encode_one(self, text: str) -> np.ndarray:
         """Encode one message, with an LRU cache shared by the classifier and the retriever."""
         with self._cache_lock:

@@ -49,7 +49,20 @@ class IntentRecognizer:
 
     def predict(self, text: str, top_k: int = 5) -> IntentPrediction:
         vector = self.ranker.embed_one(self.correct(text))
-        ranked = rank(self.ranker.probabilities_from_vectors(vector)[0], self.labels, top_k)
+        return self._prediction(vector, self.ranker.probabilities_from_vectors(vector)[0], top_k)
+
+    def predict_many(self, texts: list[str], top_k: int = 5) -> list[IntentPrediction]:
+        """`predict` for a batch of messages: one encoder pass for all of them."""
+        if not texts:
+            return []
+        vectors = self.ranker.embed([self.correct(t) for t in texts])
+        probabilities = self.ranker.probabilities_from_vectors(vectors)
+        return [self._prediction(v, p, top_k) for v, p in zip(vectors, probabilities,
+                                                             strict=True)]
+
+    def _prediction(self, vector: np.ndarray, probabilities: np.ndarray,
+                    top_k: int) -> IntentPrediction:
+        ranked = rank(probabilities, self.labels, top_k)
         reading = self.scope.read(vector)
         return IntentPrediction(
             ranking=ranked.ranking,

@@ -154,12 +154,22 @@ class FaqIndex:
         return self._gpu_resources is not None
 
     def search(self, text: str, top_k: int = 3) -> list[FaqHit]:
+        return self.search_many([text], top_k)[0]
+
+    def search_many(self, texts: list[str], top_k: int = 3) -> list[list[FaqHit]]:
+        """The best FAQ entries for each message (one encoder pass and one index search)."""
         self.warm_up()
-        query = self.encoder.encode_one(text).reshape(1, -1)
+        if not texts:
+            return []
+        queries = self.encoder.encode_many(texts)
         # Over-fetch: several vectors belong to one entry.
-        scores, ids = self._index.search(query, min(len(self._rows), top_k * 8))
+        scores, ids = self._index.search(queries, min(len(self._rows), top_k * 8))
+        return [self._hits(row_scores, row_ids, top_k)
+                for row_scores, row_ids in zip(scores, ids, strict=True)]
+
+    def _hits(self, scores: Any, ids: Any, top_k: int) -> list[FaqHit]:
         best: dict[str, FaqHit] = {}
-        for score, row_id in zip(scores[0], ids[0], strict=True):
+        for score, row_id in zip(scores, ids, strict=True):
             if row_id < 0:
                 continue
             row = self._rows[row_id]
