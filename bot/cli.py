@@ -16,6 +16,7 @@ from bot.errors import TellerError
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.pipeline import Assistant
+    from bot.storage.api_keys import ApiKeyStore
 
 app = typer.Typer(help="Teller: a customer-service assistant for banks.", no_args_is_help=True)
 kb_app = typer.Typer(help="Knowledge base tools.", no_args_is_help=True)
@@ -313,7 +314,7 @@ def kb_check(kb: KbOption = None) -> None:
     )
 
 
-def _key_store(settings: Settings):  # type: ignore[no-untyped-def]
+def _key_store(settings: Settings) -> ApiKeyStore:
     from bot.storage.api_keys import ApiKeyStore
     from bot.storage.database import make_engine, migrate
 
