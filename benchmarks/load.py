@@ -11,8 +11,9 @@ find the most the server can do.
         [--url http://HOST:PORT --key KEY] [--data-dir DIR] [--json OUT.json]
 
 Without --url it starts `teller serve` on a free port with TELLER_DATA_DIR (default .teller;
-models are built there first if missing) and a SQLite database in a temporary folder, and
-stops it afterwards. Messages are BANKING77 test questions (or the KB's examples).
+models are built there first if missing) and a SQLite database in a temporary folder (or
+--database-url), and stops it afterwards. Messages are BANKING77 test questions (or the
+KB's examples).
 """
 
 from __future__ import annotations
@@ -72,10 +73,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(data_dir: Path, database: Path) -> tuple[subprocess.Popen, str]:
+def start_server(data_dir: Path, database: Path, database_url: str | None
+                 ) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TELLER_DATA_DIR": str(data_dir),
-           "TELLER_DATABASE_URL": f"sqlite:///{database}", "TELLER_MODEL_RELOAD_SECONDS": "0",
+           "TELLER_DATABASE_URL": database_url or f"sqlite:///{database}",
+           "TELLER_MODEL_RELOAD_SECONDS": "0",
            "TELLER_RATE_LIMIT_PER_MINUTE": "1000000", "TELLER_LOG_FORMAT": "json"}
     log = open(database.parent / "server.log", "w")  # noqa: SIM115 - lives as long as the server
     process = subprocess.Popen(
@@ -153,6 +156,8 @@ def main() -> int:
     parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get(
         "TELLER_DATA_DIR", ".teller")))
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--database-url", default=None,
+                        help="For the started server (default: SQLite in a temporary folder)")
     parser.add_argument("--sessions", type=int, default=50)
     parser.add_argument("--rate", type=float, default=100.0, help="Messages/s offered")
     parser.add_argument("--closed", action="store_true", help="Closed loop: as fast as possible")
@@ -167,7 +172,8 @@ def main() -> int:
         if args.url:
             base = args.url.rstrip("/")
         else:
-            server, base = start_server(args.data_dir, Path(folder) / "teller.db")
+            server, base = start_server(args.data_dir, Path(folder) / "teller.db",
+                                        args.database_url)
         try:
             rate = None if args.closed else args.rate
             if args.warmup > 0:
