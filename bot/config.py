@@ -6,7 +6,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from knowledge_base import DEFAULT_KB_DIR
@@ -96,9 +96,40 @@ class Settings(BaseSettings):
         description="Web origins allowed to call the API from a browser (the chat widget)",
     )
     max_body_bytes: int = Field(default=65_536, ge=1024)
+
+    # The web chat and the admin pages (ui/).
+    brand_color: str = Field(default="#1f5fae", pattern=r"^#[0-9a-fA-F]{6}$",
+                             description="The bank's colour for the chat (#rrggbb)")
+    admin_username: str = Field(default="admin", min_length=1)
+    admin_password: SecretStr | None = Field(
+        default=None,
+        description="Admin pages password; unset = disabled in production, a logged "
+        "default in development",
+    )
     log_format: Literal["json", "text"] = "json"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+
+    # Retraining from logs (training/retrain.py, `teller retrain`).
+    retrain_tolerance: float = Field(
+        default=0.005, ge=0, le=1,
+        description="A candidate may be at most this much less accurate than the serving "
+        "model on the held-out set (0.005 = half a point) and still be promoted",
+    )
+    retrain_intent_tolerance: float = Field(
+        default=0.10, ge=0, le=1,
+        description="Largest accuracy drop allowed on any one intent with enough held-out rows",
+    )
+    retrain_min_intent_examples: int = Field(
+        default=10, ge=1, description="Held-out rows an intent needs before the gate checks it"
+    )
+    retrain_holdout_data: Path | None = Field(
+        default=None,
+        description="Labelled CSV/JSONL (e.g. BANKING77 test.csv) from which a frozen slice is "
+        "copied into the registry at the first retrain and used by every later one",
+    )
+    retrain_holdout_size: int = Field(default=1000, ge=10,
+                                      description="Rows in the frozen held-out slice")
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> Settings:

@@ -15,7 +15,8 @@ from typing import Any, Literal
 request_id_var: ContextVar[str | None] = ContextVar("teller_request_id", default=None)
 
 # LogRecord attributes that are not extra fields given by the caller.
-_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName",
+                                                    "color_message"}  # uvicorn's ANSI copy
 
 
 class JsonFormatter(logging.Formatter):

@@ -19,6 +19,7 @@ from bot.dialogue.forms import FormController
 from bot.dialogue.manager import DialogueManager
 from bot.dialogue.policy import PolicyConfig, RulePolicy, Understanding
 from bot.dialogue.store import InMemorySessionStore, SessionStore
+from bot.errors import ConfigurationError, TellerError
 from bot.guard import check_session_id, clean_message
 from bot.kb import KnowledgeBase, load_knowledge_base
 from bot.nlu.encoder import SentenceEncoder
@@ -153,11 +154,52 @@ class Assistant:
         unknown = sorted(set(candidate.labels) - set(self.kb.intents))
         self._model_fingerprint = fingerprint
         if unknown:
+            unknown = self._load_kb_for(unknown)
+        if unknown:
             log.error("new intent model ignored: intents %s are not in the knowledge base", unknown)
             return False
         self.components.classifier = candidate
         log.info("intent model reloaded from %s", self.settings.model_dir)
         return True
+
+    def _load_kb_for(self, intents: list[str]) -> list[str]:
+        """A retrained model may know intents added to the KB folder since it was loaded
+        (`teller ingest --faq`): serve that KB first if it has them. Returns those still
+        missing."""
+        assert self.settings is not None
+        try:
+            kb = load_knowledge_base(self.settings.kb_dir, self.settings.bank_name)
+            missing = sorted(set(intents) - set(kb.intents))
+            if not missing:
+                self.reload_knowledge_base(kb)
+            return missing
+        except TellerError:
+            log.exception("could not load the knowledge base the new intent model needs")
+            return intents
+
+    def reload_knowledge_base(self, kb: KnowledgeBase | None = None) -> None:
+        """Serve an edited knowledge base: rebuild the FAQ index if its entries changed, then
+        swap the KB, index and dialogue rules in one step (requests in flight finish on the
+        old ones). Intent examples take effect with the next trained model."""
+        if self.settings is None:
+            raise RuntimeError("reloading needs the assistant's settings")
+        settings = self.settings
+        kb = kb or load_knowledge_base(settings.kb_dir, settings.bank_name)
+        unknown = sorted(set(self.components.classifier.labels) - set(kb.intents))
+        if unknown:
+            raise ConfigurationError(
+                f"the current intent model knows intents the edited KB lacks: {unknown}; "
+                "keep those intents until the model is retrained")
+        faq_index = FaqIndex(settings.index_dir, kb, self.components.encoder, settings.device)
+        faq_index.ensure_built()
+        faq_index.warm_up()
+        old = self.components.dialogue
+        dialogue = DialogueManager(kb, RulePolicy(kb, policy_config(settings)), old.store,
+                                   forms=build_forms(settings, kb),
+                                   review_below=old.review_below)
+        self.components = Components(kb, self.components.encoder, self.components.classifier,
+                                     faq_index, dialogue)
+        log.info("knowledge base reloaded from %s", settings.kb_dir)
 
     @property
     def ready(self) -> bool:

@@ -46,4 +46,6 @@ class BotResponse(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict, description="Tool output, when a tool ran")
     images: list[str] = Field(default_factory=list, description="Images (data: URLs), e.g. charts")
     form: str | None = Field(default=None, description="The form this turn belongs to, if any")
+    turn: int | None = Field(default=None, description="This turn's number in the session "
+                             "(send it with feedback)")
     latency_ms: float = 0.0

@@ -149,7 +149,7 @@ def create_app(
             expose_headers=["X-Request-ID", "Retry-After"], max_age=600,
         )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestContext, metrics=metrics)
+    app.add_middleware(RequestContext, metrics=metrics, frame_ancestors=settings.cors_origins)
 
     @app.exception_handler(TellerError)
     async def _teller_error(_: Request, exc: TellerError) -> JSONResponse:
@@ -217,9 +217,7 @@ def create_app(
         return JSONResponse(status_code=200 if state.ready else 503, content=state.model_dump())
 
     if with_ui:
-        import gradio as gr
+        from ui.mount import mount_ui
 
-        from ui.chat import build_chat_ui
-
-        app = gr.mount_gradio_app(app, build_chat_ui(assistant), path="/")
+        app = mount_ui(app, settings, assistant)
     return app

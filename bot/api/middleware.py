@@ -26,9 +26,15 @@ class RequestContext:
     """Gives every request an id (the caller's X-Request-ID if it is sane), echoes it in the
     response, counts API routes in the metrics and logs one line per request."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, frame_ancestors: list[str]) -> None:
         self.app = app
         self.metrics = metrics
+        # The chat may be framed (the web widget) only by the bank's own allowed origins.
+        self.security_headers = [
+            (b"content-security-policy",
+             " ".join(["frame-ancestors 'self'", *frame_ancestors]).encode()),
+            (b"x-content-type-options", b"nosniff"),
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -45,7 +51,8 @@ class RequestContext:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message["headers"] = [*message.get("headers", []),
-                                      (b"x-request-id", request_id.encode())]
+                                      (b"x-request-id", request_id.encode()),
+                                      *self.security_headers]
             await send(message)
 
         try:

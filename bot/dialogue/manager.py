@@ -71,6 +71,7 @@ class DialogueManager:
             state = held.state or SessionState(session_id)
             response = self._respond(session_id, text, understood, state)
             response.latency_ms = round((time.perf_counter() - started) * 1000, 2)
+            response.turn = state.turn_count + 1
             turn = Turn(
                 seq=state.turn_count + 1,
                 user_text=self.redactor(text),

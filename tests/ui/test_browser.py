@@ -1,0 +1,225 @@
+"""The web chat, the widget and the admin pages in a real browser (Playwright driving
+Debian's Chromium) against a real `teller serve` on the tiny knowledge base."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.api.test_replicas import free_port
+from tests.conftest import TINY_KB
+
+CHROMIUM = Path(os.environ.get("TELLER_TEST_CHROMIUM", "/usr/bin/chromium"))
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--no-first-run"]
+ADMIN_PASSWORD = "browser-test-password"
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
+                                reason=f"{CHROMIUM} not found: apt-get install chromium")
+
+
+@dataclass
+class Server:
+    base: str
+    kb_dir: Path
+    database: Path
+
+
+@pytest.fixture(scope="module")
+def server(tiny_head_settings, tmp_path_factory) -> Iterator[Server]:  # type: ignore[no-untyped-def]
+    folder = tmp_path_factory.mktemp("browser")
+    kb_dir = folder / "kb"
+    shutil.copytree(TINY_KB, kb_dir)
+    data_dir = folder / "data"
+    shutil.copytree(tiny_head_settings.data_dir, data_dir)  # the trained tiny model and index
+    port = free_port()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TELLER_KB_DIR": str(kb_dir),
+           "TELLER_DATA_DIR": str(data_dir), "TELLER_INTENT_MODEL": "embedding-head",
+           "TELLER_DEVICE": "cpu", "TELLER_DATABASE_URL": f"sqlite:///{folder / 'teller.db'}",
+           "TELLER_ADMIN_PASSWORD": ADMIN_PASSWORD, "TELLER_MODEL_RELOAD_SECONDS": "0",
+           "TELLER_MAX_MESSAGE_CHARS": "300"}
+    log = folder / "server.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
+        env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while True:
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError(f"server did not start: {log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    yield Server(base, kb_dir, folder / "teller.db")
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def chat(browser, server):  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    page.goto(f"{server.base}/", wait_until="load")
+    page.wait_for_selector("#teller-input textarea", timeout=60_000)
+    yield page
+    page.close()
+
+
+def send(page, text: str) -> None:  # type: ignore[no-untyped-def]
+    before = page.locator("#teller-chat .message-row").count()
+    box = page.locator("#teller-input textarea")
+    box.fill(text)
+    box.press("Enter")
+    page.wait_for_function(
+        "n => document.querySelectorAll('#teller-chat .message-row').length > n", arg=before,
+        timeout=30_000)
+
+
+def bot_messages(page) -> list[str]:  # type: ignore[no-untyped-def]
+    return page.locator("#teller-chat .message-row.bot-row").all_inner_texts()
+
+
+def test_a_question_gets_its_answer_and_a_why_disclosure(chat) -> None:  # type: ignore[no-untyped-def]
+    assert "Tiny Test Bank assistant" in chat.locator("#teller-header").inner_text()
+    send(chat, "my card has not arrived yet")
+    answer = bot_messages(chat)[-1]
+    assert "5 working days" in answer
+    assert "Why this answer?" in answer
+    chat.get_by_text("Why this answer?").last.click()
+    chat.wait_for_selector("text=card_arrival")
+    assert "Answer from FAQ card-arrival" in chat.locator("#teller-chat").inner_text()
+
+
+def test_a_reply_button_sends_its_choice(chat) -> None:  # type: ignore[no-untyped-def]
+    send(chat, "hello")
+    button = chat.get_by_role("button", name="My card hasn't arrived")
+    button.wait_for()
+    button.click()
+    chat.wait_for_function(
+        "() => document.querySelector('#teller-chat').innerText.includes('5 working days')",
+        timeout=30_000)
+    assert "My card hasn't arrived" in chat.locator("#teller-chat").inner_text()
+
+
+def test_markup_in_a_message_is_shown_as_text(chat) -> None:  # type: ignore[no-untyped-def]
+    attack = "<script>window.pwned = 1</script><img src=x onerror='window.pwned=2'><b>bold</b>"
+    send(chat, attack)
+    chat.wait_for_timeout(500)
+    assert chat.evaluate("() => window.pwned") is None
+    assert chat.locator("#teller-chat b", has_text="bold").count() == 0
+    assert "<script>window.pwned = 1</script>" in chat.locator("#teller-chat").inner_text()
+
+
+def test_empty_sends_do_nothing_and_long_messages_are_refused_visibly(chat) -> None:  # type: ignore[no-untyped-def]
+    chat.locator("#teller-input textarea").fill("   ")
+    chat.locator("#teller-send").click()
+    chat.wait_for_timeout(1500)
+    assert chat.locator("#teller-chat .message-row").count() == 0
+    send(chat, "card " * 100)
+    assert "Not sent: message is too long" in bot_messages(chat)[-1]
+
+
+def test_thumbs_down_reaches_the_review_queue_for_the_admin(browser, chat, server) -> None:  # type: ignore[no-untyped-def]
+    send(chat, "I lost my card yesterday")
+    chat.locator("#teller-chat .message-row.bot-row").last.hover()
+    chat.get_by_label("Dislike").last.click()
+    chat.wait_for_timeout(1500)
+
+    admin = browser.new_page(viewport={"width": 1200, "height": 1000})
+    admin.goto(f"{server.base}/admin/", wait_until="load")
+    admin.wait_for_selector("input[type=password]", timeout=30_000)
+    admin.locator("input").first.fill("admin")
+    admin.locator("input[type=password]").fill(ADMIN_PASSWORD)
+    admin.get_by_role("button", name="Login").click()
+    admin.wait_for_selector("#admin-summary", timeout=30_000)
+    admin.wait_for_function(
+        "() => document.querySelector('#admin-summary').innerText.includes('1 down')",
+        timeout=30_000)
+    admin.get_by_role("tab", name="Review queue").click()
+    table = admin.locator("#review-table")
+    table.wait_for()
+    admin.wait_for_function(
+        "() => document.querySelector('#review-table').innerText.includes('thumbs_down')",
+        timeout=30_000)
+    assert "I lost my card yesterday" in table.inner_text()
+    admin.close()
+
+
+def test_a_broken_faq_edit_is_refused_and_nothing_saved(browser, server) -> None:  # type: ignore[no-untyped-def]
+    files = {p: p.read_text() for p in server.kb_dir.iterdir()}
+    page = browser.new_page(viewport={"width": 1200, "height": 1200})
+    page.goto(f"{server.base}/admin/", wait_until="load")
+    page.wait_for_selector("input[type=password]", timeout=30_000)
+    page.locator("input").first.fill("admin")
+    page.locator("input[type=password]").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Login").click()
+    page.get_by_role("tab", name="FAQ").click()
+    page.locator("#faq-id textarea, #faq-id input").first.fill("Not A Valid Id")
+    page.locator("#faq-category textarea, #faq-category input").first.fill("cards")
+    page.locator("#faq-questions textarea").fill("How do I do a thing?")
+    page.locator("#faq-answer textarea").fill("Like this.")
+    page.locator("#faq-save").click()
+    page.wait_for_selector("#faq-status [role=alert]", timeout=30_000)
+    assert "Not saved" in page.locator("#faq-status").inner_text()
+    assert "id" in page.locator("#faq-status").inner_text()
+    assert {p: p.read_text() for p in server.kb_dir.iterdir()} == files
+    page.close()
+
+
+def test_the_widget_opens_the_chat_in_a_frame(browser, server) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+    page.goto(f"{server.base}/widget/demo", wait_until="load")
+    page.get_by_role("button", name="Ask Example Bank").click()
+    frame = page.frame_locator("#teller-widget-frame")
+    box = frame.locator("#teller-input textarea")
+    box.wait_for(timeout=60_000)
+    box.fill("my card has not arrived")
+    box.press("Enter")
+    frame.locator("#teller-chat").get_by_text("5 working days").wait_for(timeout=30_000)
+    page.close()
+
+
+def test_a_new_faq_entry_is_saved_and_answered_at_once(browser, server) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1200, "height": 1200})
+    page.goto(f"{server.base}/admin/", wait_until="load")
+    page.wait_for_selector("input[type=password]", timeout=30_000)
+    page.locator("input").first.fill("admin")
+    page.locator("input[type=password]").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Login").click()
+    page.get_by_role("tab", name="FAQ").click()
+    page.locator("#faq-id textarea, #faq-id input").first.fill("savings-interest")
+    page.locator("#faq-category textarea, #faq-category input").first.fill("savings")
+    page.locator("#faq-questions textarea").fill(
+        "What interest does the Tiny Saver account pay?\nTiny Saver interest rate")
+    page.locator("#faq-answer textarea").fill("Tiny Saver pays 2.5% a year, paid monthly.")
+    page.locator("#faq-save").click()
+    page.wait_for_selector("#faq-status [role=status]", timeout=60_000)
+    assert "Saved FAQ entry savings-interest" in page.locator("#faq-status").inner_text()
+    assert "savings-interest" in (server.kb_dir / "admin-added.yaml").read_text()
+    page.goto(f"{server.base}/", wait_until="load")
+    page.wait_for_selector("#teller-input textarea", timeout=60_000)
+    send(page, "What interest does the Tiny Saver account pay?")
+    assert "2.5% a year" in bot_messages(page)[-1]
+    page.close()

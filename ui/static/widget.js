@@ -1,0 +1,54 @@
+/*
+ * Teller chat bubble. Paste into any page of an allowed origin (TELLER_CORS_ORIGINS):
+ *   <script src="https://assistant.example-bank.com/widget.js" defer
+ *           data-title="Ask Example Bank" data-color="#1f5fae"></script>
+ * It adds a round button in the bottom-right corner that opens the Teller chat in a frame.
+ */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || document.getElementById("teller-widget-button")) { return; }
+  var base = new URL(script.src, window.location.href).origin;
+  var title = script.getAttribute("data-title") || "Chat with us";
+  var color = script.getAttribute("data-color") || "#1f5fae";
+  if (!/^#[0-9a-fA-F]{6}$/.test(color)) { color = "#1f5fae"; }
+
+  var button = document.createElement("button");
+  button.id = "teller-widget-button";
+  button.type = "button";
+  button.textContent = "\u{1F4AC}";
+  button.setAttribute("aria-label", title);
+  button.setAttribute("aria-expanded", "false");
+  button.setAttribute("aria-controls", "teller-widget-panel");
+  button.style.cssText = "position:fixed;right:20px;bottom:20px;width:56px;height:56px;" +
+    "border-radius:50%;border:none;background:" + color + ";color:#fff;font-size:26px;" +
+    "cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483000";
+
+  var panel = document.createElement("div");
+  panel.id = "teller-widget-panel";
+  panel.setAttribute("role", "dialog");
+  panel.setAttribute("aria-label", title);
+  panel.hidden = true;
+  panel.style.cssText = "position:fixed;right:20px;bottom:88px;width:min(400px,calc(100vw - 24px));" +
+    "height:min(640px,calc(100vh - 110px));border-radius:12px;overflow:hidden;background:#fff;" +
+    "box-shadow:0 8px 30px rgba(0,0,0,.3);z-index:2147483000";
+
+  var frame = document.createElement("iframe");
+  frame.id = "teller-widget-frame";
+  frame.title = title;
+  frame.style.cssText = "width:100%;height:100%;border:0";
+  panel.appendChild(frame);
+
+  button.addEventListener("click", function () {
+    var opening = panel.hidden;
+    if (opening && !frame.src) { frame.src = base + "/"; }  // load the chat on first open
+    panel.hidden = !opening;
+    button.setAttribute("aria-expanded", String(opening));
+    if (opening) { frame.focus(); }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && !panel.hidden) { button.click(); button.focus(); }
+  });
+  document.body.appendChild(panel);
+  document.body.appendChild(button);
+})();
