@@ -94,8 +94,8 @@ def build_admin_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                                          title="Conversations per day", height=260)
                     feedback = gr.BarPlot(x="rating", y="count", y_lim=[0, None],
                                           title="Feedback", height=260)
-                intents = gr.BarPlot(x="intent", y="messages", y_lim=[0, None],
-                                     title="Top intents", height=300)
+                intents = gr.BarPlot(x="intent", y="messages", y_lim=[0, None], sort="-y",
+                                     x_label_angle=-30, title="Top intents", height=340)
                 refresh = gr.Button("Refresh", size="sm")
                 outputs = [summary, per_day, intents, feedback]
                 refresh.click(dashboard_view, None, outputs)
