@@ -31,6 +31,17 @@ def admin_password(settings: Settings) -> str | None:
     return None
 
 
+# Gradio leaves the arrow that opens a "Why this answer?" disclosure without a name; give
+# it one, so a screen reader says what the button does.
+ACCESSIBILITY_HEAD = """<script>
+new MutationObserver(() => {
+  document.querySelectorAll('#teller-chat button.icon-button[aria-label=""]').forEach(b => {
+    b.setAttribute('aria-label', 'Show or hide why the assistant gave this answer');
+  });
+}).observe(document.documentElement, {childList: true, subtree: true});
+</script>"""
+
+
 def theme() -> gr.themes.Base:
     """System fonts only: no request to a font CDN (offline machines, customers' privacy)."""
     return gr.themes.Default(
@@ -59,4 +70,5 @@ def mount_ui(app: FastAPI, settings: Settings, assistant: Assistant) -> FastAPI:
             css=chat_css(settings.brand_color), theme=theme(),
         )
     return gr.mount_gradio_app(app, build_chat_ui(assistant), path="/",
-                               css=chat_css(settings.brand_color), theme=theme())
+                               css=chat_css(settings.brand_color), theme=theme(),
+                               head=ACCESSIBILITY_HEAD)

@@ -223,3 +223,24 @@ def test_a_new_faq_entry_is_saved_and_answered_at_once(browser, server) -> None:
     send(page, "What interest does the Tiny Saver account pay?")
     assert "2.5% a year" in bot_messages(page)[-1]
     page.close()
+
+
+def test_the_chat_works_from_the_keyboard_alone(chat) -> None:  # type: ignore[no-untyped-def]
+    chat.keyboard.type("hello")  # the message box has the focus when the page opens
+    chat.keyboard.press("Enter")
+    chat.get_by_role("button", name="My card hasn't arrived").wait_for(timeout=30_000)
+    for _ in range(40):  # Tab through the page to the quick reply, then press it
+        chat.keyboard.press("Tab")
+        if chat.evaluate("() => document.activeElement.innerText") == "My card hasn't arrived":
+            break
+    else:
+        raise AssertionError("the quick reply cannot be reached with Tab")
+    chat.keyboard.press("Enter")
+    chat.wait_for_function(
+        "() => document.querySelector('#teller-chat').innerText.includes('5 working days')",
+        timeout=30_000)
+    labels = chat.evaluate(
+        "() => [...document.querySelectorAll('textarea, button')].filter(e => e.offsetParent)"
+        ".filter(e => !(e.getAttribute('aria-label') || e.innerText.trim() ||"
+        " (e.labels && e.labels.length))).length")
+    assert labels == 0  # every visible control has a name a screen reader can read
