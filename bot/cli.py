@@ -25,6 +25,10 @@ keys_app = typer.Typer(help="API keys for the HTTP API.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 db_app = typer.Typer(help="The database: schema migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+# Retraining from logs: ingest, review, retrain, models, cycle (bot/cli_retraining.py).
+from bot.cli_retraining import register as _register_retraining  # noqa: E402
+
+_register_retraining(app)
 
 KbOption = Annotated[
     Path | None, typer.Option("--kb", help="Knowledge base folder (default: TELLER_KB_DIR)")

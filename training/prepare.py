@@ -19,7 +19,7 @@ from bot.nlu.model_files import read_manifest
 from bot.nlu.onnx_encoder import ONNX_FILE, export_sentence_onnx
 from bot.nlu.spelling import SpellingCorrector
 from bot.retrieval.faq_index import FaqIndex
-from training.data import HUB_PREFIX, file_examples, kb_examples
+from training.data import HUB_PREFIX, LabelledExample, file_examples, kb_examples
 from training.finetune import FineTuneConfig, FineTuneReport, finetune_intent_model
 from training.intent_head import TrainingReport, train_embedding_classifier
 from training.scope import Embed, ScopeData, clinc_scope_data, train_scope_detector
@@ -57,11 +57,16 @@ def train_intent_model(
     settings: Settings, kb: KnowledgeBase, encoder: SentenceEncoder,
     data_files: list[Path], oos_files: list[Path], *, show_progress: bool = True,
     finetune_config: FineTuneConfig | None = None, max_false_rejection: float = 0.03,
+    examples: list[LabelledExample] | None = None,
 ) -> tuple[TrainingReport | FineTuneReport, dict[str, Any]]:
-    examples = kb_examples(kb)
-    known = set(kb.intents)
-    for path in data_files:
-        examples.extend(file_examples(path, known_labels=known))
+    """Train into `settings.model_dir` on the KB's examples plus `data_files`, or on
+    `examples` when given (retraining builds its own dataset; `data_files` is then only
+    recorded in the manifest so an automatic retrain at start uses the same corpora)."""
+    if examples is None:
+        examples = kb_examples(kb)
+        known = set(kb.intents)
+        for path in data_files:
+            examples.extend(file_examples(path, known_labels=known))
     extra = ScopeData()
     for path in oos_files:
         data = clinc_scope_data(path)

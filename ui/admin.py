@@ -1,5 +1,5 @@
 """The bank team's admin pages (mounted at /admin behind a login, see ui/mount.py):
-dashboard, review queue, FAQ and intent editing.
+dashboard, review queue, FAQ and intent editing, retraining and model versions.
 
 Edits go through `bot.kb.editor.KbEditor`, which validates the whole knowledge base before
 writing; a refused edit shows the validator's problems and saves nothing.
@@ -14,10 +14,12 @@ import gradio as gr
 import pandas as pd
 
 from bot.config import Settings
+from bot.errors import TellerError
 from bot.kb.editor import FaqDraft, KbEditor
 from bot.kb.loader import KnowledgeBaseError
 from bot.pipeline import Assistant
 from bot.storage.analytics import dashboard
+from bot.storage.review import LogExampleStore, ReviewService, Suggestion
 from bot.storage.sessions import SqlSessionStore
 
 NEW_ENTRY = "(new entry)"
@@ -52,14 +54,42 @@ def build_admin_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
         ]
         return pd.DataFrame(rows, columns=["id", "category", "intent", "question"])
 
+    log_examples = (LogExampleStore(settings.resolved_database_url)
+                    if engine is not None else None)
+
+    def review_service() -> ReviewService | None:
+        if log_examples is None:
+            return None
+        classifier = assistant.components.classifier
+
+        def suggest(texts: list[str]) -> list[list[Suggestion]]:
+            return [[Suggestion(s.name, round(s.confidence, 3)) for s in p.ranking]
+                    for p in classifier.predict_many(texts, top_k=3)]
+
+        return ReviewService(log_examples, assistant.kb, suggest,
+                             assistant.components.encoder.encode)
+
+    review_columns = ["id", "message", "why", "seen", "suggestions", "new FAQ?"]
+
     def review_table() -> pd.DataFrame:
-        items = store.review_items("open", limit=200)
+        """Bring in the server's newest review items, then rank the whole queue."""
+        service = review_service()
+        if service is None or log_examples is None:
+            return pd.DataFrame(columns=review_columns)
+        log_examples.add(log_examples.teller_review_records(), set(assistant.kb.intents))
+        log_examples.mark_review_items_ingested()
         return pd.DataFrame(
-            [{"id": r.id, "reason": r.reason, "message": r.text,
-              "model's intent": r.predicted_intent or "",
-              "confidence": round(r.confidence, 2) if r.confidence is not None else None,
-              "when": r.created_at.strftime("%Y-%m-%d %H:%M")} for r in items],
-            columns=["id", "reason", "message", "model's intent", "confidence", "when"])
+            [{"id": item.id, "message": item.text, "why": item.reason or "",
+              "seen": item.seen,
+              "suggestions": ", ".join(f"{s.intent} {s.confidence:.0%}"
+                                       for s in item.suggestions),
+              "new FAQ?": "yes" if item.suggests_new_faq else ""}
+             for item in service.queue(limit=100)],
+            columns=review_columns)
+
+    def label_choices() -> list[str]:
+        return [*sorted(assistant.kb.intents),
+                *(f"faq:{entry_id}" for entry_id in sorted(assistant.kb.faq))]
 
     def dashboard_view() -> tuple[Any, ...]:
         if engine is None:
@@ -102,11 +132,48 @@ def build_admin_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                 admin.load(dashboard_view, None, outputs)
 
             with gr.Tab("Review queue", id="review"):
-                gr.Markdown("Turns to look at: low confidence, fallbacks, out of scope, "
-                            "handoffs and thumbs down. Personal data is already masked.")
+                gr.Markdown("Messages to teach the assistant, most useful first: uncertain, "
+                            "frequent, and similar to other unanswered ones (\"new FAQ?\"). "
+                            "Personal data is already masked. Give each the right intent or "
+                            "FAQ entry, or dismiss it; the next retrain learns from them.")
                 queue = gr.Dataframe(value=review_table, interactive=False, wrap=True,
                                      elem_id="review-table", label="Open review items")
-                gr.Button("Refresh", size="sm").click(review_table, None, queue)
+                with gr.Row():
+                    item_id = gr.Number(label="Item id", precision=0, minimum=1,
+                                        elem_id="review-item")
+                    target = gr.Dropdown(label_choices(), label="Right intent or FAQ entry",
+                                         elem_id="review-label", scale=3)
+                with gr.Row():
+                    assign = gr.Button("Assign", variant="primary", elem_id="review-assign")
+                    dismiss = gr.Button("Dismiss (not worth learning)")
+                    gr.Button("Refresh", size="sm").click(review_table, None, queue)
+                review_status = gr.HTML(elem_id="review-status")
+
+                def assign_label(number: float | None, choice: str | None) -> tuple[Any, Any]:
+                    service = review_service()
+                    if service is None or number is None or not choice:
+                        return _message("Choose an item id and a label.", ok=False), gr.update()
+                    try:
+                        if choice.startswith("faq:"):
+                            intent_name = service.label(int(number), faq=choice[4:])
+                        else:
+                            intent_name = service.label(int(number), intent=choice)
+                    except TellerError as exc:
+                        return _message(str(exc), ok=False), gr.update()
+                    return (_message(f"Item {int(number)} labelled {intent_name}.", ok=True),
+                            review_table())
+
+                def dismiss_item(number: float | None) -> tuple[Any, Any]:
+                    if log_examples is None or number is None:
+                        return _message("Choose an item id.", ok=False), gr.update()
+                    try:
+                        log_examples.set_status(int(number), "dismissed")
+                    except TellerError as exc:
+                        return _message(str(exc), ok=False), gr.update()
+                    return _message(f"Item {int(number)} dismissed.", ok=True), review_table()
+
+                assign.click(assign_label, [item_id, target], [review_status, queue])
+                dismiss.click(dismiss_item, item_id, [review_status, queue])
 
             with gr.Tab("FAQ", id="faq"):
                 search = gr.Textbox(label="Search FAQ entries", placeholder="card, IBAN...")
@@ -180,4 +247,98 @@ def build_admin_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                                     "them at the next retrain.", ok=True)
 
                 save_examples.click(store_examples, [chosen, examples], intent_status)
+
+            with gr.Tab("Models", id="models"):
+                build_models_tab(assistant, settings)
     return admin
+
+
+def _versions_table(settings: Settings) -> pd.DataFrame:
+    from training.registry import ModelRegistry
+
+    registry = ModelRegistry(settings)
+    current = registry.current()
+    rows = []
+    for info in registry.versions():
+        accuracy = info.metrics.get("accuracy") if isinstance(info.metrics, dict) else None
+        rows.append({"version": info.name, "serving": "yes" if info.name == current else "",
+                     "status": info.status, "created": info.created_at[:16],
+                     "held-out accuracy": accuracy, "why": "; ".join(info.reasons)})
+    return pd.DataFrame(rows, columns=["version", "serving", "status", "created",
+                                       "held-out accuracy", "why"])
+
+
+def report_html(report: Any) -> str:
+    """A retraining report as a short readable summary."""
+    from training.retrain import Skipped
+
+    if isinstance(report, Skipped):
+        return _message(f"Nothing new since version {report.version}: nothing trained.", True)
+    current = (f"{report.current.accuracy:.2%}" if report.current is not None else "none")
+    delta = (f"{report.overall_delta:+.2%}" if report.overall_delta is not None else "n/a")
+    verdict = ("promoted: the assistant now uses it" if report.promoted else
+               "kept, not promoted: " + "; ".join(report.decision.reasons))
+    worst = sorted(report.per_intent_delta.items(), key=lambda kv: kv[1])[:5]
+    worse = "".join(f"<li>{html.escape(name)}: {d:+.1%}</li>" for name, d in worst if d < 0)
+    confusions = "".join(f"<li>{html.escape(pair)}: {n}</li>"
+                         for pair, n in list(report.new_confusions.items())[:5])
+    return (f"<div role=status><b>Version {html.escape(report.version)}</b>: "
+            f"{html.escape(verdict)}.<br>Held-out accuracy {report.candidate.accuracy:.2%} "
+            f"(serving model {current}, change {delta}) on {sum(report.holdout.values())} "
+            f"messages; trained in {report.seconds:.0f} s."
+            + (f"<br>Intents that got worse:<ul>{worse}</ul>" if worse else "")
+            + (f"New confusions:<ul>{confusions}</ul>" if confusions else "") + "</div>")
+
+
+def build_models_tab(assistant: Assistant, settings: Settings) -> None:
+    from training.registry import ModelRegistry
+
+    gr.Markdown("Retrain on the knowledge base and the reviewed messages. The candidate is "
+                "compared with the serving model on the same held-out messages and promoted "
+                "only if it is not worse; the running assistant switches within "
+                f"{settings.model_reload_seconds:g} s. Retraining runs in this server and "
+                "uses its CPU for minutes; schedulers can run `teller cycle` elsewhere.")
+    versions = gr.Dataframe(value=lambda: _versions_table(settings), interactive=False,
+                            wrap=True, label="Model versions", elem_id="versions-table")
+    retrain_button = gr.Button("Retrain now", variant="primary", elem_id="retrain")
+    report = gr.HTML(elem_id="retrain-report")
+    with gr.Row():
+        chosen = gr.Dropdown(label="Version", choices=[], allow_custom_value=True,
+                             elem_id="version-choice")
+        promote = gr.Button("Promote this version")
+        rollback = gr.Button("Roll back to the previous version", elem_id="rollback")
+
+    def run_retrain(progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[Any, Any]:  # noqa: B008
+        from training.retrain import retrain
+
+        progress(0, desc="Preparing the training data")
+        try:
+            result = retrain(settings, assistant.kb, assistant.components.encoder,
+                             show_progress=True)
+        except TellerError as exc:
+            return _message(f"Retraining failed, nothing changed: {exc}", ok=False), gr.update()
+        return report_html(result), _versions_table(settings)
+
+    def do_promote(name: str | None) -> tuple[Any, Any]:
+        if not name:
+            return _message("Choose a version.", ok=False), gr.update()
+        try:
+            ModelRegistry(settings).promote(name)
+        except TellerError as exc:
+            return _message(str(exc), ok=False), gr.update()
+        return _message(f"Version {name} promoted.", ok=True), _versions_table(settings)
+
+    def do_rollback() -> tuple[Any, Any]:
+        try:
+            name = ModelRegistry(settings).rollback()
+        except TellerError as exc:
+            return _message(str(exc), ok=False), gr.update()
+        return _message(f"Rolled back to {name}.", ok=True), _versions_table(settings)
+
+    def version_names() -> Any:
+        return gr.update(choices=[v.name for v in ModelRegistry(settings).versions()])
+
+    retrain_button.click(run_retrain, None, [report, versions])
+    promote.click(do_promote, chosen, [report, versions])
+    rollback.click(do_rollback, None, [report, versions])
+    versions.change(version_names, None, chosen)

@@ -112,3 +112,39 @@ class ApiKeyRow(Base):
     rate_limit_per_minute: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class LogExampleRow(Base):
+    """A customer message ingested for retraining (from Teller's own review queue or a chat
+    log export), stored redacted and de-duplicated by its normalised text (`text_key`);
+    `seen` counts repeats. A reviewer's label (`label_intent`, or `label_faq` and the intent
+    it resolved to) makes it a training example; `status` is open | labelled | dismissed."""
+
+    __tablename__ = "log_examples"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    text_key: Mapped[str] = mapped_column(String(64), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    bot_answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    feedback: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    predicted_intent: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
+    seen: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    label_intent: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    label_faq: Mapped[str | None] = mapped_column(String(90), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    labelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class LogExampleSessionRow(Base):
+    """Links an ingested example to each conversation it was seen in: erasing a session
+    erases the examples that only it contributed."""
+
+    __tablename__ = "log_example_sessions"
+
+    example_id: Mapped[int] = mapped_column(
+        ForeignKey("log_examples.id", ondelete="CASCADE"), primary_key=True)
+    session_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)

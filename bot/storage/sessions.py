@@ -22,7 +22,14 @@ from bot.dialogue.store import (
     SessionLocks,
 )
 from bot.storage.database import make_engine, migrate
-from bot.storage.models import FeedbackRow, ReviewItemRow, SessionRow, TurnRow
+from bot.storage.models import (
+    FeedbackRow,
+    LogExampleRow,
+    LogExampleSessionRow,
+    ReviewItemRow,
+    SessionRow,
+    TurnRow,
+)
 
 
 def _utc(moment: datetime) -> datetime:
@@ -161,9 +168,21 @@ class SqlSessionStore:
                                r.confidence, r.status, _utc(r.created_at)) for r in rows]
 
     def delete(self, session_id: str) -> bool:
+        """Erase the session, its turns, feedback, review items, and the training examples
+        ingested from it that no other conversation also contributed."""
         with self._locks.get(session_id), self._sessions.begin() as db:
             for table in (FeedbackRow, ReviewItemRow, TurnRow):  # no reliance on cascades
                 db.execute(delete(table).where(table.session_id == session_id))
+            examples = db.scalars(select(LogExampleSessionRow.example_id)
+                                  .where(LogExampleSessionRow.session_id == session_id)).all()
+            db.execute(delete(LogExampleSessionRow)
+                       .where(LogExampleSessionRow.session_id == session_id))
+            for example_id in examples:
+                still_used = db.scalar(select(LogExampleSessionRow.example_id)
+                                       .where(LogExampleSessionRow.example_id == example_id)
+                                       .limit(1))
+                if still_used is None:
+                    db.execute(delete(LogExampleRow).where(LogExampleRow.id == example_id))
             result = db.execute(delete(SessionRow).where(SessionRow.id == session_id))
             return bool(result.rowcount)  # type: ignore[attr-defined]
 

@@ -15,7 +15,8 @@ from bot.pipeline import Assistant, build_components
 from bot.storage.api_keys import ApiKeyStore
 from bot.storage.sessions import SqlSessionStore
 
-TABLES = ("sessions", "turns", "feedback", "review_items", "api_keys")
+TABLES = ("sessions", "turns", "feedback", "review_items", "api_keys", "log_examples",
+          "log_example_sessions")
 WIDGET_ORIGIN = "https://www.example-bank.test"
 
 

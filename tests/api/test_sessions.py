@@ -44,10 +44,25 @@ def test_a_conversation_from_start_to_erasure(api: Api) -> None:
     assert (2, "thumbs_down") in reasons and (3, "out_of_scope") in reasons
     assert api.counts()["turns"] == 3
 
+    # The retraining store copies its review items (teller ingest); erasure reaches them too.
+    from bot.storage.review import LogExampleStore
+
+    examples = LogExampleStore(str(api.store.engine.url.render_as_string(hide_password=False)))
+    other = api.new_session(key)
+    api.say(key, other, "what is a quasar?")  # the same question from another conversation
+    examples.add(examples.teller_review_records(), set())
+    shared_before = api.counts()["log_examples"]
+    assert shared_before >= 2
+
     erased = api.client.delete(f"/v1/sessions/{session}", headers=key)
     assert erased.status_code == 204
-    assert api.counts() == {"sessions": 0, "turns": 0, "feedback": 0, "review_items": 0,
-                            "api_keys": 1}
+    counts = api.counts()
+    assert {k: counts[k] for k in ("feedback", "review_items")} == {"feedback": 0,
+                                                                   "review_items": 1}
+    assert counts["sessions"] == 1 and counts["turns"] == 1  # only the other conversation
+    # The quasar example stays (the other conversation also said it); the rest went.
+    assert counts["log_examples"] == 1 and counts["log_example_sessions"] == 1
+    examples.engine.dispose()
     gone = api.client.get(f"/v1/sessions/{session}", headers=key)
     assert gone.status_code == 404
 

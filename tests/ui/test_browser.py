@@ -47,6 +47,11 @@ def server(tiny_head_settings, tmp_path_factory) -> Iterator[Server]:  # type: i
            "TELLER_DEVICE": "cpu", "TELLER_DATABASE_URL": f"sqlite:///{folder / 'teller.db'}",
            "TELLER_ADMIN_PASSWORD": ADMIN_PASSWORD, "TELLER_MODEL_RELOAD_SECONDS": "0",
            "TELLER_MAX_MESSAGE_CHARS": "300"}
+    holdout = folder / "holdout.csv"  # the retrain gate's held-out set: the KB's examples
+    rows = ["text,category"] + [f'"{e}",{name}' for name, intent in tiny_kb_intents().items()
+                                for e in intent.examples]
+    holdout.write_text("\n".join(rows) + "\n")
+    env["TELLER_RETRAIN_HOLDOUT_DATA"] = str(holdout)
     log = folder / "server.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
@@ -66,6 +71,21 @@ def server(tiny_head_settings, tmp_path_factory) -> Iterator[Server]:  # type: i
     yield Server(base, kb_dir, folder / "teller.db")
     process.terminate()
     process.wait(timeout=30)
+
+
+def tiny_kb_intents():  # type: ignore[no-untyped-def]
+    from bot.kb import load_knowledge_base
+
+    return load_knowledge_base(TINY_KB).intents
+
+
+def admin_login(page, server) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{server.base}/admin/", wait_until="load")
+    page.wait_for_selector("input[type=password]", timeout=30_000)
+    page.locator("input").first.fill("admin")
+    page.locator("input[type=password]").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Login").click()
+    page.wait_for_selector("#admin-summary", timeout=30_000)
 
 
 @pytest.fixture(scope="module")
@@ -148,12 +168,7 @@ def test_thumbs_down_reaches_the_review_queue_for_the_admin(browser, chat, serve
     chat.wait_for_timeout(1500)
 
     admin = browser.new_page(viewport={"width": 1200, "height": 1000})
-    admin.goto(f"{server.base}/admin/", wait_until="load")
-    admin.wait_for_selector("input[type=password]", timeout=30_000)
-    admin.locator("input").first.fill("admin")
-    admin.locator("input[type=password]").fill(ADMIN_PASSWORD)
-    admin.get_by_role("button", name="Login").click()
-    admin.wait_for_selector("#admin-summary", timeout=30_000)
+    admin_login(admin, server)
     admin.wait_for_function(
         "() => document.querySelector('#admin-summary').innerText.includes('1 down')",
         timeout=30_000)
@@ -164,17 +179,42 @@ def test_thumbs_down_reaches_the_review_queue_for_the_admin(browser, chat, serve
         "() => document.querySelector('#review-table').innerText.includes('thumbs_down')",
         timeout=30_000)
     assert "I lost my card yesterday" in table.inner_text()
+    row = table.get_by_role("row").filter(has_text="I lost my card yesterday").first
+    item = row.get_by_role("gridcell").first.inner_text().strip()
+    admin.locator("#review-item input").fill(item)
+    admin.locator("#review-label input").fill("lost_or_stolen_card")
+    admin.locator("#review-label input").press("Enter")
+    admin.locator("#review-assign").click()
+    admin.wait_for_selector("#review-status [role=status]", timeout=30_000)
+    assert f"Item {item} labelled lost_or_stolen_card" in admin.locator(
+        "#review-status").inner_text()
+    assert "I lost my card yesterday" not in table.inner_text()  # no longer open
     admin.close()
+
+
+def test_retrain_from_the_admin_pages_then_roll_back(browser, server) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1200, "height": 1000})
+    admin_login(page, server)
+    page.get_by_role("tab", name="Models").click()
+    page.locator("#retrain").click()
+    page.wait_for_selector("#retrain-report [role=status]", timeout=180_000)
+    report = page.locator("#retrain-report").inner_text()
+    assert "Version" in report and "Held-out accuracy" in report
+    assert "promoted" in report
+    page.wait_for_function(
+        "() => document.querySelector('#versions-table').innerText.includes('imported')",
+        timeout=30_000)
+    page.locator("#rollback").click()
+    page.wait_for_function(
+        "() => document.querySelector('#retrain-report').innerText.includes('Rolled back')",
+        timeout=60_000)
+    page.close()
 
 
 def test_a_broken_faq_edit_is_refused_and_nothing_saved(browser, server) -> None:  # type: ignore[no-untyped-def]
     files = {p: p.read_text() for p in server.kb_dir.iterdir()}
     page = browser.new_page(viewport={"width": 1200, "height": 1200})
-    page.goto(f"{server.base}/admin/", wait_until="load")
-    page.wait_for_selector("input[type=password]", timeout=30_000)
-    page.locator("input").first.fill("admin")
-    page.locator("input[type=password]").fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="Login").click()
+    admin_login(page, server)
     page.get_by_role("tab", name="FAQ").click()
     page.locator("#faq-id textarea, #faq-id input").first.fill("Not A Valid Id")
     page.locator("#faq-category textarea, #faq-category input").first.fill("cards")
@@ -203,11 +243,7 @@ def test_the_widget_opens_the_chat_in_a_frame(browser, server) -> None:  # type:
 
 def test_a_new_faq_entry_is_saved_and_answered_at_once(browser, server) -> None:  # type: ignore[no-untyped-def]
     page = browser.new_page(viewport={"width": 1200, "height": 1200})
-    page.goto(f"{server.base}/admin/", wait_until="load")
-    page.wait_for_selector("input[type=password]", timeout=30_000)
-    page.locator("input").first.fill("admin")
-    page.locator("input[type=password]").fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="Login").click()
+    admin_login(page, server)
     page.get_by_role("tab", name="FAQ").click()
     page.locator("#faq-id textarea, #faq-id input").first.fill("savings-interest")
     page.locator("#faq-category textarea, #faq-category input").first.fill("savings")
