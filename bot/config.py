@@ -123,6 +123,11 @@ class Settings(BaseSettings):
     retrain_min_intent_examples: int = Field(
         default=10, ge=1, description="Held-out rows an intent needs before the gate checks it"
     )
+    retrain_intent_significance: float = Field(
+        default=0.05, gt=0, le=1,
+        description="An intent's drop refuses a candidate only if a sign test over the rows "
+        "the two models disagree on is below this (1 = any drop beyond the tolerance)",
+    )
     retrain_holdout_data: Path | None = Field(
         default=None,
         description="Labelled CSV/JSONL (e.g. BANKING77 test.csv) from which a frozen slice is "

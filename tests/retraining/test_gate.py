@@ -36,6 +36,25 @@ def test_gate_checks_overall_and_per_intent_with_tolerances() -> None:
     assert gate(_score(0.5, {}), None, config).promote
 
 
+def test_an_intent_drop_must_be_significant_when_rows_can_be_compared() -> None:
+    from training.retrain import sign_test_p
+
+    config = RetrainConfig(tolerance=0.01, intent_tolerance=0.1, min_intent_examples=10)
+    serving = ModelScore(0.9, 0.9, {"a": {"n": 15, "accuracy": 0.9333}}, {},
+                         {"a": "111111111111110"})
+    # Two rows flipped to wrong (13 points, beyond the tolerance): chance does this often.
+    noisy = ModelScore(0.9, 0.9, {"a": {"n": 15, "accuracy": 0.8}}, {},
+                       {"a": "111111111111000"})
+    assert sign_test_p(2, 0) == 0.25
+    assert gate(noisy, serving, config).promote
+    # Eight rows lost and none gained: a real regression.
+    broken = ModelScore(0.9, 0.9, {"a": {"n": 15, "accuracy": 0.4}}, {},
+                        {"a": "111111000000000"})
+    decision = gate(broken, serving, config)
+    assert not decision.promote
+    assert "lost 8 rows, gained 0, p=0.004" in decision.reasons[0]
+
+
 def _fingerprint(settings) -> str:  # type: ignore[no-untyped-def]
     return hashlib.sha256((settings.model_dir / MANIFEST).read_bytes()).hexdigest()
 
