@@ -133,12 +133,12 @@ def review(
             knowledge = load_knowledge_base(settings.kb_dir, settings.bank_name)
         service = review_service(settings, knowledge, encoder)
         for spec in label or []:
-            item, _, target = spec.partition("=")
-            if not item.isdigit() or not target:
+            number, _, target = spec.partition("=")
+            if not number.isdigit() or not target:
                 raise _fail(f"--label {spec!r}: write ID=INTENT or ID=faq:FAQ_ID")
             faq_id = target.removeprefix("faq:") if target.startswith("faq:") else None
-            intent = service.label(int(item), None if faq_id else target, faq_id)
-            typer.echo(f"item {item} labelled {intent}")
+            intent = service.label(int(number), None if faq_id else target, faq_id)
+            typer.echo(f"item {number} labelled {intent}")
         for item_id in dismiss or []:
             service.dismiss(item_id)
             typer.echo(f"item {item_id} dismissed")

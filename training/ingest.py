@@ -40,7 +40,7 @@ def read_log_file(path: Path) -> list[LogRecord]:
             raise TrainingDataError(f"{path}: row {number}: no '{TEXT_COLUMN}' value")
         label = next((row[c] for c in LABEL_COLUMNS if isinstance(row.get(c), str)
                       and str(row[c]).strip()), None)
-        answer = next((row[c] for c in ANSWER_COLUMNS if isinstance(row.get(c), str)
+        answer = next((str(row[c]) for c in ANSWER_COLUMNS if isinstance(row.get(c), str)
                        and str(row[c]).strip()), None)
         raw_feedback = str(row.get("feedback") or "").strip().lower()
         if raw_feedback and raw_feedback not in FEEDBACK:
@@ -88,7 +88,9 @@ def ingest_faq(kb_dir: Path, faq_file: Path, bank_name: str | None = None) -> Fa
     incoming = json.loads(json.dumps(incoming))
     intents = list(incoming.get("intents") or [])
     named = {i.get("name") for i in intents if isinstance(i, dict)}
-    added, changed, new_intents = [], [], [str(n) for n in named if n not in current.intents]
+    added: list[str] = []
+    changed: list[str] = []
+    new_intents = [str(n) for n in named if n not in current.intents]
     entries = []
     for entry in incoming["faq"]:
         if not isinstance(entry, dict) or not entry.get("id"):

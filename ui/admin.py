@@ -203,7 +203,7 @@ def build_admin_ui(assistant: Assistant, settings: Settings) -> gr.Blocks:
                 choice.change(load_entry, choice, [faq_id, category, intent, questions, answer])
 
                 def save_entry(entry_id, new_id, new_category, new_intent, new_questions,
-                               new_answer):  # type: ignore[no-untyped-def]
+                               new_answer):
                     draft = FaqDraft(id=new_id or "", category=new_category or "",
                                      questions=(new_questions or "").splitlines(),
                                      answer=new_answer or "", intent=new_intent or None)

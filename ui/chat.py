@@ -146,18 +146,18 @@ def build_chat_ui(assistant: Assistant) -> gr.Blocks:
 
         outputs = [chatbot, session, payloads, turns, box, *quick]
 
-        def typed(message, history, session_id, turn_map):  # type: ignore[no-untyped-def]
+        def typed(message, history, session_id, turn_map):
             return exchange(message, message, history, session_id, turn_map)
 
         box.submit(typed, [box, chatbot, session, turns], outputs)
         send.click(typed, [box, chatbot, session, turns], outputs)
 
-        def ask_person(history, session_id, turn_map):  # type: ignore[no-untyped-def]
+        def ask_person(history, session_id, turn_map):
             return exchange(handoff_message, "Talk to a person", history, session_id, turn_map)
 
         person.click(ask_person, [chatbot, session, turns], outputs)
         for index, button in enumerate(quick):
-            def pressed(history, session_id, current, turn_map, _i=index):  # type: ignore[no-untyped-def]
+            def pressed(history, session_id, current, turn_map, _i=index):
                 if _i >= len(current):
                     return (history, session_id, current, turn_map, gr.update(),
                             *[gr.update()] * MAX_BUTTONS)
