@@ -25,7 +25,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.errors import ConfigurationError, NotFound
-from bot.nlu.model_files import MANIFEST, read_manifest, write_json
+from bot.nlu.model_files import MANIFEST, atomic_folder, read_manifest, write_json
 
 VERSION_FILE = "version.json"
 REPORT_FILE = "report.json"
@@ -194,21 +194,11 @@ class ModelRegistry:
         if read_manifest(source) is None:
             raise NotFound(f"model version '{name}' has no model folder; it cannot be served")
         target = self.settings.model_dir
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-        try:
-            shutil.copytree(source, tmp, dirs_exist_ok=True, copy_function=shutil.copy)
-            manifest = read_manifest(tmp) or {}
+        with atomic_folder(target) as folder:  # renamed into place: the server swaps to it
+            shutil.copytree(source, folder, dirs_exist_ok=True, copy_function=shutil.copy)
+            manifest = read_manifest(folder) or {}
             manifest["registry_version"] = name
-            write_json(tmp / MANIFEST, manifest)
-            old = target.with_name(f".{target.name}.old-{os.getpid()}")
-            if target.exists():
-                os.replace(target, old)
-            os.replace(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+            write_json(folder / MANIFEST, manifest)
         if info.status != "imported":
             info.status = "promoted"
             self.write_info(self.root / name, info)

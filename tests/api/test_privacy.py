@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from bot.logs import setup_logging
-from tests.api.harness import Api, build_api
+from tests.api.harness import Api
 
 CARD = "4111 1111 1111 1111"
 IBAN = "GB82 WEST 1234 5698 7654 32"
@@ -16,11 +16,6 @@ SORT_CODE = "12-34-56"
 NI_NUMBER = "JG 10 37 72 A"
 SECRETS = [CARD, CARD.replace(" ", ""), IBAN, IBAN.replace(" ", ""), EMAIL, SORT_CODE,
            NI_NUMBER, "5698 7654"]
-
-
-@pytest.fixture
-def api(database_url, tiny_settings, tiny_kb, encoder) -> Api:  # type: ignore[no-untyped-def]
-    return build_api(database_url, tiny_settings, tiny_kb, encoder)
 
 
 def test_card_iban_email_and_ids_are_in_neither_database_nor_logs(

@@ -4,11 +4,8 @@ into overlapping sessions through both, and every turn is stored exactly once, i
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,30 +15,16 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import POSTGRES_URL, TINY_KB
+from tests.servers import free_port, postgres_schema, wait_ready
 
 CLIENTS, MESSAGES, SESSIONS = 20, 20, 5
 DEV_KEY = {"Authorization": "Bearer teller-dev-key"}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
-def postgres_schema() -> Iterator[str]:
-    admin = sa.create_engine(POSTGRES_URL)
-    schema = f"teller_replicas_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except sa.exc.OperationalError as exc:
-        pytest.skip(f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc.orig}")
-    yield schema
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+def database() -> Iterator[str]:
+    with postgres_schema(POSTGRES_URL, "teller_replicas") as url:
+        yield url
 
 
 def start_replica(port: int, data_dir: Path, database_url: str, log: Path) -> subprocess.Popen:
@@ -55,24 +38,10 @@ def start_replica(port: int, data_dir: Path, database_url: str, log: Path) -> su
     )
 
 
-def wait_ready(base: str, process: subprocess.Popen, log: Path, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"replica exited: {log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"replica at {base} not ready: {log.read_text()[-3000:]}")
-
-
 def test_two_replicas_store_every_turn_once_and_in_order(  # type: ignore[no-untyped-def]
-    tiny_head_settings, postgres_schema: str, tmp_path: Path
+    tiny_head_settings, database: str, tmp_path: Path
 ) -> None:
-    url = f"{POSTGRES_URL}?options=-csearch_path%3D{postgres_schema}"
+    url = database
     ports = [free_port(), free_port()]
     logs = [tmp_path / f"replica{i}.log" for i in range(2)]
     replicas = [start_replica(p, tiny_head_settings.data_dir, url, log)

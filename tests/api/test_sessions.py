@@ -7,12 +7,7 @@ import logging
 
 import pytest
 
-from tests.api.harness import WIDGET_ORIGIN, Api, build_api
-
-
-@pytest.fixture
-def api(database_url, tiny_settings, tiny_kb, encoder) -> Api:  # type: ignore[no-untyped-def]
-    return build_api(database_url, tiny_settings, tiny_kb, encoder)
+from tests.api.harness import WIDGET_ORIGIN, Api
 
 
 def test_a_conversation_from_start_to_erasure(api: Api) -> None:

@@ -7,16 +7,14 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.api.test_replicas import free_port
 from tests.conftest import TINY_KB
+from tests.servers import free_port, wait_ready
 
 CHROMIUM = Path(os.environ.get("TELLER_TEST_CHROMIUM", "/usr/bin/chromium"))
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -57,17 +55,7 @@ def server(tiny_head_settings, tmp_path_factory) -> Iterator[Server]:  # type: i
         [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
         env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while True:
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise AssertionError(f"server did not start: {log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
+    wait_ready(base, process, log)
     yield Server(base, kb_dir, folder / "teller.db")
     process.terminate()
     process.wait(timeout=30)
