@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 
-from bot.logs import setup_logging
 from tests.api.harness import Api
 
 CARD = "4111 1111 1111 1111"
@@ -19,28 +16,24 @@ SECRETS = [CARD, CARD.replace(" ", ""), IBAN, IBAN.replace(" ", ""), EMAIL, SORT
 
 
 def test_card_iban_email_and_ids_are_in_neither_database_nor_logs(
-    api: Api, capfd: pytest.CaptureFixture[str]
+    api: Api, capfd: pytest.CaptureFixture[str], json_logs: None
 ) -> None:
-    setup_logging("json")
-    try:
-        key = api.key()
-        session = api.new_session(key)
-        reply = api.say(key, session, f"I lost my card {CARD}, email me at {EMAIL}")
-        assert reply["intent"]["name"] == "lost_or_stolen_card"  # type: ignore[index]
-        api.say(key, session, f"send it to {IBAN} sort code {SORT_CODE}")
-        api.say(key, session, f"my NI number is {NI_NUMBER}")
-        rated = api.client.post(f"/v1/sessions/{session}/feedback", headers=key,
-                                json={"turn": 2, "rating": "down", "comment": f"use {EMAIL}"})
-        assert rated.status_code == 201
-        chat = api.client.post("/v1/chat", headers=key,
-                               json={"message": f"card {CARD} hasn't arrived"})
-        assert chat.status_code == 200
-        webhook = api.client.post("/webhooks/rest/webhook",
-                                  json={"sender": "web-1", "message": f"iban {IBAN}"})
-        assert webhook.status_code == 200
-        history = api.client.get(f"/v1/sessions/{session}", headers=key).json()
-    finally:
-        logging.getLogger().handlers.clear()
+    key = api.key()
+    session = api.new_session(key)
+    reply = api.say(key, session, f"I lost my card {CARD}, email me at {EMAIL}")
+    assert reply["intent"]["name"] == "lost_or_stolen_card"  # type: ignore[index]
+    api.say(key, session, f"send it to {IBAN} sort code {SORT_CODE}")
+    api.say(key, session, f"my NI number is {NI_NUMBER}")
+    rated = api.client.post(f"/v1/sessions/{session}/feedback", headers=key,
+                            json={"turn": 2, "rating": "down", "comment": f"use {EMAIL}"})
+    assert rated.status_code == 201
+    chat = api.client.post("/v1/chat", headers=key,
+                           json={"message": f"card {CARD} hasn't arrived"})
+    assert chat.status_code == 200
+    webhook = api.client.post("/webhooks/rest/webhook",
+                              json={"sender": "web-1", "message": f"iban {IBAN}"})
+    assert webhook.status_code == 200
+    history = api.client.get(f"/v1/sessions/{session}", headers=key).json()
     logs = capfd.readouterr()
     stored = api.dump()
     assert "[CARD ****1111]" in stored and "[IBAN]" in stored and "[EMAIL]" in stored

@@ -3,8 +3,6 @@ messages, history, feedback, erasure, API keys, rate limits and every kind of ba
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 
 from tests.api.harness import WIDGET_ORIGIN, Api
@@ -189,22 +187,16 @@ def test_cors_allows_the_widget_origin_only(api: Api) -> None:
 
 
 def test_request_id_is_echoed_and_logs_are_json_without_message_text(
-    api: Api, capfd: pytest.CaptureFixture[str]
+    api: Api, capfd: pytest.CaptureFixture[str], json_logs: None
 ) -> None:
-    from bot.logs import setup_logging
-
-    setup_logging("json")
-    try:
-        key = api.key()
-        session = api.new_session(key)
-        response = api.client.post(f"/v1/sessions/{session}/messages",
-                                   json={"message": "my card hasn't arrived"},
-                                   headers={**key, "X-Request-ID": "req-42"})
-        assert response.headers["x-request-id"] == "req-42"
-        generated = api.client.get("/healthz").headers["x-request-id"]
-        assert len(generated) == 32
-    finally:
-        logging.getLogger().handlers.clear()
+    key = api.key()
+    session = api.new_session(key)
+    response = api.client.post(f"/v1/sessions/{session}/messages",
+                               json={"message": "my card hasn't arrived"},
+                               headers={**key, "X-Request-ID": "req-42"})
+    assert response.headers["x-request-id"] == "req-42"
+    generated = api.client.get("/healthz").headers["x-request-id"]
+    assert len(generated) == 32
     logs = capfd.readouterr().err
     import json
 
