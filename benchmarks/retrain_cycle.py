@@ -49,10 +49,10 @@ def main() -> None:
     args = parser.parse_args()
 
     from bot.config import Settings
+    from bot.dialogue.review import LogExampleStore, LogRecord, ReviewService
     from bot.kb import load_knowledge_base
     from bot.nlu.encoder import SentenceEncoder
     from bot.nlu.recognizer import load_recognizer
-    from bot.storage.review import LogExampleStore, LogRecord, ReviewService
     from training.data import file_examples
     from training.prepare import prepare_models
     from training.registry import ModelRegistry

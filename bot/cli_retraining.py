@@ -17,9 +17,9 @@ from bot.errors import TellerError
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.dialogue.review import ReviewService
     from bot.kb import KnowledgeBase
     from bot.nlu.encoder import SentenceEncoder
-    from bot.storage.review import ReviewService
     from training.retrain import RetrainReport, Skipped
 
 models_app = typer.Typer(help="Model versions: list, promote, roll back.", no_args_is_help=True)
@@ -57,9 +57,9 @@ def _load(settings: Settings) -> tuple[KnowledgeBase, SentenceEncoder]:
 def review_service(settings: Settings, kb: KnowledgeBase, encoder: SentenceEncoder | None
                    ) -> ReviewService:
     """The review queue with the serving model's suggestions (when there is one)."""
-    from bot.nlu.model_files import read_manifest
+    from bot.dialogue.review import LogExampleStore, ReviewService, Suggestion
+    from bot.files import read_manifest
     from bot.nlu.recognizer import load_recognizer
-    from bot.storage.review import LogExampleStore, ReviewService, Suggestion
 
     store = LogExampleStore(settings.resolved_database_url)
     if encoder is None or read_manifest(settings.model_dir) is None:
@@ -86,8 +86,8 @@ def ingest(
     data_dir: DataDirOption = None,
 ) -> None:
     """Store chat logs (masked, de-duplicated) for review and retraining; add FAQ entries."""
+    from bot.dialogue.review import LogExampleStore
     from bot.kb import load_knowledge_base
-    from bot.storage.review import LogExampleStore
     from training.ingest import ingest_faq, read_log_file
 
     settings = _settings(kb, data_dir)

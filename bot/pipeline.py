@@ -20,12 +20,13 @@ from bot.dialogue.manager import DialogueManager
 from bot.dialogue.policy import PolicyConfig, RulePolicy, Understanding
 from bot.dialogue.store import InMemorySessionStore, SessionStore
 from bot.errors import ConfigurationError, TellerError
+from bot.files import MANIFEST
 from bot.guard import check_session_id, clean_message
 from bot.kb import KnowledgeBase, load_knowledge_base
 from bot.nlu.encoder import SentenceEncoder
-from bot.nlu.model_files import MANIFEST
 from bot.nlu.recognizer import IntentRecognizer, load_recognizer
 from bot.nlu.types import IntentPrediction, IntentScore
+from bot.payloads import parse_payload
 from bot.response import BotResponse
 from bot.retrieval.faq_index import FaqHit, FaqIndex
 
@@ -243,20 +244,22 @@ class Assistant:
         return [result for result in results if result is not None]
 
     def _from_payload(self, text: str) -> Understanding | None:
-        """A button's payload: '/<intent>' or '/faq:<id>' selects its target with certainty."""
-        if not text.startswith("/"):
+        """A button's payload selects its target with certainty (see bot.payloads)."""
+        target = parse_payload(text)
+        if target is None:
             return None
-        target = text[1:].strip()
-        if target.startswith("form:") and target[5:] in self.kb.forms:  # the manager starts it
-            return Understanding(IntentPrediction([]), [], forced=True)
-        if target.startswith("faq:"):
-            entry = self.kb.faq.get(target[4:])
+        if target.kind == "form":  # the dialogue manager starts it
+            return (Understanding(IntentPrediction([]), [], forced=True)
+                    if target.name in self.kb.forms else None)
+        if target.kind == "faq":
+            entry = self.kb.faq.get(target.name)
             if entry is None:
                 return None
             ranking = [IntentScore(entry.intent, 1.0)] if entry.intent else []
             return Understanding(
                 IntentPrediction(ranking), [FaqHit(entry, 1.0, entry.questions[0])], forced=True
             )
-        if target in self.kb.intents:
-            return Understanding(IntentPrediction([IntentScore(target, 1.0)]), [], forced=True)
+        if target.name in self.kb.intents:
+            return Understanding(IntentPrediction([IntentScore(target.name, 1.0)]), [],
+                                 forced=True)
         return None

@@ -51,7 +51,7 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from bot.errors import TrainingDataError
-from bot.nlu.model_files import MANIFEST, atomic_folder, library_versions, write_json
+from bot.files import MANIFEST, atomic_folder, library_versions, write_json
 from bot.tools.credit_risk import (
     CATEGORICAL_COLUMNS,
     DEFAULT_LABEL,

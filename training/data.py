@@ -13,6 +13,7 @@ import numpy as np
 
 from bot.errors import TrainingDataError
 from bot.kb import KnowledgeBase
+from bot.text import sentence_key
 
 TEXT_COLUMN = "text"
 LABEL_COLUMNS = ("category", "intent", "label")
@@ -153,7 +154,7 @@ def deduplicate(examples: list[LabelledExample]) -> list[LabelledExample]:
     seen: set[tuple[str, str]] = set()
     unique = []
     for example in examples:
-        key = (example.text.casefold(), example.label)
+        key = (sentence_key(example.text), example.label)
         if key not in seen:
             seen.add(key)
             unique.append(example)

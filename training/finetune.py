@@ -30,8 +30,8 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from bot.device import resolve_device
+from bot.files import LABELS, MANIFEST, atomic_folder, library_versions, write_json
 from bot.nlu.finetuned import ENCODER_DIR, HEAD_FILE, KIND, CosineIntentModel
-from bot.nlu.model_files import LABELS, MANIFEST, atomic_folder, library_versions, write_json
 from bot.nlu.onnx_encoder import export_onnx
 from training.calibration import expected_calibration_error, fit_temperature
 from training.data import (

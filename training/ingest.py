@@ -18,10 +18,10 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+from bot.dialogue.review import LogRecord
 from bot.errors import TrainingDataError
 from bot.kb import KnowledgeBase, load_knowledge_base
 from bot.kb.loader import kb_files
-from bot.storage.review import LogRecord
 from training.data import LABEL_COLUMNS, TEXT_COLUMN, _rows
 
 INGESTED_FAQ_FILE = "ingested-faq.yaml"

@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from bot.files import LABELS, MANIFEST, atomic_folder, library_versions, write_json
 from bot.nlu.embedding_classifier import HEAD_FILE, KIND
 from bot.nlu.encoder import SentenceEncoder
-from bot.nlu.model_files import LABELS, MANIFEST, atomic_folder, library_versions, write_json
 from training.calibration import fit_temperature
 from training.data import (
     LabelledExample,

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
+from bot.files import read_manifest
 from bot.kb import KnowledgeBase
 from bot.nlu.embedding_classifier import KIND as HEAD_KIND
 from bot.nlu.encoder import SentenceEncoder
 from bot.nlu.finetuned import KIND as FINETUNED_KIND
-from bot.nlu.model_files import read_manifest
 from bot.nlu.onnx_encoder import ONNX_FILE, export_sentence_onnx
 from bot.nlu.spelling import SpellingCorrector
 from bot.retrieval.faq_index import FaqIndex

@@ -25,7 +25,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.errors import ConfigurationError, NotFound
-from bot.nlu.model_files import MANIFEST, atomic_folder, read_manifest, write_json
+from bot.files import MANIFEST, atomic_folder, read_manifest, write_json
 
 VERSION_FILE = "version.json"
 REPORT_FILE = "report.json"

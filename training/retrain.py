@@ -24,13 +24,13 @@ from typing import Any
 import numpy as np
 
 from bot.config import Settings
+from bot.dialogue.review import LogExampleStore
 from bot.errors import TrainingDataError
+from bot.files import MANIFEST, read_manifest, write_json
 from bot.kb import KnowledgeBase
 from bot.nlu.encoder import SentenceEncoder
-from bot.nlu.model_files import MANIFEST, read_manifest, write_json
 from bot.nlu.recognizer import IntentRecognizer, load_recognizer
 from bot.retrieval.faq_index import FaqIndex
-from bot.storage.review import LogExampleStore
 from training.data import (
     HUB_PREFIX,
     LabelledExample,

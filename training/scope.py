@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.errors import TrainingDataError
-from bot.nlu.model_files import write_json
+from bot.files import write_json
 from bot.nlu.scope import (
     IN_SCOPE_FILE,
     OUT_OF_SCOPE_FILE,

@@ -14,12 +14,12 @@ import gradio as gr
 import pandas as pd
 
 from bot.config import Settings
+from bot.dialogue.review import LogExampleStore, ReviewService, Suggestion
 from bot.errors import TellerError
 from bot.kb.editor import FaqDraft, KbEditor
 from bot.kb.loader import KnowledgeBaseError
 from bot.pipeline import Assistant
 from bot.storage.analytics import dashboard
-from bot.storage.review import LogExampleStore, ReviewService, Suggestion
 from bot.storage.sessions import SqlSessionStore
 
 NEW_ENTRY = "(new entry)"

@@ -24,6 +24,7 @@ from bot.actions.runner import ActionRunner, ToolFailure, tracker_state
 from bot.dialogue.slots import display_value
 from bot.dialogue.state import SessionState
 from bot.kb import Form, FormSlot, KnowledgeBase
+from bot.payloads import intent_payload, parse_payload
 from bot.response import Action, Button
 
 MAX_ATTEMPTS = 3
@@ -45,7 +46,7 @@ class FormReply:
     slots_filled: dict[str, Any] = field(default_factory=dict)
 
 
-HANDOFF_BUTTON = Button(title="Talk to a person", payload="/human_handoff")
+HANDOFF_BUTTON = Button(title="Talk to a person", payload=intent_payload("human_handoff"))
 
 
 def slot_buttons(slot: FormSlot) -> list[Button]:
@@ -61,8 +62,9 @@ class FormController:
 
     def form_for_payload(self, text: str) -> Form | None:
         """A button payload '/form:<name>' starts that form."""
-        if text.startswith("/form:"):
-            return self.kb.forms.get(text[len("/form:"):].strip())
+        target = parse_payload(text)
+        if target is not None and target.kind == "form":
+            return self.kb.forms.get(target.name)
         return None
 
     def start(self, state: SessionState, form: Form, text: str) -> FormReply:

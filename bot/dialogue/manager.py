@@ -12,6 +12,7 @@ from bot.dialogue.store import SessionStore
 from bot.errors import SessionNotFound
 from bot.kb import KnowledgeBase
 from bot.kb import Response as KbResponse
+from bot.payloads import format_target
 from bot.privacy import redact
 from bot.response import BotResponse, Button, IntentInfo, Source
 
@@ -146,7 +147,7 @@ class DialogueManager:
         top = understood.prediction.top
         return BotResponse(
             session_id=session_id, text=self.kb.render(reply.text), buttons=reply.buttons,
-            action=reply.action, response_id=f"form:{reply.form}",
+            action=reply.action, response_id=format_target("form", reply.form),
             intent=IntentInfo(name=top.name, confidence=top.confidence) if top else None,
             intent_ranking=[IntentInfo(name=s.name, confidence=s.confidence)
                             for s in understood.prediction.ranking],
@@ -192,7 +193,7 @@ class DialogueManager:
             score = next((h.score for h in understood.faq_hits if h.entry.id == entry.id), None)
             return base.model_copy(update={
                 "text": self.kb.render(entry.answer),
-                "response_id": f"faq:{entry.id}",
+                "response_id": format_target("faq", entry.id),
                 "sources": [Source(faq_id=entry.id, question=entry.questions[0],
                                    category=entry.category, score=score)],
             })
@@ -200,7 +201,7 @@ class DialogueManager:
             entry = decision.faq.entry
             return base.model_copy(update={
                 "text": self.kb.render(entry.answer),
-                "response_id": f"faq:{entry.id}",
+                "response_id": format_target("faq", entry.id),
                 "sources": [Source(faq_id=entry.id, question=entry.questions[0],
                                    category=entry.category, score=round(decision.faq.score, 4))],
             })

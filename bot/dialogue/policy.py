@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from bot.dialogue.state import SessionState
 from bot.kb import KnowledgeBase
 from bot.nlu.types import IntentPrediction, IntentScore
+from bot.payloads import faq_payload, intent_payload
 from bot.response import Action
 from bot.retrieval.faq_index import FaqHit
 
@@ -134,14 +135,14 @@ class RulePolicy:
                 break
             if score.name in (RESTART_INTENT, HANDOFF_INTENT):
                 continue
-            chosen.append(Candidate(self.kb.intent_title(score.name), f"/{score.name}"))
+            chosen.append(Candidate(self.kb.intent_title(score.name), intent_payload(score.name)))
             covered.add(score.name)
         for hit in understood.faq_hits:
             if len(chosen) >= cfg.max_candidates or hit.score < cfg.clarify_min_faq_score:
                 break
             if hit.entry.intent in covered:
                 continue
-            chosen.append(Candidate(hit.entry.questions[0], f"/faq:{hit.entry.id}"))
+            chosen.append(Candidate(hit.entry.questions[0], faq_payload(hit.entry.id)))
             if hit.entry.intent:
                 covered.add(hit.entry.intent)
         # One weak candidate is not a choice; two or more are worth asking about.
@@ -153,7 +154,7 @@ class RulePolicy:
         if state.fallback_count + 1 >= self.config.fallbacks_before_human:
             return Decision("offer_human")
         suggestions = [
-            Candidate(hit.entry.questions[0], f"/faq:{hit.entry.id}")
+            Candidate(hit.entry.questions[0], faq_payload(hit.entry.id))
             for hit in (hits or [])
             if hit.score >= self.config.suggestion_min_faq_score
         ][: self.config.max_candidates]

@@ -16,6 +16,8 @@ from pydantic import BaseModel, ValidationError
 
 from bot.errors import TellerError
 from bot.kb.models import FaqEntry, Form, Intent, KbMetadata, KnowledgeBase, Response
+from bot.payloads import parse_payload
+from bot.text import sentence_key
 
 SECTIONS: dict[str, type[BaseModel]] = {
     "intents": Intent, "faq": FaqEntry, "responses": Response, "forms": Form,
@@ -171,19 +173,16 @@ def _check_unique(
 
 
 def _check_payload(
-    payload: str, kb_intents: set[str], faq_ids: set[str], file: str, label: str,
-    problems: list[KbProblem],
+    payload: str, kb_intents: set[str], faq_ids: set[str], form_names: set[str], file: str,
+    label: str, problems: list[KbProblem],
 ) -> None:
-    if not payload.startswith("/"):
+    target = parse_payload(payload)
+    if target is None:
         return
-    target = payload[1:]
-    if target.startswith("faq:"):
-        if target[4:] not in faq_ids:
-            problems.append(
-                KbProblem(file, label, "buttons.payload", f"no FAQ entry '{target[4:]}'")
-            )
-    elif target not in kb_intents:
-        problems.append(KbProblem(file, label, "buttons.payload", f"no intent '{target}'"))
+    known = {"faq": faq_ids, "form": form_names, "intent": kb_intents}[target.kind]
+    if target.name not in known:
+        what = {"faq": "FAQ entry", "form": "form", "intent": "intent"}[target.kind]
+        problems.append(KbProblem(file, label, "buttons.payload", f"no {what} '{target.name}'"))
 
 
 def _cross_check(parsed: _Parsed, problems: list[KbProblem]) -> None:
@@ -193,6 +192,7 @@ def _cross_check(parsed: _Parsed, problems: list[KbProblem]) -> None:
     _check_unique(parsed.forms, "name", "form", problems)
     names = {item.entry.name for item in parsed.intents}
     faq_ids = {item.entry.id for item in parsed.faq}
+    form_names = {item.entry.name for item in parsed.forms}
 
     answered_by: dict[str, list[str]] = {name: [] for name in names}
     response_intents = {item.entry.intent for item in parsed.responses if item.entry.intent}
@@ -211,7 +211,8 @@ def _cross_check(parsed: _Parsed, problems: list[KbProblem]) -> None:
             answered_by[entry.intent].append(f"{label} in {item.file}")
         if isinstance(entry, Response):
             for button in entry.buttons:
-                _check_payload(button.payload, names, faq_ids, item.file, label, problems)
+                _check_payload(button.payload, names, faq_ids, form_names, item.file, label,
+                               problems)
 
     # A form answers its intent (an FAQ entry may also name it: it is then what retrieval
     # and clarification buttons show for it).
@@ -252,7 +253,7 @@ def _cross_check(parsed: _Parsed, problems: list[KbProblem]) -> None:
     for located in parsed.intents:
         intent = located.entry
         for example in intent.examples:
-            key = " ".join(example.casefold().split())
+            key = sentence_key(example)
             other = owner.get(key)
             if other is not None and other != intent.name:
                 problems.append(
@@ -261,7 +262,7 @@ def _cross_check(parsed: _Parsed, problems: list[KbProblem]) -> None:
                 )
             owner[key] = intent.name
     for file, example in parsed.out_of_scope:
-        other = owner.get(" ".join(example.casefold().split()))
+        other = owner.get(sentence_key(example))
         if other is not None:
             problems.append(KbProblem(file, OUT_OF_SCOPE, "",
                                       f"'{example}' is also an example of intent '{other}'"))

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from bot.errors import ModelNotReady
+from bot.files import LABELS, read_manifest
 from bot.nlu.encoder import SentenceEncoder
-from bot.nlu.model_files import LABELS, read_manifest
 from bot.nlu.spelling import tokenizer_words
 from bot.nlu.types import IntentPrediction, rank
 

@@ -104,7 +104,7 @@ class SentenceEncoder:
     def use_onnx(self, folder: Path, threads: int) -> bool:
         """Encode single messages with the ONNX graph in `folder` (see `export_sentence_onnx`)
         when it was exported from this encoder. Returns whether it is in use."""
-        from bot.nlu.model_files import read_manifest
+        from bot.files import read_manifest
         from bot.nlu.onnx_encoder import load_onnx_encoder
 
         manifest = read_manifest(Path(folder)) or {}

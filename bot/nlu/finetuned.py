@@ -24,8 +24,8 @@ from torch import nn
 
 from bot.device import resolve_device
 from bot.errors import ModelNotReady
+from bot.files import LABELS, read_manifest
 from bot.nlu.embedding_classifier import softmax
-from bot.nlu.model_files import LABELS, read_manifest
 from bot.nlu.onnx_encoder import OnnxEncoder, load_onnx_encoder
 from bot.nlu.spelling import tokenizer_words
 from bot.nlu.types import IntentPrediction, rank

@@ -129,7 +129,7 @@ def export_sentence_onnx(encoder: Any, folder: Path) -> bool:
     """Export the frozen sentence encoder behind FAQ retrieval (a `SentenceEncoder` on CPU)
     to `folder/encoder.onnx`, checked against sentence-transformers' own output. Only for
     mean-pooling models; returns whether a faithful graph was written."""
-    from bot.nlu.model_files import MANIFEST, write_json
+    from bot.files import MANIFEST, write_json
 
     if encoder.device != "cpu" or not encoder._pooling_is_mean():
         return False

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 
 from bot.errors import ModelNotReady
+from bot.files import read_manifest
 from bot.nlu.embedding_classifier import KIND as HEAD_KIND
 from bot.nlu.embedding_classifier import EmbeddingIntentClassifier
 from bot.nlu.encoder import SentenceEncoder
 from bot.nlu.finetuned import KIND as FINETUNED_KIND
 from bot.nlu.finetuned import FineTunedIntentClassifier
-from bot.nlu.model_files import read_manifest
 from bot.nlu.scope import ScopeDetector
 from bot.nlu.spelling import SpellingCorrector
 from bot.nlu.types import EmbeddingIntentRanker, IntentPrediction, rank

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bot.errors import ModelNotReady
+from bot.files import MANIFEST, atomic_folder, library_versions, read_manifest, write_json
 from bot.kb import FaqEntry, KnowledgeBase
 from bot.nlu.encoder import SentenceEncoder
-from bot.nlu.model_files import MANIFEST, atomic_folder, library_versions, read_manifest, write_json
 
 log = logging.getLogger(__name__)
 

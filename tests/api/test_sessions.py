@@ -38,7 +38,7 @@ def test_a_conversation_from_start_to_erasure(api: Api) -> None:
     assert api.counts()["turns"] == 3
 
     # The retraining store copies its review items (teller ingest); erasure reaches them too.
-    from bot.storage.review import LogExampleStore
+    from bot.dialogue.review import LogExampleStore
 
     examples = LogExampleStore(str(api.store.engine.url.render_as_string(hide_password=False)))
     other = api.new_session(key)

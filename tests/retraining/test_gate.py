@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import hashlib
 
+from bot.files import MANIFEST
 from bot.nlu.finetuned import KIND as FINETUNED_KIND
-from bot.nlu.model_files import MANIFEST
 from bot.pipeline import Assistant
 from training.registry import ModelRegistry
 from training.retrain import (

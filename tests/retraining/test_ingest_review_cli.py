@@ -11,9 +11,9 @@ from sqlalchemy import inspect
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.dialogue.review import InvalidLabel, LogExampleStore, LogRecord, ReviewService
 from bot.kb import KnowledgeBaseError, load_knowledge_base
 from bot.storage.database import current_revision
-from bot.storage.review import InvalidLabel, LogExampleStore, LogRecord, ReviewService
 from training.ingest import ingest_faq, read_log_file
 
 HERE = Path(__file__).parent

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bot.dialogue.review import LogExampleStore, ReviewService
 from bot.dialogue.stories import load_stories, run_story
 from bot.kb import load_knowledge_base
 from bot.pipeline import Assistant
-from bot.storage.review import LogExampleStore, ReviewService
 from training.ingest import ingest_faq, read_log_file
 from training.registry import ModelRegistry
 from training.retrain import RetrainReport, retrain

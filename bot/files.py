@@ -1,4 +1,6 @@
-"""The on-disk layout of a trained intent model folder, shared by training and runtime."""
+"""Files that must never be seen half-written: model folders built aside and swapped in by one
+rename, JSON manifests, and the library versions recorded in them. Shared by runtime and
+training."""
 
 from __future__ import annotations
 

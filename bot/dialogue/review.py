@@ -6,7 +6,6 @@ and validate labels the same way. Texts are redacted before they are stored.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from bot.storage.models import (
     ReviewItemRow,
     TurnRow,
 )
+from bot.text import collapse_whitespace, sentence_hash
 
 OPEN, LABELLED, DISMISSED = "open", "labelled", "dismissed"
 # Why an ingested turn needs a person, strongest first (a thumbs down is a customer's word).
@@ -44,12 +44,12 @@ class InvalidLabel(TellerError):
 
 def normalise(text: str) -> str:
     """The stored form of a message: PII masked, whitespace collapsed."""
-    return " ".join(redact(text).split())
+    return collapse_whitespace(redact(text))
 
 
 def text_key(text: str) -> str:
     """De-duplication key: the same question in another case or spacing is one example."""
-    return hashlib.sha256(normalise(text).casefold().encode()).hexdigest()
+    return sentence_hash(redact(text))
 
 
 def in_holdout(key: str, percent: int = 20) -> bool:
