@@ -49,7 +49,7 @@ def assessment_latency(folder: Path, runs: int = 50) -> dict[str, float]:
     model.assess(LoanApplication(3000, 24, "new_car", 30, "1_to_4_years", "rent", "under_100"))
     times = []
     for i in range(runs):
-        application = LoanApplication(1000 + 100 * i, 6 + i, "used_car", 25 + i // 2,
+        application = LoanApplication(1000 + 100 * i, 12 + i, "used_car", 25 + i // 2,
                                       "4_to_7_years", "own", "100_to_500")
         started = time.perf_counter()
         model.assess(application)

@@ -52,20 +52,21 @@ from tqdm.auto import tqdm
 
 from bot.errors import TrainingDataError
 from bot.files import MANIFEST, atomic_folder, library_versions, write_json
-from bot.tools.credit_risk import (
-    CATEGORICAL_COLUMNS,
+from bot.tools.credit_risk.encoding import (
     DEFAULT_LABEL,
+    TARGET_COLUMN,
+    FeatureEncoding,
+    NumericScale,
+    Record,
+)
+from bot.tools.credit_risk.network import MemberEnsemble
+from bot.tools.credit_risk.reference import KIND, WEIGHTS_FILE
+from bot.tools.credit_risk.schema import (
+    CATEGORICAL_COLUMNS,
     DM_PER_EUR,
     FEATURE_COLUMNS,
     FEATURES,
-    KIND,
     NUMERIC_COLUMNS,
-    TARGET_COLUMN,
-    WEIGHTS_FILE,
-    FeatureEncoding,
-    MemberEnsemble,
-    NumericScale,
-    Record,
 )
 from training.calibration import expected_calibration_error
 

@@ -24,7 +24,7 @@ The asset classes are proxies, and the file says so:
 Expected returns are long-run arithmetic means of monthly returns over the common sample,
 times 12, with no shrinkage; the covariance is the sample covariance of the same months,
 times 12. Each asset also carries a diversification limit (`max_share_of_group`) that the
-optimiser in `bot.tools.portfolio` respects; see `TILT_SHARE` and `CREDIT_SHARE`.
+optimiser in `bot.tools.portfolio.allocation` respects; see `TILT_SHARE` and `CREDIT_SHARE`.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from bot.errors import TrainingDataError
-from bot.tools.portfolio import DEFAULT_ASSUMPTIONS_PATH
+from bot.tools.portfolio.assumptions import DEFAULT_ASSUMPTIONS_PATH
 
 SCHEMA_VERSION: Final = 1
 BOND_MATURITY_YEARS: Final = 20

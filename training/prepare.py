@@ -1,6 +1,8 @@
-"""Make sure the intent model and FAQ index match the knowledge base; build what is missing.
+"""Make sure the intent model and FAQ index match the knowledge base, and that the reference
+credit-risk model exists; build what is missing.
 
-Called by `teller serve` / `teller chat` / `teller ask` at start-up and by `teller train`.
+Called by `teller serve` / `teller chat` / `teller ask` at start-up and by `teller train`; the
+runtime (`bot/`) never trains, it reports a missing model as `ModelNotReady`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
+from bot.errors import ModelNotReady
 from bot.files import read_manifest
 from bot.kb import KnowledgeBase
 from bot.nlu.embedding_classifier import KIND as HEAD_KIND
@@ -19,6 +22,9 @@ from bot.nlu.finetuned import KIND as FINETUNED_KIND
 from bot.nlu.onnx_encoder import ONNX_FILE, export_sentence_onnx
 from bot.nlu.spelling import SpellingCorrector
 from bot.retrieval.faq_index import FaqIndex
+from bot.tools.credit_risk.reference import read_credit_manifest
+from bot.tools.plugins import REFERENCE_SPEC
+from training.credit_risk import CreditTrainingReport, train_credit_risk_model
 from training.data import HUB_PREFIX, LabelledExample, file_examples, kb_examples
 from training.finetune import FineTuneConfig, FineTuneReport, finetune_intent_model
 from training.intent_head import TrainingReport, train_embedding_classifier
@@ -34,6 +40,7 @@ class PrepareResult:
     trained: TrainingReport | FineTuneReport | None
     scope_metrics: dict[str, Any] | None
     index_rebuilt: bool
+    credit_risk: CreditTrainingReport | None = None  # set when the credit model was built
 
 
 def model_is_current(settings: Settings, kb: KnowledgeBase, encoder: SentenceEncoder) -> bool:
@@ -115,8 +122,9 @@ def prepare_models(
     *, show_progress: bool = True, force: bool = False, data_files: list[Path] | None = None,
     oos_files: list[Path] | None = None, finetune_config: FineTuneConfig | None = None,
 ) -> PrepareResult:
-    """Train the intent model when asked (`force`, new files) or when missing or stale, and
-    rebuild the FAQ index when its content changed."""
+    """Train the intent model when asked (`force`, new files) or when missing or stale,
+    rebuild the FAQ index when its content changed, and build the reference credit-risk
+    model when the settings use it and it is missing (`prepare_credit_risk_model`)."""
     report, scope = None, None
     if (force or data_files is not None or oos_files is not None
             or not model_is_current(settings, kb, encoder)):
@@ -133,7 +141,26 @@ def prepare_models(
     else:
         rebuilt = index.ensure_built(show_progress)
     ensure_sentence_onnx(settings, encoder)
-    return PrepareResult(report, scope, rebuilt)
+    return PrepareResult(report, scope, rebuilt, prepare_credit_risk_model(settings))
+
+
+def prepare_credit_risk_model(settings: Settings) -> CreditTrainingReport | None:
+    """Train the reference credit-risk model into `settings.credit_model_dir` (a few seconds)
+    when the settings use it and the folder holds no usable one; a bank's own model (a class
+    or a URL) is left alone. Returns the report when it trained."""
+    if settings.credit_risk_model.strip() != REFERENCE_SPEC:
+        return None
+    folder = settings.credit_model_dir
+    try:
+        read_credit_manifest(folder)
+    except ModelNotReady:
+        log.info("building the reference credit-risk model in %s", folder)
+    else:
+        return None
+    report = train_credit_risk_model(folder)
+    log.info("trained the credit-risk model in %.1f s (out-of-fold AUC %.3f)", report.seconds,
+             report.out_of_fold_auc)
+    return report
 
 
 def ensure_sentence_onnx(settings: Settings, encoder: SentenceEncoder) -> bool:

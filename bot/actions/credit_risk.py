@@ -3,7 +3,6 @@ decision band and the reasons behind it (as credit rules ask: US Reg B, the EU's
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Any
 
 from rasa_sdk import Action, Tracker
@@ -11,21 +10,19 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.tools.credit_risk import (
-    DM_PER_EUR,
+from bot.tools.credit_risk.application import InvalidLoanApplication, LoanApplication
+from bot.tools.credit_risk.assessment import (
     CreditAssessment,
     CreditRiskModel,
     DecisionThresholds,
-    InvalidLoanApplication,
-    LoanApplication,
-    load_credit_risk_model,
 )
+from bot.tools.credit_risk.loading import load_credit_risk_model
+from bot.tools.credit_risk.schema import ACTION, DM_PER_EUR, FORM_INPUT
+from bot.tools.plugins import LoadOnce
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
-FORM_SLOTS = ("amount", "duration_months", "purpose", "age", "employment_years", "housing",
-              "savings")
 BAND_TEXT = {
     "approve": "Good news: on these answers you would very likely be approved.",
     "refer": "On these answers we would need a person to look at your application.",
@@ -81,36 +78,35 @@ def summary_text(assessment: CreditAssessment) -> str:
 
 
 class ActionAssessCreditRisk(Action):
-    """Reads the loan form's slots, asks the configured credit-risk model, replies with the
-    band, the probability and the reasons (and the whole assessment as `custom` data)."""
+    """Reads the slots the tool's schema names (`FORM_INPUT`), asks the configured
+    credit-risk model, replies with the band, the probability and the reasons (and the whole
+    assessment as `custom` data)."""
 
     def __init__(self, model: CreditRiskModel | None = None,
                  settings: Settings | None = None) -> None:
-        self._model = model
         self._settings = settings
-        self._lock = threading.Lock()
+        self._model = LoadOnce(lambda: model or self._load())
 
     def name(self) -> str:
-        return "action_assess_credit_risk"
+        return ACTION
+
+    def _load(self) -> CreditRiskModel:
+        from bot.config import Settings
+
+        settings = self._settings or Settings()
+        return load_credit_risk_model(
+            settings.credit_risk_model, settings.credit_model_dir,
+            DecisionThresholds(settings.credit_approve_below, settings.credit_decline_above),
+        )
 
     @property
     def model(self) -> CreditRiskModel:
-        with self._lock:
-            if self._model is None:
-                from bot.config import Settings
-
-                settings = self._settings or Settings()
-                self._model = load_credit_risk_model(
-                    settings.credit_risk_model, settings.credit_model_dir,
-                    DecisionThresholds(settings.credit_approve_below,
-                                       settings.credit_decline_above),
-                )
-            return self._model
+        return self._model.get()
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        slots = {name: tracker.get_slot(name) for name in FORM_SLOTS}
+        slots = {name: tracker.get_slot(name) for name in FORM_INPUT.names}
         missing = [name for name, value in slots.items() if value is None]
         if missing:
             dispatcher.utter_message(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import threading
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -11,16 +10,16 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.tools.portfolio import (
+from bot.tools.plugins import LoadOnce
+from bot.tools.portfolio.chart import allocation_chart_png
+from bot.tools.portfolio.loading import load_portfolio_advisor
+from bot.tools.portfolio.questionnaire import (
+    ACTION,
+    FORM_INPUT,
     InvalidQuestionnaire,
-    PortfolioAdvisor,
-    PortfolioRecommendation,
     RiskQuestionnaire,
-    allocation_chart_png,
-    load_portfolio_advisor,
 )
-
-QUESTIONNAIRE_SLOTS = ("age", "horizon_years", "goal", "reaction_to_drop", "income_stability")
+from bot.tools.portfolio.recommendation import PortfolioAdvisor, PortfolioRecommendation
 
 
 def _percent(value: float) -> str:
@@ -42,32 +41,32 @@ def summary_text(rec: PortfolioRecommendation) -> str:
 
 
 class ActionRecommendPortfolio(Action):
-    """Reads the questionnaire slots, asks the advisor, replies with the allocation, a chart
-    and the assumptions (as `custom` data)."""
+    """Reads the slots the tool's schema names (`FORM_INPUT`), asks the advisor, replies with
+    the allocation, a chart and the assumptions (as `custom` data)."""
 
     def __init__(self, advisor: PortfolioAdvisor | None = None, spec: str | None = None) -> None:
-        self._advisor = advisor
         self._spec = spec
-        self._lock = threading.Lock()
+        self._advisor = LoadOnce(lambda: advisor or self._load())
 
     def name(self) -> str:
-        return "action_recommend_portfolio"
+        return ACTION
+
+    def _load(self) -> PortfolioAdvisor:
+        spec = self._spec
+        if spec is None:
+            from bot.config import Settings
+
+            spec = Settings().portfolio_advisor
+        return load_portfolio_advisor(spec)
 
     @property
     def advisor(self) -> PortfolioAdvisor:
-        with self._lock:
-            if self._advisor is None:
-                if self._spec is None:
-                    from bot.config import Settings
-
-                    self._spec = Settings().portfolio_advisor
-                self._advisor = load_portfolio_advisor(self._spec)
-            return self._advisor
+        return self._advisor.get()
 
     def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        answers: dict[str, Any] = {name: tracker.get_slot(name) for name in QUESTIONNAIRE_SLOTS}
+        answers: dict[str, Any] = {name: tracker.get_slot(name) for name in FORM_INPUT.names}
         missing = [name for name, value in answers.items() if value is None]
         if missing:
             dispatcher.utter_message(
@@ -87,6 +86,6 @@ class ActionRecommendPortfolio(Action):
         dispatcher.utter_message(
             text=summary_text(recommendation),
             image=f"data:image/png;base64,{chart}",
-            json_message={"tool": "portfolio", "recommendation": recommendation.to_dict()},
+            json_message={"tool": "portfolio", "recommendation": dict(recommendation.to_dict())},
         )
         return [SlotSet("risk_score", recommendation.risk_score)]

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.errors import TellerError
 from bot.kb.models import FaqEntry, Form, Intent, KbMetadata, KnowledgeBase, Response
+from bot.kb.tool_forms import with_tool_schema
 from bot.payloads import parse_payload
 from bot.text import sentence_key
 
@@ -36,7 +37,7 @@ class KbProblem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}: {self.entry}" if self.entry else self.file
+        where = ": ".join(part for part in (self.file, self.entry) if part)
         if self.field:
             where += f", field '{self.field}'"
         return f"{where}: {self.message}"
@@ -132,6 +133,9 @@ def _parse_file(path: Path, problems: list[KbProblem]) -> _Parsed:
             continue
         for index, raw in enumerate(raw_entries):
             label = _entry_label(section, raw, index)
+            if section == "forms":  # a form calling a Teller tool takes its slots' limits
+                raw, found = with_tool_schema(raw)
+                problems += [KbProblem(path.name, *problem) for problem in found]
             try:
                 entry: Any = model.model_validate(raw)
                 getattr(parsed, section).append(_Located(path.name, entry))

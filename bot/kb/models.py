@@ -74,7 +74,9 @@ class SlotChoice(_Entry):
 class FormSlot(_Entry):
     """A value a form collects. Numbers are checked against `min` / `max`; `unit` is the
     currency of a money slot (EUR...) or "months" / "years" for a duration slot; `words`
-    maps answers without a number ("none", "unemployed") to a value."""
+    maps answers without a number ("none", "unemployed") to a value. In a form that calls a
+    Teller tool, a slot the tool needs has its type, unit, limits and choices filled in from
+    the tool's schema before this validation (`bot.kb.tool_forms`)."""
 
     name: SlotName
     type: SlotType

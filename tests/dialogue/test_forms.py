@@ -16,10 +16,11 @@ from bot.nlu.types import IntentPrediction, IntentScore
 from bot.pipeline import build_forms, policy_config
 from bot.response import BotResponse
 from bot.tools.credit_risk import CreditAssessment, LoanApplication
+from training.prepare import prepare_credit_risk_model
 
 
 class Conversation:
-    def __init__(self, settings: Settings, kb) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, settings: Settings, kb) -> None:
         self.store = InMemorySessionStore()
         self.manager = DialogueManager(kb, RulePolicy(kb, policy_config(settings)), self.store,
                                        forms=build_forms(settings, kb))
@@ -29,17 +30,19 @@ class Conversation:
         return self.manager.respond("s1", text, understood)
 
     @property
-    def state(self):  # type: ignore[no-untyped-def]
+    def state(self):
         return self.store.load("s1")
 
 
 @pytest.fixture(scope="module")
 def tool_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(data_dir=tmp_path_factory.mktemp("forms"), device="cpu")
+    settings = Settings(data_dir=tmp_path_factory.mktemp("forms"), device="cpu")
+    prepare_credit_risk_model(settings)  # what `teller serve` does first; the runtime never trains
+    return settings
 
 
 @pytest.fixture
-def chat(tool_settings, default_kb) -> Conversation:  # type: ignore[no-untyped-def]
+def chat(tool_settings, default_kb) -> Conversation:
     return Conversation(tool_settings, default_kb)
 
 
@@ -152,7 +155,7 @@ class BrokenCreditModel:
 
 @pytest.mark.parametrize("model", ["SlowCreditModel", "BrokenCreditModel"])
 def test_a_failing_tool_gives_a_clear_message_and_frees_the_session(
-    tmp_path, default_kb, model: str  # type: ignore[no-untyped-def]
+    tmp_path, default_kb, model: str
 ) -> None:
     settings = Settings(data_dir=tmp_path, credit_risk_model=f"tests.dialogue.test_forms:{model}",
                         tool_timeout_seconds=0.5)

@@ -1,5 +1,6 @@
 """Credit-risk tool: the real reference model (trained once per module), its reasons, the
-typed boundary, and the HTTP and Python-class plug-ins."""
+typed boundary and its published schema, the HTTP and Python-class plug-ins, and the prepare
+step that builds the model (the runtime never trains)."""
 
 from __future__ import annotations
 
@@ -19,9 +20,12 @@ import numpy as np
 import pytest
 import torch
 
+from bot.config import Settings
 from bot.errors import ConfigurationError, ModelNotReady, TellerError, TrainingDataError
 from bot.tools.credit_risk import (
     FEATURES,
+    FORM_INPUT,
+    HOUSING,
     KIND,
     PURPOSES,
     WEIGHTS_FILE,
@@ -42,6 +46,7 @@ from training.credit_risk import (
     load_german_credit,
     train_credit_risk_model,
 )
+from training.prepare import prepare_credit_risk_model
 
 THIS_MODULE = __name__
 
@@ -59,6 +64,14 @@ RISKY_TEXTS = {
     "purpose": f"The loan is for education; 44% {DEFAULT_RATE_TEXT}",
     "duration_months": "The loan runs for 48 months; longer loans default more often in our data.",
 }
+MIDDLE_TEXTS = {
+    "purpose": f"The loan is for a new car; 38% {DEFAULT_RATE_TEXT}",
+    "housing": f"Your housing: you rent; 39% {DEFAULT_RATE_TEXT}",
+    "amount_eur": "The loan is for 3,000 EUR; bigger loans default more often in our data.",
+    "age": "You are 30; younger applicants default more often in our data.",
+}
+SAFE_REASON = ("Your repayments take band 3 of 4 of your disposable income; applicants whose "
+               "repayments take a bigger share of income default more often in our data.")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -167,9 +180,10 @@ def test_safe_application_is_approved(model: ReferenceCreditRiskModel) -> None:
     assessment = model.assess(SAFE)
     assert assessment.band == "approve"
     assert assessment.probability_of_default < 0.05
-    assert len(assessment.reasons) <= 4
-    assert all(r.contribution > 0 for r in assessment.reasons)
-    assert {r.feature for r in assessment.reasons}.isdisjoint(RISKY_TEXTS)
+    # An approval gives only the answers that raised the estimate: here just one, and slightly.
+    [reason] = assessment.reasons
+    assert (reason.feature, reason.text) == ("installment_rate", SAFE_REASON)
+    assert 0 < reason.contribution < 0.05
     safe, risky = model.contributions(SAFE), model.contributions(RISKY)
     for field in ("duration_months", "amount_eur"):
         assert safe[field] < 0 < risky[field]
@@ -195,7 +209,7 @@ def test_contributions_add_up_to_the_log_odds_gap(model: ReferenceCreditRiskMode
 def test_longer_loans_raise_the_estimate_and_the_duration_reason(
     model: ReferenceCreditRiskModel,
 ) -> None:
-    durations = [6, 12, 24, 36, 48, 60, 72]
+    durations = [12, 24, 36, 48, 60, 72]
     applications = [replace(MIDDLE, duration_months=d) for d in durations]
     probabilities = [model.probability_of_default(a) for a in applications]
     shares = [model.contributions(a)["duration_months"] for a in applications]
@@ -211,7 +225,7 @@ def test_longer_loans_raise_the_estimate_and_the_duration_reason(
 
 
 def test_bigger_loans_raise_the_estimate(model: ReferenceCreditRiskModel) -> None:
-    amounts = [500, 2000, 5000, 9000]
+    amounts = [1000, 2000, 5000, 9000]
     probabilities = [model.probability_of_default(replace(MIDDLE, amount_eur=a))
                      for a in amounts]
     assert probabilities == sorted(probabilities) and len(set(probabilities)) == len(amounts)
@@ -239,11 +253,25 @@ def test_thresholds_drive_the_band(trained: CreditTrainingReport) -> None:
         assessment = ReferenceCreditRiskModel(trained.folder, thresholds).assess(MIDDLE)
         assert assessment.band == band
         assert assessment.probability_of_default == p
-        if band != "approve":
-            assert len(assessment.reasons) == 4
-            assert all(r.text.endswith(".") and len(r.text) > 30 for r in assessment.reasons)
+        # Every one of MIDDLE's top four answers raised its estimate, whatever the band.
+        assert {r.feature: r.text for r in assessment.reasons} == MIDDLE_TEXTS
     with pytest.raises(ConfigurationError, match="approve_below < decline_above"):
         DecisionThresholds(approve_below=0.5, decline_above=0.2)
+
+
+def test_only_an_approval_leaves_out_answers_that_lowered_the_estimate(
+    trained: CreditTrainingReport,
+) -> None:
+    p = ReferenceCreditRiskModel(trained.folder).probability_of_default(SAFE)
+    referred = ReferenceCreditRiskModel(
+        trained.folder, DecisionThresholds(approve_below=p - 0.01, decline_above=p + 0.01)
+    ).assess(SAFE)
+    assert referred.band == "refer"
+    assert len(referred.reasons) == 4
+    assert referred.reasons[0].text == SAFE_REASON
+    lowered = [r for r in referred.reasons if r.contribution <= 0]
+    assert len(lowered) == 3
+    assert all(r.text.endswith("; this did not raise your estimate.") for r in lowered)
 
 
 def test_assumptions_name_every_default_taken(model: ReferenceCreditRiskModel) -> None:
@@ -277,8 +305,15 @@ def test_concurrent_first_use_loads_once(trained: CreditTrainingReport) -> None:
 
 
 def test_missing_folder_says_how_to_build_it(tmp_path: Path) -> None:
-    with pytest.raises(ModelNotReady, match=r"no credit-risk model in .*python -m training"):
+    with pytest.raises(ModelNotReady) as caught:
         ReferenceCreditRiskModel(tmp_path / "absent").assess(SAFE)
+    assert str(caught.value) == (
+        f"no credit-risk model in {tmp_path / 'absent'}: run `teller train`, or start with "
+        "`teller serve`, which builds it (`python -m training.credit_risk FOLDER` trains it "
+        "alone)"
+    )
+    assert caught.value.http_status == 503
+    assert not (tmp_path / "absent").exists()
 
 
 # --- The typed boundary --------------------------------------------------------------------
@@ -286,17 +321,19 @@ def test_missing_folder_says_how_to_build_it(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("change", "message"), [
     ({"amount_eur": -5},
-     "Please give the loan amount as a number from 250 to 100,000 euros (you gave -5)."),
-    ({"amount_eur": 10_000_000},
-     "Please give the loan amount as a number from 250 to 100,000 euros (you gave 10000000)."),
+     "Please give the loan amount as a number from 1,000 to 50,000 euros (you gave -5)."),
+    ({"amount_eur": 999.5},
+     "Please give the loan amount as a number from 1,000 to 50,000 euros (you gave 999.5)."),
+    ({"amount_eur": 50_001},
+     "Please give the loan amount as a number from 1,000 to 50,000 euros (you gave 50001)."),
     ({"amount_eur": float("nan")},
-     "Please give the loan amount as a number from 250 to 100,000 euros (you gave nan)."),
+     "Please give the loan amount as a number from 1,000 to 50,000 euros (you gave nan)."),
     ({"duration_months": "abc"},
-     "Please give the loan duration as a whole number from 4 to 72 months (you gave 'abc')."),
-    ({"duration_months": 0},
-     "Please give the loan duration as a whole number from 4 to 72 months (you gave 0)."),
+     "Please give the loan duration as a whole number from 12 to 72 months (you gave 'abc')."),
+    ({"duration_months": 11},
+     "Please give the loan duration as a whole number from 12 to 72 months (you gave 11)."),
     ({"duration_months": 12.5},
-     "Please give the loan duration as a whole number from 4 to 72 months (you gave 12.5)."),
+     "Please give the loan duration as a whole number from 12 to 72 months (you gave 12.5)."),
     ({"age": True},
      "Please give your age as a whole number from 18 to 100 years (you gave True)."),
     ({"telephone": "yes"}, "Please answer whether a telephone is registered in your name with "
@@ -311,6 +348,36 @@ def test_invalid_numbers_get_a_customer_readable_error(change: dict[str, Any],
     assert isinstance(caught.value, ValueError) and isinstance(caught.value, TellerError)
     assert caught.value.http_status == 422
     assert str(pickle.loads(pickle.dumps(caught.value))) == message
+
+
+def test_the_published_schema_holds_the_limits_the_application_checks() -> None:
+    assert FORM_INPUT.action == "action_assess_credit_risk"
+    assert FORM_INPUT.names == ("amount", "duration_months", "purpose", "age",
+                                "employment_years", "housing", "savings")
+    limits = {f.name: (f.type, f.unit, f.min, f.max) for f in FORM_INPUT.fields}
+    assert limits == {
+        "amount": ("money", "EUR", 1000, 50000),
+        "duration_months": ("duration", "months", 12, 72),
+        "purpose": ("choice", None, None, None),
+        "age": ("age", None, 18, 100),
+        "employment_years": ("duration", "years", -1, 60),
+        "housing": ("choice", None, None, None),
+        "savings": ("money", "EUR", 0, 100_000_000),
+    }
+    assert FORM_INPUT.field("purpose").choices is PURPOSES
+    assert FORM_INPUT.field("housing").choices is HOUSING
+    # The application accepts exactly the schema's range, edges included.
+    for field, application_field in [("amount", "amount_eur"),
+                                     ("duration_months", "duration_months"), ("age", "age")]:
+        low, high = FORM_INPUT.field(field).min, FORM_INPUT.field(field).max
+        assert low is not None and high is not None
+        for value, ok in [(low - 1, False), (low, True), (high, True), (high + 1, False)]:
+            payload = {**SAFE.to_dict(), application_field: int(value)}
+            if ok:
+                assert getattr(LoanApplication.from_dict(payload), application_field) == value
+            else:
+                with pytest.raises(InvalidLoanApplication):
+                    LoanApplication.from_dict(payload)
 
 
 def test_unknown_choices_list_the_allowed_ones() -> None:
@@ -427,24 +494,45 @@ def test_python_class_plugin_loads_by_spec() -> None:
     assert isinstance(loaded, FixedModel) and isinstance(loaded, CreditRiskModel)
     assert loaded.assess(SAFE) == CreditAssessment(
         0.3, "refer", [CreditReason("amount_eur", "1500 EUR is a lot.", 1.0)], [], "fixed")
-    for spec, message in [(f"{THIS_MODULE}:NotAModel", "has no assess"),
-                          (f"{THIS_MODULE}:Missing", "cannot load credit-risk model"),
-                          ("no_such_module:Model", "cannot load credit-risk model"),
-                          ("remote", "unknown credit-risk model 'remote'")]:
-        with pytest.raises(ConfigurationError, match=message):
+    for spec, message in [
+        (f"{THIS_MODULE}:NotAModel",
+         f"credit-risk model '{THIS_MODULE}:NotAModel' has no assess() method"),
+        (f"{THIS_MODULE}:Missing",
+         f"credit-risk model '{THIS_MODULE}:Missing': {THIS_MODULE} has no class 'Missing'"),
+        ("no_such_module:Model", "credit-risk model 'no_such_module:Model': cannot import "
+                                 "'no_such_module' (No module named 'no_such_module'); is the "
+                                 "package installed?"),
+        ("remote", "credit-risk model 'remote' should be 'reference', "
+                   "'package.module:ClassName' or an http(s) URL"),
+    ]:
+        with pytest.raises(ConfigurationError) as caught:
             load_credit_risk_model(spec, Path("unused"), DecisionThresholds())
+        assert str(caught.value) == message
 
 
-def test_reference_spec_trains_on_first_use(tmp_path: Path, trained: CreditTrainingReport,
-                                            caplog: pytest.LogCaptureFixture) -> None:
-    folder = tmp_path / "credit-risk"
+def test_reference_spec_never_trains_and_prepare_builds_it(
+    tmp_path: Path, trained: CreditTrainingReport,
+) -> None:
+    settings = Settings(data_dir=tmp_path)
+    folder = settings.credit_model_dir
     loaded = load_credit_risk_model("reference", folder, DecisionThresholds(0.1, 0.6))
     assert isinstance(loaded, ReferenceCreditRiskModel)
-    assert not folder.exists()  # nothing happens until first use
-    with caplog.at_level("INFO", logger="bot.tools.credit_risk"):
-        assessment = loaded.assess(MIDDLE)
-    assert "training the reference model" in caplog.text
+    with pytest.raises(ModelNotReady, match=r"no credit-risk model in .*run `teller train`"):
+        loaded.assess(MIDDLE)
+    assert not folder.exists()  # the runtime reports; it does not train
+
+    report = prepare_credit_risk_model(settings)
+    assert report is not None and report.folder == folder
     assert (folder / WEIGHTS_FILE).read_bytes() == (trained.folder / WEIGHTS_FILE).read_bytes()
+    assert prepare_credit_risk_model(settings) is None  # already there: nothing to do
+    assessment = loaded.assess(MIDDLE)  # the same object loads it now
     assert assessment.band == "refer"
     assert assessment.probability_of_default == (
         ReferenceCreditRiskModel(trained.folder).probability_of_default(MIDDLE))
+
+
+def test_prepare_leaves_a_banks_own_model_alone(tmp_path: Path) -> None:
+    for spec in (f"{THIS_MODULE}:FixedModel", "https://scoring.example/assess"):
+        settings = Settings(data_dir=tmp_path, credit_risk_model=spec)
+        assert prepare_credit_risk_model(settings) is None
+        assert not settings.credit_model_dir.exists()

@@ -1,4 +1,5 @@
-"""Portfolio tool: questionnaire, risk score, the real optimiser over the shipped assumptions."""
+"""Portfolio tool: questionnaire and its published schema, risk score, the real optimiser over
+the shipped assumptions, and the Python-class and HTTP plug-ins."""
 
 from __future__ import annotations
 
@@ -8,17 +9,22 @@ import json
 import pickle
 import re
 import struct
+import threading
+from collections.abc import Iterator
 from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 from bot.errors import ConfigurationError, ModelNotReady, TellerError
+from bot.tools.plugins import ToolError
 from bot.tools.portfolio import (
     DEFAULT_ASSUMPTIONS_PATH,
+    FORM_INPUT,
     GOALS,
     INCOME_STABILITY,
     REACTIONS_TO_DROP,
@@ -26,6 +32,7 @@ from bot.tools.portfolio import (
     Allocation,
     AssumptionsError,
     CapitalMarketAssumptions,
+    HttpPortfolioAdvisor,
     InvalidQuestionnaire,
     PortfolioAdvisorError,
     PortfolioRecommendation,
@@ -58,8 +65,9 @@ def frontier(assumptions: CapitalMarketAssumptions) -> tuple[Allocation, ...]:
     return efficient_allocations(assumptions)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def shipped() -> dict[str, Any]:
+    """A fresh copy per test (tests edit it); the file is small."""
     data: dict[str, Any] = json.loads(DEFAULT_ASSUMPTIONS_PATH.read_text(encoding="utf-8"))
     return data
 
@@ -114,6 +122,27 @@ def test_risk_score_never_falls_as_one_answer_gets_bolder(question: str) -> None
         scores = [risk_score(RiskQuestionnaire(**fixed, **{question: value}))
                   for value in ORDERED_ANSWERS[question]]
         assert scores == sorted(scores), (question, fixed, scores)
+
+
+def test_the_published_schema_holds_the_questionnaires_limits() -> None:
+    assert FORM_INPUT.action == "action_recommend_portfolio"
+    assert FORM_INPUT.names == tuple(f.name for f in dataclasses.fields(RiskQuestionnaire))
+    assert {f.name: (f.type, f.unit, f.min, f.max) for f in FORM_INPUT.fields} == {
+        "age": ("age", None, 18, 100),
+        "horizon_years": ("duration", "years", 1, 50),
+        "goal": ("choice", None, None, None),
+        "reaction_to_drop": ("choice", None, None, None),
+        "income_stability": ("choice", None, None, None),
+    }
+    assert FORM_INPUT.field("goal").choices is GOALS
+    for name in ("age", "horizon_years"):
+        low, high = FORM_INPUT.field(name).min, FORM_INPUT.field(name).max
+        assert low is not None and high is not None
+        assert getattr(answers(**{name: int(low)}), name) == low
+        assert getattr(answers(**{name: int(high)}), name) == high
+        for outside in (int(low) - 1, int(high) + 1):
+            with pytest.raises(InvalidQuestionnaire):
+                answers(**{name: outside})
 
 
 def test_risk_labels_band_the_score() -> None:
@@ -380,13 +409,86 @@ def test_plug_in_advisor_by_spec_string() -> None:
 
 
 @pytest.mark.parametrize(("spec", "message"), [
-    ("best-advisor", "should be 'reference' or 'module.path:ClassName'"),
-    ("no_such_bank_module:Advisor", "cannot import 'no_such_bank_module'"),
-    (f"{THIS_MODULE}:Missing", "has no class 'Missing'"),
-    (f"{THIS_MODULE}:NotAnAdvisor", "has no recommend(questionnaire) method"),
-    (f"{THIS_MODULE}:NeedsSettings", "could not be created with no arguments"),
+    ("best-advisor", "portfolio advisor 'best-advisor' should be 'reference', "
+                     "'package.module:ClassName' or an http(s) URL"),
+    ("no_such_bank_module:Advisor", "portfolio advisor 'no_such_bank_module:Advisor': cannot "
+     "import 'no_such_bank_module' (No module named 'no_such_bank_module'); is the package "
+     "installed?"),
+    (f"{THIS_MODULE}:Missing",
+     f"portfolio advisor '{THIS_MODULE}:Missing': {THIS_MODULE} has no class 'Missing'"),
+    (f"{THIS_MODULE}:NotAnAdvisor",
+     f"portfolio advisor '{THIS_MODULE}:NotAnAdvisor' has no recommend() method"),
+    (f"{THIS_MODULE}:NeedsSettings",
+     f"portfolio advisor '{THIS_MODULE}:NeedsSettings' could not be created with no arguments: "
+     "TypeError(\"NeedsSettings.__init__() missing 1 required positional argument: 'url'\")"),
 ])
 def test_bad_advisor_specs_are_configuration_errors(spec: str, message: str) -> None:
-    with pytest.raises(PortfolioAdvisorError, match=re.escape(message)) as caught:
+    with pytest.raises(PortfolioAdvisorError) as caught:
         load_portfolio_advisor(spec)
+    assert str(caught.value) == message
     assert isinstance(caught.value, ConfigurationError)
+
+
+def test_recommendation_round_trips_as_json_and_nonsense_is_refused(
+    assumptions: CapitalMarketAssumptions,
+) -> None:
+    rec = recommend_portfolio(answers(), assumptions)
+    assert PortfolioRecommendation.from_dict(json.loads(json.dumps(rec.to_dict()))) == rec
+    changes: list[tuple[dict[str, object], str]] = [
+        ({"risk_score": 101}, "risk_score must be a whole number 0..100, got 101"),
+        ({"weights": {"cash": 0.5}}, "weights must be non-negative and add up to 1"),
+        ({"labels": {"cash": "Cash"}}, "labels must name every asset in weights"),
+        ({"volatility": "high"}, "volatility must be a finite number, got 'high'"),
+    ]
+    for change, message in changes:
+        with pytest.raises(ValueError) as caught:
+            PortfolioRecommendation.from_dict({**rec.to_dict(), **change})
+        assert str(caught.value) == message
+
+
+class AdvisorService(BaseHTTPRequestHandler):
+    """A bank's advisory endpoint, served by the reference advisor; /nonsense misbehaves."""
+
+    received: ClassVar[list[dict[str, Any]]] = []
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.received.append(body)
+        if self.path == "/nonsense":
+            reply = b'{"risk_score": "high"}'
+        else:
+            rec = ReferencePortfolioAdvisor().recommend(RiskQuestionnaire(**body))
+            reply = json.dumps(rec.to_dict()).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
+    def log_message(self, *args: object) -> None:
+        return
+
+
+@pytest.fixture(scope="module")
+def advisor_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), AdvisorService)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_http_advisor_round_trips_through_a_real_server(advisor_url: str) -> None:
+    remote = load_portfolio_advisor(f"{advisor_url}/advise")
+    assert isinstance(remote, HttpPortfolioAdvisor)
+    assert remote.recommend(answers()) == ReferencePortfolioAdvisor().recommend(answers())
+    assert AdvisorService.received[-1] == answers().to_dict() == {
+        "age": 45, "horizon_years": 10, "goal": "balanced", "reaction_to_drop": "hold",
+        "income_stability": "stable"}
+    with pytest.raises(ToolError) as caught:
+        HttpPortfolioAdvisor(f"{advisor_url}/nonsense").recommend(answers())
+    assert str(caught.value) == (
+        f"portfolio service {advisor_url}/nonsense sent an invalid recommendation: "
+        "risk_score must be a whole number 0..100, got 'high'")
+    assert caught.value.http_status == 502
