@@ -1,7 +1,6 @@
-"""`teller ingest | review | retrain | models | cycle`: teach the assistant from chat logs.
+"""`teller ingest | review | retrain | cycle`: teach the assistant from chat logs.
 
-Registered on the main app by `bot.cli` (`register(app)`). Heavy imports stay inside the
-commands so `teller --help` stays fast.
+The `training` package is imported inside the commands: it is heavy.
 """
 
 from __future__ import annotations
@@ -13,7 +12,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bot.cli.common import DataDirOption, KbOption, fail, load_settings
 from bot.errors import TellerError
+from bot.payloads import parse_target
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -21,27 +22,6 @@ if TYPE_CHECKING:
     from bot.kb import KnowledgeBase
     from bot.nlu.encoder import SentenceEncoder
     from training.retrain import RetrainReport, Skipped
-
-models_app = typer.Typer(help="Model versions: list, promote, roll back.", no_args_is_help=True)
-
-KbOption = Annotated[
-    Path | None, typer.Option("--kb", help="Knowledge base folder (default: TELLER_KB_DIR)")
-]
-DataDirOption = Annotated[
-    Path | None, typer.Option("--data-dir", help="Models, index, database (TELLER_DATA_DIR)")
-]
-
-
-def _settings(kb: Path | None, data_dir: Path | None) -> Settings:
-    from bot.cli import _settings as settings_from_env
-
-    return settings_from_env(kb, data_dir)
-
-
-def _fail(message: str) -> typer.Exit:
-    from bot.cli import _fail as fail
-
-    return fail(message)
 
 
 def _load(settings: Settings) -> tuple[KnowledgeBase, SentenceEncoder]:
@@ -90,7 +70,7 @@ def ingest(
     from bot.kb import load_knowledge_base
     from training.ingest import ingest_faq, read_log_file
 
-    settings = _settings(kb, data_dir)
+    settings = load_settings(kb, data_dir)
     try:
         for path in faq or []:
             result = ingest_faq(settings.kb_dir, path, settings.bank_name)
@@ -99,16 +79,17 @@ def ingest(
         knowledge = load_knowledge_base(settings.kb_dir, settings.bank_name)
         store = LogExampleStore(settings.resolved_database_url)
         sources = [(str(p), read_log_file(p)) for p in logs or []]
+        from_server = store.teller_review_records() if from_db else []
         if from_db:
-            sources.append(("teller database", store.teller_review_records()))
+            sources.append(("teller database", from_server))
         for name, records in sources:
             counts = store.add(records, set(knowledge.intents))
             typer.echo(f"{name}: {counts.added} new ({counts.labelled} already labelled), "
                        f"{counts.repeated} repeats, {counts.skipped} empty")
         if from_db:
-            store.mark_review_items_ingested()
+            store.mark_review_items_ingested(from_server)
     except TellerError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
 
 
 def review(
@@ -124,7 +105,7 @@ def review(
     data_dir: DataDirOption = None,
 ) -> None:
     """The review queue, most useful first, with the model's suggestions; label or dismiss."""
-    settings = _settings(kb, data_dir)
+    settings = load_settings(kb, data_dir)
     try:
         knowledge, encoder = _load(settings) if not (label or dismiss) else (None, None)
         if knowledge is None:
@@ -135,9 +116,8 @@ def review(
         for spec in label or []:
             number, _, target = spec.partition("=")
             if not number.isdigit() or not target:
-                raise _fail(f"--label {spec!r}: write ID=INTENT or ID=faq:FAQ_ID")
-            faq_id = target.removeprefix("faq:") if target.startswith("faq:") else None
-            intent = service.label(int(number), None if faq_id else target, faq_id)
+                raise fail(f"--label {spec!r}: write ID=INTENT or ID=faq:FAQ_ID")
+            intent = _apply_label(service, int(number), target)
             typer.echo(f"item {number} labelled {intent}")
         for item_id in dismiss or []:
             service.dismiss(item_id)
@@ -163,7 +143,16 @@ def review(
             if interactive:
                 _ask_label(service, item.id, [s.intent for s in item.suggestions])
     except TellerError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
+
+
+def _apply_label(service: ReviewService, item_id: int, text: str) -> str:
+    """Label an item with a review target (bot.payloads): `faq:<id>` trains that FAQ entry's
+    intent, anything else names an intent. Returns the intent trained."""
+    target = parse_target(text)
+    if target.kind == "faq":
+        return service.label(item_id, faq=target.name)
+    return service.label(item_id, intent=target.label)
 
 
 def _ask_label(service: ReviewService, item_id: int, suggestions: list[str]) -> None:
@@ -180,8 +169,7 @@ def _ask_label(service: ReviewService, item_id: int, suggestions: list[str]) -> 
                 return
             if answer.isdigit() and 1 <= int(answer) <= len(suggestions):
                 answer = suggestions[int(answer) - 1]
-            faq_id = answer.removeprefix("faq:") if answer.startswith("faq:") else None
-            service.label(item_id, None if faq_id else answer, faq_id)
+            _apply_label(service, item_id, answer)
             return
         except TellerError as exc:
             typer.secho(f"    {exc}", fg=typer.colors.RED, err=True)
@@ -219,7 +207,7 @@ def retrain(
     from training.retrain import RetrainConfig
     from training.retrain import retrain as run
 
-    settings = _settings(kb, data_dir)
+    settings = load_settings(kb, data_dir)
     try:
         knowledge, encoder = _load(settings)
         config = RetrainConfig.from_settings(
@@ -227,7 +215,7 @@ def retrain(
             base_files=tuple(data) if data else None)
         _print_report(run(settings, knowledge, encoder, config, show_progress=True))
     except TellerError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
 
 
 def cycle(kb: KbOption = None, data_dir: DataDirOption = None) -> None:
@@ -236,66 +224,3 @@ def cycle(kb: KbOption = None, data_dir: DataDirOption = None) -> None:
     ingest(logs=None, faq=None, from_db=True, kb=kb, data_dir=data_dir)
     retrain(data=None, promote=True, force=False, shuffle_labels=False, kb=kb,
             data_dir=data_dir)
-
-
-@models_app.command("list")
-def models_list(data_dir: DataDirOption = None,
-                as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Every version, oldest first; `*` marks the one being served."""
-    from training.registry import ModelRegistry
-
-    registry = ModelRegistry(_settings(None, data_dir))
-    current = registry.current()
-    versions = registry.versions()
-    if as_json:
-        typer.echo(json.dumps({"current": current, "versions": [asdict(v) for v in versions]},
-                              indent=2))
-        return
-    if not versions:
-        typer.echo("no versions yet; run `teller retrain`")
-    for info in versions:
-        accuracy = info.metrics.get("accuracy")
-        shown = f"{accuracy:.4f}" if isinstance(accuracy, float) else "-"
-        reasons = "" if info.status != "refused" else "  " + "; ".join(info.reasons)
-        typer.echo(f"{'*' if info.name == current else ' '} {info.name}  {info.status:9} "
-                   f"{info.kind:14} accuracy {shown}{reasons}")
-
-
-@models_app.command("promote")
-def models_promote(version: Annotated[str, typer.Argument(help="From `teller models list`")],
-                   data_dir: DataDirOption = None) -> None:
-    """Serve this version (also a refused one, by a person's decision)."""
-    from training.registry import ModelRegistry
-
-    registry = ModelRegistry(_settings(None, data_dir))
-    try:
-        with registry.lock():
-            registry.recover()
-            registry.import_serving_model()
-            registry.promote(version)
-    except TellerError as exc:
-        raise _fail(str(exc)) from exc
-    typer.echo(f"serving {version}")
-
-
-@models_app.command("rollback")
-def models_rollback(data_dir: DataDirOption = None) -> None:
-    """Serve the version promoted before the current one."""
-    from training.registry import ModelRegistry
-
-    registry = ModelRegistry(_settings(None, data_dir))
-    try:
-        with registry.lock():
-            registry.recover()
-            version = registry.rollback()
-    except TellerError as exc:
-        raise _fail(str(exc)) from exc
-    typer.echo(f"rolled back: serving {version}")
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(ingest)
-    app.command()(review)
-    app.command()(retrain)
-    app.command()(cycle)
-    app.add_typer(models_app, name="models")

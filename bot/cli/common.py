@@ -1,0 +1,86 @@
+"""What the `teller` commands share: settings from the environment plus a command's options,
+the error exit, logging, and the warm assistant the talking commands use.
+
+Heavy imports stay inside the functions so `teller --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from bot.errors import TellerError
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.runtime import Runtime
+
+KbOption = Annotated[
+    Path | None, typer.Option("--kb", help="Knowledge base folder (default: TELLER_KB_DIR)")
+]
+DataDirOption = Annotated[
+    Path | None, typer.Option("--data-dir", help="Models, index, database (TELLER_DATA_DIR)")
+]
+
+
+def load_settings(
+    kb: Path | None = None, data_dir: Path | None = None, intent_model: str | None = None
+) -> Settings:
+    """Settings from the environment plus CLI overrides; a bad value exits with its name."""
+    from pydantic import ValidationError
+
+    from bot.config import Settings
+
+    overrides: dict[str, object] = {}
+    if kb is not None:
+        overrides["kb_dir"] = kb
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    if intent_model is not None:
+        overrides["intent_model"] = intent_model
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]  # pydantic coerces the paths
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"TELLER_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise fail(f"invalid configuration: {problems}") from exc
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print `error: message` in red on stderr; the caller raises the returned exit."""
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code)
+
+
+def configure_logging(verbose: bool = False, fmt: str = "text") -> None:
+    from bot.logs import setup_logging
+
+    setup_logging("json" if fmt == "json" else "text", verbose)
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def load_runtime(settings: Settings, *, in_memory: bool) -> Runtime:
+    """Load the KB, build whatever model/index is missing or stale (the application's prepare
+    step: the runtime never trains), return a warm `Runtime`.
+
+    Any TellerError (broken KB, unusable encoder...) exits with its message.
+    """
+    from bot.kb import load_knowledge_base
+    from bot.nlu.encoder import SentenceEncoder
+    from bot.runtime import build_runtime
+    from training.prepare import prepare_models
+
+    try:
+        kb = load_knowledge_base(settings.kb_dir, settings.bank_name)
+        encoder = SentenceEncoder.from_settings(settings)
+        prepare_models(settings, kb, encoder, show_progress=True)
+        runtime = build_runtime(settings, in_memory=in_memory, kb=kb, encoder=encoder)
+        runtime.assistant.warm_up()
+    except TellerError as exc:
+        raise fail(str(exc)) from exc
+    return runtime

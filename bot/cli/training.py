@@ -1,0 +1,117 @@
+"""`teller train | eval`: build the intent model and the FAQ index; measure the model.
+
+The `training` package is imported inside the commands: it is heavy.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.cli.common import (
+    DataDirOption,
+    KbOption,
+    configure_logging,
+    fail,
+    load_runtime,
+    load_settings,
+)
+from bot.errors import TellerError
+
+
+def train(
+    data: Annotated[
+        list[Path] | None,
+        typer.Option("--data", help="Extra labelled CSV/JSONL (text + category); repeatable"),
+    ] = None,
+    oos_data: Annotated[
+        list[Path] | None,
+        typer.Option("--oos-data", help="CLINC150 data_full.json: out-of-scope tuning rows"),
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option(help="finetuned | embedding-head (TELLER_INTENT_MODEL)")
+    ] = None,
+    kb: KbOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Train the intent model on the KB (plus --data files) and rebuild the FAQ index."""
+    from bot.kb import load_knowledge_base
+    from bot.nlu.encoder import SentenceEncoder
+    from training.prepare import prepare_models
+
+    configure_logging()
+    settings = load_settings(kb, data_dir, intent_model=model)
+    try:
+        knowledge = load_knowledge_base(settings.kb_dir, settings.bank_name)
+        encoder = SentenceEncoder.from_settings(settings)
+        result = prepare_models(settings, knowledge, encoder, force=True,
+                                data_files=data or [], oos_files=oos_data or [])
+    except TellerError as exc:
+        raise fail(str(exc)) from exc
+    report, scope = result.trained, result.scope_metrics or {}
+    assert report is not None
+    accuracy = (f"{report.validation_accuracy:.1%} on {report.validation_examples} held-out "
+                "examples" if report.validation_accuracy is not None else "n/a")
+    typer.echo(
+        f"trained {settings.intent_model} model on {report.examples} examples, "
+        f"{report.labels} intents in {report.seconds}s; validation accuracy {accuracy}; "
+        f"out-of-scope threshold {scope.get('threshold', 0):.3f} (validation recall "
+        f"{scope.get('validation_oos_recall', 0):.1%}, false rejection "
+        f"{scope.get('validation_false_rejection', 0):.1%}); model in {settings.model_dir}, "
+        f"index in {settings.index_dir}"
+    )
+
+
+def evaluate_command(
+    data: Annotated[Path, typer.Option("--data", help="Labelled CSV/JSONL (text + category)")],
+    oos: Annotated[
+        Path | None,
+        typer.Option("--oos", help="Out-of-scope messages: CLINC150 data_full.json or a CSV "
+                                   "with a text column"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Report folder (default: data dir/reports/...)")
+    ] = None,
+    kb: KbOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Accuracy, macro-F1, confusions and calibration of the current model on labelled data;
+    with --oos, out-of-scope AUROC, recall and in-scope accuracy at the chosen threshold."""
+    from dataclasses import asdict
+    from datetime import UTC, datetime
+
+    from training.evaluate import evaluate
+
+    configure_logging()
+    logging.getLogger().setLevel(logging.WARNING)
+    settings = load_settings(kb, data_dir)
+    assistant = load_runtime(settings, in_memory=True).assistant
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    folder = out or settings.data_dir / "reports" / f"eval-{stamp}"
+    recognizer = assistant.classifier
+    try:
+        report = evaluate(recognizer, data, oos, folder)
+    except TellerError as exc:
+        raise fail(str(exc)) from exc
+    if as_json:
+        typer.echo(json.dumps(asdict(report), indent=2))
+        return
+    typer.echo(f"{report.messages} messages: accuracy {report.accuracy:.2%}, macro-F1 "
+               f"{report.macro_f1:.4f}, calibration error (ECE) "
+               f"{report.expected_calibration_error:.4f}")
+    if report.unknown_labels:
+        typer.echo(f"labels the model does not know: {report.unknown_labels}")
+    for pair in report.most_confused[:5]:
+        typer.echo(f"  {pair['count']:3d} x {pair['true']} -> {pair['predicted']}")
+    if report.out_of_scope:
+        o = report.out_of_scope
+        typer.echo(f"out of scope ({o.source}): AUROC {o.auroc:.4f}; at threshold "
+                   f"{o.threshold:.3f}: recall {o.oos_recall:.1%}, in-scope false rejection "
+                   f"{o.in_scope_false_rejection:.1%}, accuracy {o.accuracy_with_rejection:.2%} "
+                   f"({o.accuracy_loss_points:+.2f} points lost)")
+    typer.echo(f"report, reliability.png and confusion.png in {folder}")
