@@ -8,7 +8,6 @@ the content team's comments and layout survive. New FAQ entries go to `admin-add
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+from bot.files import replace_file
 from bot.kb.loader import KbProblem, KnowledgeBaseError, kb_files, load_knowledge_base
 from bot.kb.models import KnowledgeBase
 
@@ -72,7 +72,8 @@ class KbEditor:
             found = self._find("faq", "id", replacing)
             if found is None:
                 raise KnowledgeBaseError([KbProblem("", f"faq {replacing}", "id",
-                                                    "no such FAQ entry; reload the list")])
+                                                    "no such FAQ entry; reload the list")],
+                                         self.folder)
             path, document, index = found
             document["faq"][index] = draft.as_yaml()
         else:
@@ -87,7 +88,8 @@ class KbEditor:
         found = self._find("intents", "name", intent)
         if found is None:
             raise KnowledgeBaseError([KbProblem("", f"intent {intent}", "name",
-                                                "no such intent; reload the list")])
+                                                "no such intent; reload the list")],
+                                     self.folder)
         path, document, index = found
         document["intents"][index]["examples"] = [e.strip() for e in examples if e.strip()]
         return self._write_checked(path, document)
@@ -99,8 +101,9 @@ class KbEditor:
             target = copy / path.name
             with open(target, "w", encoding="utf-8") as handle:
                 _yaml().dump(document, handle)
-            knowledge = load_knowledge_base(copy, self.bank_name)  # raises when invalid
-            staged = path.with_name(f".{path.name}.saving")
-            shutil.copyfile(target, staged)
-            os.replace(staged, path)
+            try:
+                knowledge = load_knowledge_base(copy, self.bank_name)
+            except KnowledgeBaseError as exc:  # name the folder edited, not the scratch copy
+                raise KnowledgeBaseError(exc.problems, self.folder) from None
+            replace_file(target, path)
         return knowledge

@@ -5,15 +5,23 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+from bot.config import Settings
+from bot.kb import Intent
 from tests.conftest import TINY_KB
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 from tests.servers import free_port, wait_ready
 
 CHROMIUM = Path(os.environ.get("TELLER_TEST_CHROMIUM", "/usr/bin/chromium"))
@@ -33,7 +41,8 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def server(tiny_head_settings, tmp_path_factory) -> Iterator[Server]:  # type: ignore[no-untyped-def]
+def server(tiny_head_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("browser")
     kb_dir = folder / "kb"
     shutil.copytree(TINY_KB, kb_dir)
@@ -61,13 +70,13 @@ def server(tiny_head_settings, tmp_path_factory) -> Iterator[Server]:  # type: i
     process.wait(timeout=30)
 
 
-def tiny_kb_intents():  # type: ignore[no-untyped-def]
+def tiny_kb_intents() -> dict[str, Intent]:
     from bot.kb import load_knowledge_base
 
     return load_knowledge_base(TINY_KB).intents
 
 
-def admin_login(page, server) -> None:  # type: ignore[no-untyped-def]
+def admin_login(page: Page, server: Server) -> None:
     page.goto(f"{server.base}/admin/", wait_until="load")
     page.wait_for_selector("input[type=password]", timeout=30_000)
     page.locator("input").first.fill("admin")
@@ -77,7 +86,7 @@ def admin_login(page, server) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
+def browser() -> Iterator[Browser]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -87,7 +96,7 @@ def browser():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def chat(browser, server):  # type: ignore[no-untyped-def]
+def chat(browser: Browser, server: Server) -> Iterator[Page]:
     page = browser.new_page(viewport={"width": 1100, "height": 900})
     page.goto(f"{server.base}/", wait_until="load")
     page.wait_for_selector("#teller-input textarea", timeout=60_000)
@@ -95,7 +104,7 @@ def chat(browser, server):  # type: ignore[no-untyped-def]
     page.close()
 
 
-def send(page, text: str) -> None:  # type: ignore[no-untyped-def]
+def send(page: Page, text: str) -> None:
     before = page.locator("#teller-chat .message-row").count()
     box = page.locator("#teller-input textarea")
     box.fill(text)
@@ -105,11 +114,11 @@ def send(page, text: str) -> None:  # type: ignore[no-untyped-def]
         timeout=30_000)
 
 
-def bot_messages(page) -> list[str]:  # type: ignore[no-untyped-def]
+def bot_messages(page: Page) -> list[str]:
     return page.locator("#teller-chat .message-row.bot-row").all_inner_texts()
 
 
-def test_a_question_gets_its_answer_and_a_why_disclosure(chat) -> None:  # type: ignore[no-untyped-def]
+def test_a_question_gets_its_answer_and_a_why_disclosure(chat: Page) -> None:
     assert "Tiny Test Bank assistant" in chat.locator("#teller-header").inner_text()
     send(chat, "my card has not arrived yet")
     answer = bot_messages(chat)[-1]
@@ -120,7 +129,7 @@ def test_a_question_gets_its_answer_and_a_why_disclosure(chat) -> None:  # type:
     assert "Answer from FAQ card-arrival" in chat.locator("#teller-chat").inner_text()
 
 
-def test_a_reply_button_sends_its_choice(chat) -> None:  # type: ignore[no-untyped-def]
+def test_a_reply_button_sends_its_choice(chat: Page) -> None:
     send(chat, "hello")
     button = chat.get_by_role("button", name="My card hasn't arrived")
     button.wait_for()
@@ -131,7 +140,7 @@ def test_a_reply_button_sends_its_choice(chat) -> None:  # type: ignore[no-untyp
     assert "My card hasn't arrived" in chat.locator("#teller-chat").inner_text()
 
 
-def test_markup_in_a_message_is_shown_as_text(chat) -> None:  # type: ignore[no-untyped-def]
+def test_markup_in_a_message_is_shown_as_text(chat: Page) -> None:
     attack = "<script>window.pwned = 1</script><img src=x onerror='window.pwned=2'><b>bold</b>"
     send(chat, attack)
     chat.wait_for_timeout(500)
@@ -140,7 +149,7 @@ def test_markup_in_a_message_is_shown_as_text(chat) -> None:  # type: ignore[no-
     assert "<script>window.pwned = 1</script>" in chat.locator("#teller-chat").inner_text()
 
 
-def test_empty_sends_do_nothing_and_long_messages_are_refused_visibly(chat) -> None:  # type: ignore[no-untyped-def]
+def test_empty_sends_do_nothing_and_long_messages_are_refused_visibly(chat: Page) -> None:
     chat.locator("#teller-input textarea").fill("   ")
     chat.locator("#teller-send").click()
     chat.wait_for_timeout(1500)
@@ -149,7 +158,17 @@ def test_empty_sends_do_nothing_and_long_messages_are_refused_visibly(chat) -> N
     assert "Not sent: message is too long" in bot_messages(chat)[-1]
 
 
-def test_thumbs_down_reaches_the_review_queue_for_the_admin(browser, chat, server) -> None:  # type: ignore[no-untyped-def]
+def review_rows(server: Server) -> tuple[set[str], int]:
+    """The statuses of the server's review items, and how many examples the queue holds."""
+    with closing(sqlite3.connect(server.database)) as db:
+        statuses = {status for (status,) in db.execute("SELECT status FROM review_items")}
+        (examples,) = db.execute("SELECT count(*) FROM log_examples").fetchone()
+    return statuses, examples
+
+
+def test_thumbs_down_reaches_the_review_queue_for_the_admin(
+    browser: Browser, chat: Page, server: Server
+) -> None:
     send(chat, "I lost my card yesterday")
     chat.locator("#teller-chat .message-row.bot-row").last.hover()
     chat.get_by_label("Dislike").last.click()
@@ -163,32 +182,53 @@ def test_thumbs_down_reaches_the_review_queue_for_the_admin(browser, chat, serve
     admin.get_by_role("tab", name="Review queue").click()
     table = admin.locator("#review-table")
     table.wait_for()
+    admin.wait_for_function(  # showing the queue only reads: the new items are waiting
+        "() => document.querySelector('#review-waiting').innerText"
+        ".includes('new message(s) from the chat')", timeout=30_000)
+    assert "I lost my card yesterday" not in table.inner_text()
+    assert review_rows(server) == ({"open"}, 0)  # nothing ingested, nothing marked
+    admin.locator("#review-bring-in").click()
     admin.wait_for_function(
         "() => document.querySelector('#review-table').innerText.includes('thumbs_down')",
         timeout=30_000)
     assert "I lost my card yesterday" in table.inner_text()
+    assert "Brought in" in admin.locator("#review-status").inner_text()
+    assert "No new messages from the chat" in admin.locator("#review-waiting").inner_text()
+    statuses, examples = review_rows(server)
+    assert statuses == {"ingested"} and examples >= 1
     row = table.get_by_role("row").filter(has_text="I lost my card yesterday").first
     item = row.get_by_role("gridcell").first.inner_text().strip()
     admin.locator("#review-item input").fill(item)
     admin.locator("#review-label input").fill("lost_or_stolen_card")
     admin.locator("#review-label input").press("Enter")
     admin.locator("#review-assign").click()
-    admin.wait_for_selector("#review-status [role=status]", timeout=30_000)
+    admin.wait_for_function(
+        "() => document.querySelector('#review-status').innerText.includes('labelled')",
+        timeout=30_000)
     assert f"Item {item} labelled lost_or_stolen_card" in admin.locator(
         "#review-status").inner_text()
     assert "I lost my card yesterday" not in table.inner_text()  # no longer open
     admin.close()
 
 
-def test_retrain_from_the_admin_pages_then_roll_back(browser, server) -> None:  # type: ignore[no-untyped-def]
-    page = browser.new_page(viewport={"width": 1200, "height": 1000})
-    admin_login(page, server)
-    page.get_by_role("tab", name="Models").click()
+def test_retrain_from_the_admin_pages_then_roll_back(browser: Browser, server: Server) -> None:
+    page, second = (browser.new_page(viewport={"width": 1200, "height": 1000})
+                    for _ in range(2))
+    for admin in (page, second):
+        admin_login(admin, server)
+        admin.get_by_role("tab", name="Models").click()
     page.locator("#retrain").click()
+    page.wait_for_selector("#retrain-report [aria-busy=true]", timeout=30_000)  # running
+    second.locator("#retrain").click()  # one retrain at a time, whoever asks
+    second.wait_for_selector("#retrain-report [role=alert]", timeout=30_000)
+    assert "A retrain is already running" in second.locator("#retrain-report").inner_text()
+    second.close()
     page.wait_for_selector("#retrain-report [role=status]", timeout=180_000)
     report = page.locator("#retrain-report").inner_text()
     assert "Version" in report and "Held-out accuracy" in report
-    assert "promoted" in report
+    assert "promoted: the assistant now uses it" in report
+    output = page.locator("#retrain-output textarea").input_value()
+    assert "candidate " in output and "promoted" in output  # the child's own report line
     page.wait_for_function(
         "() => document.querySelector('#versions-table').innerText.includes('imported')",
         timeout=30_000)
@@ -196,10 +236,11 @@ def test_retrain_from_the_admin_pages_then_roll_back(browser, server) -> None:  
     page.wait_for_function(
         "() => document.querySelector('#retrain-report').innerText.includes('Rolled back')",
         timeout=60_000)
+    assert "-imported" in page.locator("#retrain-report").inner_text()
     page.close()
 
 
-def test_a_broken_faq_edit_is_refused_and_nothing_saved(browser, server) -> None:  # type: ignore[no-untyped-def]
+def test_a_broken_faq_edit_is_refused_and_nothing_saved(browser: Browser, server: Server) -> None:
     files = {p: p.read_text() for p in server.kb_dir.iterdir()}
     page = browser.new_page(viewport={"width": 1200, "height": 1200})
     admin_login(page, server)
@@ -210,13 +251,14 @@ def test_a_broken_faq_edit_is_refused_and_nothing_saved(browser, server) -> None
     page.locator("#faq-answer textarea").fill("Like this.")
     page.locator("#faq-save").click()
     page.wait_for_selector("#faq-status [role=alert]", timeout=30_000)
-    assert "Not saved" in page.locator("#faq-status").inner_text()
-    assert "id" in page.locator("#faq-status").inner_text()
+    status = page.locator("#faq-status").inner_text()
+    assert "Not saved: the knowledge base would be invalid" in status
+    assert "'Not A Valid Id', field 'id': String should match pattern" in status
     assert {p: p.read_text() for p in server.kb_dir.iterdir()} == files
     page.close()
 
 
-def test_the_widget_opens_the_chat_in_a_frame(browser, server) -> None:  # type: ignore[no-untyped-def]
+def test_the_widget_opens_the_chat_in_a_frame(browser: Browser, server: Server) -> None:
     page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
     page.goto(f"{server.base}/widget/demo", wait_until="load")
     page.get_by_role("button", name="Ask Example Bank").click()
@@ -229,7 +271,7 @@ def test_the_widget_opens_the_chat_in_a_frame(browser, server) -> None:  # type:
     page.close()
 
 
-def test_a_new_faq_entry_is_saved_and_answered_at_once(browser, server) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_faq_entry_is_saved_and_answered_at_once(browser: Browser, server: Server) -> None:
     page = browser.new_page(viewport={"width": 1200, "height": 1200})
     admin_login(page, server)
     page.get_by_role("tab", name="FAQ").click()
@@ -249,7 +291,7 @@ def test_a_new_faq_entry_is_saved_and_answered_at_once(browser, server) -> None:
     page.close()
 
 
-def test_the_chat_works_from_the_keyboard_alone(chat) -> None:  # type: ignore[no-untyped-def]
+def test_the_chat_works_from_the_keyboard_alone(chat: Page) -> None:
     chat.keyboard.type("hello")  # the message box has the focus when the page opens
     chat.keyboard.press("Enter")
     chat.get_by_role("button", name="My card hasn't arrived").wait_for(timeout=30_000)
