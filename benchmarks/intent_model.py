@@ -69,7 +69,7 @@ def measure(settings, kb, encoder, test: Path, typo: Path, lower: Path, clinc: P
 
         assistant = Assistant.from_settings(settings, in_memory=True, kb=kb, encoder=encoder)
         assistant.warm_up()
-        recognizer = assistant.components.classifier
+        recognizer = assistant.classifier
     else:
         limit_blas_threads()
         recognizer = load_recognizer(settings.model_dir, encoder, settings.device)

@@ -32,6 +32,21 @@ def write_json(path: Path, payload: Any) -> None:
     path.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def write_json_atomic(path: Path, payload: Any) -> None:
+    """`write_json`, seen by readers either whole or not at all (staged, then renamed)."""
+    staged = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    write_json(staged, payload)
+    os.replace(staged, path)
+
+
+def replace_file(source: Path, target: Path) -> None:
+    """Put a copy of `source` at `target` in one rename: readers of `target` see the old
+    file or the new one, never a half-written one."""
+    staged = target.with_name(f".{target.name}.{os.getpid()}.saving")
+    shutil.copyfile(source, staged)
+    os.replace(staged, target)
+
+
 @contextmanager
 def atomic_folder(target: Path) -> Iterator[Path]:
     """Yield a temporary sibling folder; on success swap it in for `target` in one rename.

@@ -1,7 +1,8 @@
 """The message path, wired: guard -> NLU -> retrieval -> dialogue -> response -> storage.
 
 `Assistant` owns one instance of each component. Heavy parts (encoder, intent model, FAISS
-index) load lazily in `warm_up()`; build them first with `training.prepare.prepare_models`.
+index) load lazily in `warm_up()`. The runtime never trains: the application builds the models
+first (`training.prepare.prepare_models`), then serves them through `bot.runtime`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ from bot.response import BotResponse
 from bot.retrieval.faq_index import FaqHit, FaqIndex
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ModelReadiness:
+    model: bool
+    index: bool
 
 
 @dataclass
@@ -85,19 +92,16 @@ def build_forms(settings: Settings, kb: KnowledgeBase) -> FormController:
 class Assistant:
     """One message in, one typed reply out. Thread-safe; share one per process."""
 
-    def __init__(
-        self, components: Components, max_message_chars: int = 2000,
-        settings: Settings | None = None,
-    ) -> None:
+    def __init__(self, components: Components, settings: Settings) -> None:
         self.components = components
-        self.max_message_chars = max_message_chars
         self.settings = settings
+        self.max_message_chars = settings.max_message_chars
         self._ready = False
         self._lock = threading.Lock()
         self._model_fingerprint: tuple[int, int] | None = None
         # Messages from concurrent requests are understood together (see bot.batching).
         self._nlu: MicroBatcher[str, Understanding] = MicroBatcher(
-            self.understand_many, settings.nlu_max_batch if settings else 32, "teller-nlu")
+            self.understand_many, settings.nlu_max_batch, "teller-nlu")
 
     @classmethod
     def from_settings(
@@ -106,11 +110,32 @@ class Assistant:
     ) -> Assistant:
         store = InMemorySessionStore() if in_memory else None
         components = build_components(settings, kb=kb, encoder=encoder, store=store)
-        return cls(components, settings.max_message_chars, settings)
+        return cls(components, settings)
 
     @property
     def kb(self) -> KnowledgeBase:
         return self.components.kb
+
+    @property
+    def store(self) -> SessionStore:
+        return self.components.dialogue.store
+
+    @property
+    def classifier(self) -> IntentRecognizer:
+        return self.components.classifier
+
+    @property
+    def encoder(self) -> SentenceEncoder:
+        return self.components.encoder
+
+    @property
+    def faq_index(self) -> FaqIndex:
+        return self.components.faq_index
+
+    def readiness(self) -> ModelReadiness:
+        """Which models are loaded and serving (the database is the runtime's to check)."""
+        return ModelReadiness(model=self._ready and self.classifier.loaded,
+                              index=self._ready and self.faq_index.loaded)
 
     def warm_up(self) -> None:
         if self._ready:
@@ -120,11 +145,10 @@ class Assistant:
                 return
             limit_blas_threads()
             self.components.encoder.warm_up()
-            if self.settings is not None:
-                import torch
+            import torch
 
-                self.components.encoder.use_onnx(self.settings.sentence_onnx_dir,
-                                                 torch.get_num_threads())
+            self.components.encoder.use_onnx(self.settings.sentence_onnx_dir,
+                                             torch.get_num_threads())
             self.components.classifier.warm_up()
             self.components.faq_index.warm_up()
             self._model_fingerprint = self._read_fingerprint()
@@ -132,8 +156,6 @@ class Assistant:
 
     def _read_fingerprint(self) -> tuple[int, int] | None:
         """The model manifest's inode and mtime: a new model folder is renamed into place."""
-        if self.settings is None:
-            return None
         try:
             stat = (self.settings.model_dir / MANIFEST).stat()
         except OSError:
@@ -145,7 +167,7 @@ class Assistant:
         finish on the old one. Returns True when it swapped. A model that does not fit the
         knowledge base (an intent it lacks) is refused and the current one kept."""
         fingerprint = self._read_fingerprint()
-        if self.settings is None or fingerprint is None or fingerprint == self._model_fingerprint:
+        if fingerprint is None or fingerprint == self._model_fingerprint:
             return False
         candidate = load_recognizer(self.settings.model_dir, self.components.encoder,
                                     self.settings.device)
@@ -167,7 +189,6 @@ class Assistant:
         """A retrained model may know intents added to the KB folder since it was loaded
         (`teller ingest --faq`): serve that KB first if it has them. Returns those still
         missing."""
-        assert self.settings is not None
         try:
             kb = load_knowledge_base(self.settings.kb_dir, self.settings.bank_name)
             missing = sorted(set(intents) - set(kb.intents))
@@ -182,8 +203,6 @@ class Assistant:
         """Serve an edited knowledge base: rebuild the FAQ index if its entries changed, then
         swap the KB, index and dialogue rules in one step (requests in flight finish on the
         old ones). Intent examples take effect with the next trained model."""
-        if self.settings is None:
-            raise RuntimeError("reloading needs the assistant's settings")
         settings = self.settings
         kb = kb or load_knowledge_base(settings.kb_dir, settings.bank_name)
         unknown = sorted(set(self.components.classifier.labels) - set(kb.intents))
@@ -236,8 +255,8 @@ class Assistant:
         pending = [i for i, result in enumerate(results) if result is None]
         if pending:
             classifier = self.components.classifier
-            repaired = [classifier.correct(texts[i]) for i in pending]
-            predictions = classifier.predict_many(repaired)
+            repaired = [classifier.correct(texts[i]) for i in pending]  # once per message
+            predictions = classifier.predict_many(repaired, corrected=True)
             hits = self.components.faq_index.search_many(repaired)
             for i, prediction, faq_hits in zip(pending, predictions, hits, strict=True):
                 results[i] = Understanding(prediction, faq_hits)

@@ -65,7 +65,7 @@ def tiny_kb() -> KnowledgeBase:
 
 
 @pytest.fixture(scope="session")
-def tiny_settings(tmp_path_factory: pytest.TempPathFactory, tiny_kb, encoder) -> Settings:  # type: ignore[no-untyped-def]
+def tiny_settings(tmp_path_factory: pytest.TempPathFactory, tiny_kb, encoder) -> Settings:
     """Settings whose data dir holds a model and index trained on the tiny KB."""
     data_dir = tmp_path_factory.mktemp("tiny-data")
     settings = Settings(kb_dir=TINY_KB, data_dir=data_dir, device="cpu")
@@ -74,7 +74,7 @@ def tiny_settings(tmp_path_factory: pytest.TempPathFactory, tiny_kb, encoder) ->
 
 
 @pytest.fixture(scope="session")
-def tiny_head_settings(tmp_path_factory: pytest.TempPathFactory, tiny_kb, encoder) -> Settings:  # type: ignore[no-untyped-def]
+def tiny_head_settings(tmp_path_factory: pytest.TempPathFactory, tiny_kb, encoder) -> Settings:
     """Like tiny_settings, with the fast embedding-head intent model."""
     data_dir = tmp_path_factory.mktemp("tiny-head-data")
     settings = Settings(kb_dir=TINY_KB, data_dir=data_dir, device="cpu",
@@ -84,7 +84,7 @@ def tiny_head_settings(tmp_path_factory: pytest.TempPathFactory, tiny_kb, encode
 
 
 @pytest.fixture
-def tiny_assistant(tiny_settings, tiny_kb, encoder) -> Assistant:  # type: ignore[no-untyped-def]
+def tiny_assistant(tiny_settings, tiny_kb, encoder) -> Assistant:
     """A fresh assistant (empty in-memory sessions) over the shared trained tiny model."""
     assistant = Assistant.from_settings(tiny_settings, in_memory=True, kb=tiny_kb, encoder=encoder)
     assistant.warm_up()
@@ -97,7 +97,7 @@ def default_kb() -> KnowledgeBase:
 
 
 @pytest.fixture(scope="session")
-def default_settings(tmp_path_factory: pytest.TempPathFactory, default_kb, encoder) -> Settings:  # type: ignore[no-untyped-def]
+def default_settings(tmp_path_factory: pytest.TempPathFactory, default_kb, encoder) -> Settings:
     data_dir = tmp_path_factory.mktemp("default-data")
     settings = Settings(data_dir=data_dir, device="cpu")
     prepare_models(settings, default_kb, encoder, show_progress=False)
@@ -105,7 +105,7 @@ def default_settings(tmp_path_factory: pytest.TempPathFactory, default_kb, encod
 
 
 @pytest.fixture
-def default_assistant(default_settings, default_kb, encoder) -> Assistant:  # type: ignore[no-untyped-def]
+def default_assistant(default_settings, default_kb, encoder) -> Assistant:
     assistant = Assistant.from_settings(
         default_settings, in_memory=True, kb=default_kb, encoder=encoder
     )

@@ -13,11 +13,11 @@ from bot.cli import app
 runner = CliRunner()
 
 
-def args(settings, *extra: str) -> list[str]:  # type: ignore[no-untyped-def]
+def args(settings, *extra: str) -> list[str]:
     return [*extra, "--kb", str(settings.kb_dir), "--data-dir", str(settings.data_dir)]
 
 
-def test_ask_json_one_line_per_message_in_fresh_sessions(tiny_settings) -> None:  # type: ignore[no-untyped-def]
+def test_ask_json_one_line_per_message_in_fresh_sessions(tiny_settings) -> None:
     stdin = b"my card never arrived\n\nwhat's the weather in Paris?\n" + b"\xff\xfe\n"
     result = runner.invoke(app, args(tiny_settings, "ask", "--json"), input=stdin)
     lines = [json.loads(line) for line in result.stdout.splitlines()]
@@ -33,7 +33,7 @@ def test_ask_json_one_line_per_message_in_fresh_sessions(tiny_settings) -> None:
     assert result.exit_code == 1  # some lines failed
 
 
-def test_ask_plain_text(tiny_settings) -> None:  # type: ignore[no-untyped-def]
+def test_ask_plain_text(tiny_settings) -> None:
     result = runner.invoke(app, args(tiny_settings, "ask", "where is my IBAN?"))
     assert result.exit_code == 0
     assert result.stdout == "Your IBAN is under Account > Details in the app.\n"
@@ -76,7 +76,7 @@ def test_train_with_extra_data_file(tmp_path: Path, tiny_kb_dir: Path) -> None:
     assert kept == manifest  # the previous model is untouched
 
 
-def test_console_script_runs_as_a_process(tiny_settings) -> None:  # type: ignore[no-untyped-def]
+def test_console_script_runs_as_a_process(tiny_settings) -> None:
     teller = Path(sys.executable).with_name("teller")
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     done = subprocess.run(
@@ -101,14 +101,14 @@ def test_serve_refuses_a_broken_kb_naming_file_and_entry(tiny_kb_dir: Path, tmp_
     assert not (tmp_path / "data" / "models").exists()
 
 
-def test_bad_setting_is_named(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_bad_setting_is_named(monkeypatch) -> None:
     monkeypatch.setenv("TELLER_PORT", "not-a-port")
     result = runner.invoke(app, ["kb", "check"])
     assert result.exit_code == 2
     assert "invalid configuration: TELLER_PORT: Input should be a valid integer" in result.stderr
 
 
-def test_eval_reports_accuracy_confusions_and_out_of_scope(tiny_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_eval_reports_accuracy_confusions_and_out_of_scope(tiny_settings, tmp_path: Path) -> None:
     data = tmp_path / "labelled.csv"
     data.write_text("text,category\nmy card never showed up,card_arrival\n"
                     "I think my card was stolen,lost_or_stolen_card\nhey there,greet\n"
@@ -134,7 +134,7 @@ def test_eval_reports_accuracy_confusions_and_out_of_scope(tiny_settings, tmp_pa
     assert json.loads((out / "report.json").read_text())["accuracy"] == 1.0
 
 
-def test_eval_refuses_a_broken_file(tiny_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_eval_refuses_a_broken_file(tiny_settings, tmp_path: Path) -> None:
     data = tmp_path / "broken.csv"
     data.write_text("utterance,category\nhi,greet\n")
     result = runner.invoke(app, [*args(tiny_settings, "eval"), "--data", str(data)])

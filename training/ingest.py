@@ -9,7 +9,6 @@ Logs: JSONL or CSV with `text` and optional `intent` (or `category`/`label`), `a
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from ruamel.yaml import YAML
 
 from bot.dialogue.review import LogRecord
 from bot.errors import TrainingDataError
+from bot.files import replace_file
 from bot.kb import KnowledgeBase, load_knowledge_base
 from bot.kb.loader import kb_files
 from training.data import LABEL_COLUMNS, TEXT_COLUMN, _rows
@@ -135,8 +135,6 @@ def ingest_faq(kb_dir: Path, faq_file: Path, bank_name: str | None = None) -> Fa
                 _yaml().dump(doc, handle)
         load_knowledge_base(copy, bank_name)  # raises KnowledgeBaseError: nothing written
         for path in documents:
-            staged = kb_dir / f".{path.name}.ingesting"
-            shutil.copyfile(path, staged)
-            os.replace(staged, kb_dir / path.name)
+            replace_file(path, kb_dir / path.name)
     return FaqIngestResult(added, changed, sorted(set(new_intents)),
                            load_knowledge_base(kb_dir, bank_name))

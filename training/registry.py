@@ -25,7 +25,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.errors import ConfigurationError, NotFound
-from bot.files import MANIFEST, atomic_folder, read_manifest, write_json
+from bot.files import MANIFEST, atomic_folder, read_manifest, write_json, write_json_atomic
 
 VERSION_FILE = "version.json"
 REPORT_FILE = "report.json"
@@ -59,12 +59,6 @@ class VersionInfo:
     fingerprint: str = ""
     reasons: list[str] = field(default_factory=list)
     metrics: dict[str, Any] = field(default_factory=dict)
-
-
-def _write_atomic(path: Path, payload: Any) -> None:
-    staged = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    write_json(staged, payload)
-    os.replace(staged, path)
 
 
 def new_version_name(fingerprint: str) -> str:
@@ -146,7 +140,7 @@ class ModelRegistry:
                 shutil.rmtree(staging, ignore_errors=True)
 
     def write_info(self, folder: Path, info: VersionInfo) -> None:
-        _write_atomic(folder / VERSION_FILE, asdict(info))
+        write_json_atomic(folder / VERSION_FILE, asdict(info))
 
     @contextmanager
     def staging(self) -> Iterator[Path]:
@@ -216,9 +210,9 @@ class ModelRegistry:
         self.promote(earlier[-1])
         # The rolled-back-from version leaves the history so a second rollback goes further.
         promotions = [n for n in self.promotions() if n != current]
-        _write_atomic(self.root / PROMOTIONS_FILE, promotions)
+        write_json_atomic(self.root / PROMOTIONS_FILE, promotions)
         return earlier[-1]
 
     def _record_promotion(self, name: str) -> None:
         history = [n for n in self.promotions() if n != name] + [name]
-        _write_atomic(self.root / PROMOTIONS_FILE, history)
+        write_json_atomic(self.root / PROMOTIONS_FILE, history)

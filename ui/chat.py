@@ -16,11 +16,13 @@ from typing import Any
 import gradio as gr
 
 from bot.errors import TellerError
-from bot.pipeline import Assistant
+from bot.payloads import intent_payload
 from bot.response import BotResponse
+from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
+CHANNEL = "web-chat"
 WEB_OWNER = "channel:web"  # the chat page's sessions; no API key can read them
 MAX_BUTTONS = 10  # the longest form question (loan purpose) offers 10 choices
 WHY_TITLE = "Why this answer?"
@@ -93,10 +95,13 @@ def _button_updates(buttons: list[Any]) -> list[Any]:
             else gr.update(value="", visible=False) for i in range(MAX_BUTTONS)]
 
 
-def build_chat_ui(assistant: Assistant) -> gr.Blocks:
+def build_chat_ui(runtime: Runtime) -> gr.Blocks:
+    assistant = runtime.assistant
+    channel = runtime.channel(CHANNEL)
     bank = assistant.kb.metadata.bank_name
-    store = assistant.components.dialogue.store
-    handoff_message = ("/human_handoff" if "human_handoff" in assistant.kb.intents
+    store = runtime.store
+    handoff_message = (intent_payload("human_handoff")
+                       if "human_handoff" in assistant.kb.intents
                        else "I would like to talk to a person")
 
     with gr.Blocks(title=f"{bank} assistant") as demo:
@@ -128,7 +133,7 @@ def build_chat_ui(assistant: Assistant) -> gr.Blocks:
                 return (history, session_id, gr.update(), turn_map, gr.update(), *unchanged)
             session_id = session_id or assistant.new_session_id()
             try:
-                reply = assistant.handle(message, session_id, owner=WEB_OWNER)
+                reply = channel.handle(message, session_id, owner=WEB_OWNER)
             except TellerError as exc:
                 history.append({"role": "assistant",
                                 "content": html.escape(f"Not sent: {exc}")})

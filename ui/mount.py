@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 
 from bot.config import Settings
-from bot.pipeline import Assistant
+from bot.runtime import Runtime
 from ui.chat import build_chat_ui, chat_css
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,9 @@ def theme() -> gr.themes.Base:
     )
 
 
-def mount_ui(app: FastAPI, settings: Settings, assistant: Assistant) -> FastAPI:
+def mount_ui(app: FastAPI, runtime: Runtime) -> FastAPI:
+    settings = runtime.settings
+
     @app.get("/widget.js", include_in_schema=False)
     def widget_script() -> FileResponse:
         return FileResponse(STATIC / "widget.js", media_type="text/javascript")
@@ -64,11 +66,11 @@ def mount_ui(app: FastAPI, settings: Settings, assistant: Assistant) -> FastAPI:
         from ui.admin import build_admin_ui
 
         app = gr.mount_gradio_app(
-            app, build_admin_ui(assistant, settings), path="/admin",
+            app, build_admin_ui(runtime), path="/admin",
             auth=(settings.admin_username, password),
-            auth_message=f"{assistant.kb.metadata.bank_name} assistant: admin sign-in",
+            auth_message=f"{runtime.kb.metadata.bank_name} assistant: admin sign-in",
             css=chat_css(settings.brand_color), theme=theme(),
         )
-    return gr.mount_gradio_app(app, build_chat_ui(assistant), path="/",
+    return gr.mount_gradio_app(app, build_chat_ui(runtime), path="/",
                                css=chat_css(settings.brand_color), theme=theme(),
                                head=ACCESSIBILITY_HEAD)

@@ -11,8 +11,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.api.metrics import Metrics
 from bot.logs import request_id_var
+from bot.metrics import Metrics
 
 log = logging.getLogger("teller.request")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")

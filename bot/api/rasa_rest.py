@@ -9,18 +9,17 @@ Like Rasa's channel it takes no API key (put it behind the bank's gateway); its 
 belong to the channel, so no API key can read them and it cannot reach an API key's.
 """
 
-from __future__ import annotations
-
-from collections.abc import Awaitable, Callable
+# No `from __future__ import annotations`: FastAPI reads the route signatures at run time.
 from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from bot.pipeline import Assistant
+from bot.api.deps import RunnerDep, RuntimeDep
 from bot.response import BotResponse
 
-OWNER = "channel:rasa-rest"
+CHANNEL = "rasa-rest"
+OWNER = f"channel:{CHANNEL}"
 
 
 class RasaRestRequest(BaseModel):
@@ -57,19 +56,16 @@ def rasa_messages(reply: BotResponse) -> list[dict[str, Any]]:
     return [m.model_dump(exclude_none=True) for m in messages]
 
 
-def rasa_rest_router(assistant: Assistant,
-                     run: Callable[..., Awaitable[BotResponse]]) -> APIRouter:
-    """`run(fn, *args)` runs a blocking call on the server's inference pool."""
-    router = APIRouter(prefix="/webhooks/rest", tags=["rasa-compatible"])
+router = APIRouter(prefix="/webhooks/rest", tags=["rasa-compatible"])
 
-    @router.get("/")
-    def status() -> dict[str, str]:
-        return {"status": "ok"}
 
-    @router.post("/webhook", response_model=list[RasaMessage],
-                 response_model_exclude_none=True)
-    async def webhook(request: RasaRestRequest) -> list[dict[str, Any]]:
-        reply = await run(assistant.handle, request.message, request.sender, OWNER)
-        return rasa_messages(reply)
+@router.get("/")
+def status() -> dict[str, str]:
+    return {"status": "ok"}
 
-    return router
+
+@router.post("/webhook", response_model=list[RasaMessage], response_model_exclude_none=True)
+async def webhook(request: RasaRestRequest, runtime: RuntimeDep,
+                  runner: RunnerDep) -> list[dict[str, Any]]:
+    reply = await runner.send(runtime.channel(CHANNEL), request.message, request.sender, OWNER)
+    return rasa_messages(reply)

@@ -71,6 +71,7 @@ class LogRecord:
     predicted_intent: str | None = None
     confidence: float | None = None
     session_id: str | None = None  # the Teller conversation it came from (erasure)
+    review_item_id: int | None = None  # the server's review item it was read from
 
 
 @dataclass(frozen=True)
@@ -215,15 +216,21 @@ class LogExampleStore:
                 .where(ReviewItemRow.status == OPEN).order_by(ReviewItemRow.id)).all()
             records = [LogRecord(item.text, "teller-db", bot_answer=bot_text, feedback=rating,
                                  reason=item.reason, predicted_intent=item.predicted_intent,
-                                 confidence=item.confidence, session_id=item.session_id)
+                                 confidence=item.confidence, session_id=item.session_id,
+                                 review_item_id=item.id)
                        for item, bot_text, rating in rows]
         return records
 
-    def mark_review_items_ingested(self) -> None:
+    def mark_review_items_ingested(self, records: Sequence[LogRecord]) -> None:
         """Ingested review items leave Teller's queue so a scheduled run does not recount
-        them as repeats."""
+        them as repeats. Only the items these records were read from: one that arrived
+        since stays open for the next run."""
+        ids = [r.review_item_id for r in records if r.review_item_id is not None]
+        if not ids:
+            return
         with self._sessions.begin() as db:
-            for item in db.scalars(select(ReviewItemRow).where(ReviewItemRow.status == OPEN)):
+            for item in db.scalars(select(ReviewItemRow).where(ReviewItemRow.id.in_(ids),
+                                                               ReviewItemRow.status == OPEN)):
                 item.status = "ingested"
 
 

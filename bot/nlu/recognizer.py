@@ -30,6 +30,7 @@ class IntentRecognizer:
         self.folder = folder
         self.spelling: SpellingCorrector | None = None
         self._spelling_loaded = folder is None
+        self.loaded = False
 
     @property
     def labels(self) -> list[str]:
@@ -41,6 +42,7 @@ class IntentRecognizer:
         if not self._spelling_loaded and self.folder is not None:
             self.spelling = SpellingCorrector.load(self.folder, self.ranker.vocabulary())
             self._spelling_loaded = True
+        self.loaded = True
 
     def correct(self, text: str) -> str:
         """The message with typos repaired (unchanged when the model has no corrector)."""
@@ -51,11 +53,14 @@ class IntentRecognizer:
         vector = self.ranker.embed_one(self.correct(text))
         return self._prediction(vector, self.ranker.probabilities_from_vectors(vector)[0], top_k)
 
-    def predict_many(self, texts: list[str], top_k: int = 5) -> list[IntentPrediction]:
-        """`predict` for a batch of messages: one encoder pass for all of them."""
+    def predict_many(self, texts: list[str], top_k: int = 5, *,
+                     corrected: bool = False) -> list[IntentPrediction]:
+        """`predict` for a batch of messages: one encoder pass for all of them. `corrected`:
+        the texts already went through `correct` (the pipeline repairs each message once,
+        for the intent model and FAQ retrieval alike)."""
         if not texts:
             return []
-        vectors = self.ranker.embed([self.correct(t) for t in texts])
+        vectors = self.ranker.embed(texts if corrected else [self.correct(t) for t in texts])
         probabilities = self.ranker.probabilities_from_vectors(vectors)
         return [self._prediction(v, p, top_k) for v, p in zip(vectors, probabilities,
                                                              strict=True)]

@@ -124,6 +124,11 @@ class FaqIndex:
 
     # -- serving --------------------------------------------------------------------------
 
+    @property
+    def loaded(self) -> bool:
+        """The index is in memory and answers searches."""
+        return self._index is not None
+
     def warm_up(self) -> None:
         if self._index is not None:
             return

@@ -10,7 +10,7 @@ from tests.api.harness import Api, build_api
 
 
 @pytest.fixture
-def api(database_url, tiny_settings, tiny_kb, encoder) -> Api:  # type: ignore[no-untyped-def]
+def api(database_url, tiny_settings, tiny_kb, encoder) -> Api:
     return build_api(database_url, tiny_settings, tiny_kb, encoder)
 
 

@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.kb import KnowledgeBase
 from bot.nlu.encoder import SentenceEncoder
 from bot.pipeline import Assistant, build_components
+from bot.runtime import Runtime
 from bot.storage.api_keys import ApiKeyStore
 from bot.storage.sessions import SqlSessionStore
 
@@ -60,8 +61,8 @@ def build_api(url: str, settings: Settings, kb: KnowledgeBase, encoder: Sentence
     settings = settings.model_copy(update={"cors_origins": [WIDGET_ORIGIN], **overrides})
     store = SqlSessionStore(url)
     assistant = Assistant(build_components(settings, kb=kb, encoder=encoder, store=store),
-                          settings.max_message_chars, settings)
+                          settings)
     assistant.warm_up()
-    app = create_app(settings, assistant, with_ui=False)
+    app = create_app(Runtime(settings, assistant), with_ui=False)
     keys = app.state.authenticator.keys
     return Api(TestClient(app), store, keys)

@@ -4,11 +4,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.api.app import create_app
+from bot.runtime import Runtime
 
 
 @pytest.fixture
-def client(tiny_settings, tiny_assistant) -> TestClient:  # type: ignore[no-untyped-def]
-    return TestClient(create_app(tiny_settings, tiny_assistant),
+def client(tiny_settings, tiny_assistant) -> TestClient:
+    return TestClient(create_app(Runtime(tiny_settings, tiny_assistant)),
                       headers={"Authorization": "Bearer teller-dev-key"})
 
 
@@ -49,7 +50,7 @@ def test_bad_requests_get_clear_4xx(
     assert response.json()["error"]["message"] == message
 
 
-def test_invalid_utf8_and_malformed_json(client: TestClient, tiny_assistant) -> None:  # type: ignore[no-untyped-def]
+def test_invalid_utf8_and_malformed_json(client: TestClient, tiny_assistant) -> None:
     headers = {"content-type": "application/json"}
     bad_bytes = client.post("/v1/chat", content=b'{"message": "\xff\xfe"}', headers=headers)
     assert bad_bytes.status_code == 400
@@ -59,7 +60,7 @@ def test_invalid_utf8_and_malformed_json(client: TestClient, tiny_assistant) -> 
     assert broken.status_code == 422
     assert broken.json() == {"error": {"type": "InvalidRequest",
                                        "message": "body.12: JSON decode error"}}
-    store = tiny_assistant.components.dialogue.store
+    store = tiny_assistant.store
     assert store._sessions == {}  # nothing was stored for either request
 
 

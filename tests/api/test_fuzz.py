@@ -25,7 +25,7 @@ PLAIN_TEXT = st.text(st.characters(categories=["L", "N", "Zs", "P"]), min_size=1
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory, tiny_settings, tiny_kb, encoder) -> Api:  # type: ignore[no-untyped-def]
+def api(tmp_path_factory, tiny_settings, tiny_kb, encoder) -> Api:
     url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'teller.db'}"
     return build_api(url, tiny_settings, tiny_kb, encoder, rate_limit_per_minute=100_000)
 
@@ -62,7 +62,7 @@ def test_the_spec_lists_every_operation(api: Api) -> None:
 @given(data=st.data())
 def test_no_request_gets_a_5xx_or_stores_anything_when_refused(api: Api, data: st.DataObject
                                                                ) -> None:
-    if not hasattr(api, "owned") or api.store.info(api.owned[1]) is None:  # type: ignore[attr-defined]
+    if not hasattr(api, "owned") or api.store.info(api.owned[1]) is None:
         headers = api.key("fuzz", 100_000)
         api.owned = (headers, api.new_session(headers))  # type: ignore[attr-defined]
     headers, session = api.owned  # type: ignore[attr-defined]

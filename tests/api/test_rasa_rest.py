@@ -6,11 +6,12 @@ from fastapi.testclient import TestClient
 from bot.api.app import create_app
 from bot.api.rasa_rest import rasa_messages
 from bot.response import BotResponse, Button
+from bot.runtime import Runtime
 
 
 @pytest.fixture
-def client(tiny_settings, tiny_assistant) -> TestClient:  # type: ignore[no-untyped-def]
-    return TestClient(create_app(tiny_settings, tiny_assistant, with_ui=False),
+def client(tiny_settings, tiny_assistant) -> TestClient:
+    return TestClient(create_app(Runtime(tiny_settings, tiny_assistant), with_ui=False),
                       headers={"Authorization": "Bearer teller-dev-key"})
 
 

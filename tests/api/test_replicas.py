@@ -38,7 +38,7 @@ def start_replica(port: int, data_dir: Path, database_url: str, log: Path) -> su
     )
 
 
-def test_two_replicas_store_every_turn_once_and_in_order(  # type: ignore[no-untyped-def]
+def test_two_replicas_store_every_turn_once_and_in_order(
     tiny_head_settings, database: str, tmp_path: Path
 ) -> None:
     url = database
@@ -77,7 +77,7 @@ def test_two_replicas_store_every_turn_once_and_in_order(  # type: ignore[no-unt
     with engine.connect() as connection:
         rows = connection.execute(sa.text(
             "SELECT session_id, seq, user_text FROM turns ORDER BY session_id, seq")).all()
-        counts = dict(connection.execute(sa.text(
+        counts: dict[str, int] = dict(connection.execute(sa.text(
             "SELECT id, (state->>'turn_count')::int FROM sessions")).all())
     engine.dispose()
     texts = [row.user_text for row in rows]

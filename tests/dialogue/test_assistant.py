@@ -33,7 +33,7 @@ def test_greeting_buttons_and_pressing_one(tiny_assistant: Assistant) -> None:
 
 
 def test_two_fallbacks_offer_a_human_and_restart_resets(tiny_assistant: Assistant) -> None:
-    store = tiny_assistant.components.dialogue.store
+    store = tiny_assistant.store
     first = tiny_assistant.handle("what's the weather in Paris?", "s3")
     assert first.action == "out_of_scope"
     assert first.out_of_scope is True
@@ -58,23 +58,24 @@ def test_two_fallbacks_offer_a_human_and_restart_resets(tiny_assistant: Assistan
 def test_bad_input_changes_no_state(tiny_assistant: Assistant, bad: object) -> None:
     with pytest.raises(InvalidMessage):
         tiny_assistant.handle(bad, "s4")
-    assert tiny_assistant.components.dialogue.store.load("s4") is None
+    assert tiny_assistant.store.load("s4") is None
     with pytest.raises(InvalidSessionId):
         tiny_assistant.handle("hello", "bad id!")
 
 
 def test_stored_turns_are_redacted(tiny_assistant: Assistant) -> None:
     tiny_assistant.handle("I lost my card 4111 1111 1111 1111, mail me at a.b@example.com", "s5")
-    turn = tiny_assistant.components.dialogue.store.turns("s5")[0]
+    turn = tiny_assistant.store.turns("s5")[0]
     assert turn.user_text == "I lost my card [CARD ****1111], mail me at [EMAIL]"
     assert turn.intent == "lost_or_stolen_card"
 
 
-def test_sql_store_keeps_every_turn_of_concurrent_messages(  # type: ignore[no-untyped-def]
+def test_sql_store_keeps_every_turn_of_concurrent_messages(
     tmp_path, tiny_settings, tiny_kb, encoder
 ) -> None:
     store = SqlSessionStore(f"sqlite:///{tmp_path / 'teller.db'}")
-    assistant = Assistant(build_components(tiny_settings, kb=tiny_kb, encoder=encoder, store=store))
+    assistant = Assistant(build_components(tiny_settings, kb=tiny_kb, encoder=encoder, store=store),
+                          tiny_settings)
     messages = [f"my card has not arrived {i}" for i in range(12)]
     threads = [threading.Thread(target=assistant.handle, args=(m, "shared")) for m in messages]
     for thread in threads:

@@ -9,25 +9,25 @@ from bot.pipeline import Assistant
 from training.prepare import prepare_models
 
 
-def test_newer_model_is_swapped_in(tmp_path: Path, tiny_head_settings, tiny_kb, encoder) -> None:  # type: ignore[no-untyped-def]
+def test_newer_model_is_swapped_in(tmp_path: Path, tiny_head_settings, tiny_kb, encoder) -> None:
     data_dir = tmp_path / "data"
     shutil.copytree(tiny_head_settings.data_dir, data_dir)
     settings = tiny_head_settings.model_copy(update={"data_dir": data_dir})
     assistant = Assistant.from_settings(settings, in_memory=True, kb=tiny_kb, encoder=encoder)
     assistant.warm_up()
-    before = assistant.components.classifier
+    before = assistant.classifier
     assert assistant.reload_model_if_changed() is False
 
     extra = tmp_path / "extra.csv"
     extra.write_text("text,category\nthe courier lost my card,card_arrival\n")
     prepare_models(settings, tiny_kb, encoder, show_progress=False, data_files=[extra])
     assert assistant.reload_model_if_changed() is True
-    assert assistant.components.classifier is not before
+    assert assistant.classifier is not before
     assert assistant.handle("my card has not come yet").intent.name == "card_arrival"  # type: ignore[union-attr]
     assert assistant.reload_model_if_changed() is False
 
 
-def test_model_with_unknown_intents_is_refused(  # type: ignore[no-untyped-def]
+def test_model_with_unknown_intents_is_refused(
     tmp_path: Path, tiny_head_settings, tiny_kb, encoder, tiny_kb_dir
 ) -> None:
     data_dir = tmp_path / "data"
@@ -35,7 +35,7 @@ def test_model_with_unknown_intents_is_refused(  # type: ignore[no-untyped-def]
     settings: Settings = tiny_head_settings.model_copy(update={"data_dir": data_dir})
     assistant = Assistant.from_settings(settings, in_memory=True, kb=tiny_kb, encoder=encoder)
     assistant.warm_up()
-    before = assistant.components.classifier
+    before = assistant.classifier
 
     # A model trained for a KB with one more intent lands in the folder.
     (tiny_kb_dir / "more.yaml").write_text(
@@ -49,4 +49,4 @@ def test_model_with_unknown_intents_is_refused(  # type: ignore[no-untyped-def]
     prepare_models(settings.model_copy(update={"kb_dir": tiny_kb_dir}), bigger, encoder,
                    show_progress=False, force=True)
     assert assistant.reload_model_if_changed() is False
-    assert assistant.components.classifier is before
+    assert assistant.classifier is before

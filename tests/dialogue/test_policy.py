@@ -9,17 +9,17 @@ from bot.retrieval.faq_index import FaqHit
 
 
 @pytest.fixture
-def policy(tiny_kb) -> RulePolicy:  # type: ignore[no-untyped-def]
+def policy(tiny_kb) -> RulePolicy:
     return RulePolicy(tiny_kb, PolicyConfig())
 
 
-def understood(tiny_kb, ranking, faq=(), out_of_scope=False):  # type: ignore[no-untyped-def]
+def understood(tiny_kb, ranking, faq=(), out_of_scope=False):
     hits = [FaqHit(tiny_kb.faq[i], s, tiny_kb.faq[i].questions[0]) for i, s in faq]
     scores = [IntentScore(n, c) for n, c in ranking]
     return Understanding(IntentPrediction(scores, out_of_scope=out_of_scope), hits)
 
 
-def test_confident_intent_is_answered(policy, tiny_kb) -> None:  # type: ignore[no-untyped-def]
+def test_confident_intent_is_answered(policy, tiny_kb) -> None:
     decision = policy.decide(
         understood(tiny_kb, [("card_arrival", 0.9), ("lost_or_stolen_card", 0.05)]),
         SessionState("s"),
@@ -28,7 +28,7 @@ def test_confident_intent_is_answered(policy, tiny_kb) -> None:  # type: ignore[
     assert decision.intent == IntentScore("card_arrival", 0.9)
 
 
-def test_close_candidates_get_a_clarifying_question(policy, tiny_kb) -> None:  # type: ignore[no-untyped-def]
+def test_close_candidates_get_a_clarifying_question(policy, tiny_kb) -> None:
     decision = policy.decide(
         understood(tiny_kb, [("card_arrival", 0.52), ("lost_or_stolen_card", 0.45)]),
         SessionState("s"),
@@ -40,7 +40,7 @@ def test_close_candidates_get_a_clarifying_question(policy, tiny_kb) -> None:  #
     ]
 
 
-def test_confident_faq_match_when_no_intent_is_confident(policy, tiny_kb) -> None:  # type: ignore[no-untyped-def]
+def test_confident_faq_match_when_no_intent_is_confident(policy, tiny_kb) -> None:
     decision = policy.decide(
         understood(tiny_kb, [("greet", 0.3), ("goodbye", 0.25)], faq=[("find-iban", 0.81)]),
         SessionState("s"),
@@ -49,7 +49,7 @@ def test_confident_faq_match_when_no_intent_is_confident(policy, tiny_kb) -> Non
     assert decision.faq is not None and decision.faq.entry.id == "find-iban"
 
 
-def test_weak_intent_and_faq_candidates_are_offered_together(policy, tiny_kb) -> None:  # type: ignore[no-untyped-def]
+def test_weak_intent_and_faq_candidates_are_offered_together(policy, tiny_kb) -> None:
     decision = policy.decide(
         understood(tiny_kb, [("card_arrival", 0.3), ("greet", 0.1)],
                    faq=[("card-arrival", 0.6), ("opening-hours", 0.58)]),
@@ -59,7 +59,7 @@ def test_weak_intent_and_faq_candidates_are_offered_together(policy, tiny_kb) ->
     assert [c.payload for c in decision.candidates] == ["/card_arrival", "/faq:opening-hours"]
 
 
-def test_fallback_then_offer_of_a_human(policy, tiny_kb) -> None:  # type: ignore[no-untyped-def]
+def test_fallback_then_offer_of_a_human(policy, tiny_kb) -> None:
     state = SessionState("s")
     vague = understood(tiny_kb, [("greet", 0.15), ("goodbye", 0.1)], faq=[("find-iban", 0.45)])
     first = policy.decide(vague, state)
@@ -69,14 +69,14 @@ def test_fallback_then_offer_of_a_human(policy, tiny_kb) -> None:  # type: ignor
     assert policy.decide(vague, state).action == "offer_human"
 
 
-def test_out_of_scope_unless_the_faq_matches_well(policy, tiny_kb) -> None:  # type: ignore[no-untyped-def]
+def test_out_of_scope_unless_the_faq_matches_well(policy, tiny_kb) -> None:
     weather = understood(tiny_kb, [("greet", 0.6)], out_of_scope=True)
     assert policy.decide(weather, SessionState("s")).action == "out_of_scope"
     rescued = understood(tiny_kb, [("greet", 0.2)], faq=[("find-iban", 0.9)], out_of_scope=True)
     assert policy.decide(rescued, SessionState("s")).action == "answer_faq"
 
 
-def test_restart_and_handoff_intents(policy, tiny_kb) -> None:  # type: ignore[no-untyped-def]
+def test_restart_and_handoff_intents(policy, tiny_kb) -> None:
     assert policy.decide(understood(tiny_kb, [("restart", 0.95)]), SessionState("s")).action == (
         "restart"
     )
@@ -85,7 +85,7 @@ def test_restart_and_handoff_intents(policy, tiny_kb) -> None:  # type: ignore[n
     ).action == "handoff"
 
 
-def test_faq_closer_than_any_intent_example_wins(policy, tiny_kb) -> None:  # type: ignore[no-untyped-def]
+def test_faq_closer_than_any_intent_example_wins(policy, tiny_kb) -> None:
     question = Understanding(
         IntentPrediction([IntentScore("greet", 0.9)], nearest_similarity=0.4),
         [FaqHit(tiny_kb.faq["find-iban"], 0.85, "Where do I find my IBAN?")],
@@ -98,7 +98,7 @@ def test_faq_closer_than_any_intent_example_wins(policy, tiny_kb) -> None:  # ty
     assert policy.decide(close_intent, SessionState("s")).action == "answer_intent"
 
 
-def test_faq_against_a_fine_tuned_intent_needs_a_near_verbatim_match(policy, tiny_kb) -> None:  # type: ignore[no-untyped-def]
+def test_faq_against_a_fine_tuned_intent_needs_a_near_verbatim_match(policy, tiny_kb) -> None:
     # A fine-tuned model measures similarity in its own space: not comparable with the FAQ's.
     def decide(faq_score: float, confidence: float = 0.95) -> str:
         prediction = IntentPrediction([IntentScore("greet", confidence)],

@@ -11,12 +11,12 @@ STORIES = [story for path in STORY_FILES for story in load_stories(path)]
 
 
 @pytest.mark.parametrize("story", STORIES, ids=[s.story for s in STORIES])
-def test_story(default_assistant, story: Story) -> None:  # type: ignore[no-untyped-def]
+def test_story(default_assistant, story: Story) -> None:
     result = run_story(default_assistant, story)
     assert result.failures == []
 
 
-def test_runner_reports_mismatches(default_assistant) -> None:  # type: ignore[no-untyped-def]
+def test_runner_reports_mismatches(default_assistant) -> None:
     story = Story.model_validate({
         "story": "wrong on purpose",
         "steps": [{"user": "hello", "bot": {"intent": "goodbye", "text_contains": "zebra"}},

@@ -22,7 +22,7 @@ def banking77_intents() -> list[str]:
     return json.loads(BANKING77_NAMES.read_text())
 
 
-def test_covers_banking77_with_12_examples_and_an_answer(default_kb) -> None:  # type: ignore[no-untyped-def]
+def test_covers_banking77_with_12_examples_and_an_answer(default_kb) -> None:
     names = banking77_intents()
     assert len(names) == 77
     for name in names:
@@ -31,7 +31,7 @@ def test_covers_banking77_with_12_examples_and_an_answer(default_kb) -> None:  #
         assert name in default_kb.faq_by_intent, name
 
 
-def test_has_assistant_intents_and_150_faq_entries(default_kb) -> None:  # type: ignore[no-untyped-def]
+def test_has_assistant_intents_and_150_faq_entries(default_kb) -> None:
     assert set(default_kb.intents) >= REQUIRED_EXTRA
     assert len(set(default_kb.intents) - set(banking77_intents())) >= 15
     assert len(default_kb.faq) >= 150
@@ -45,7 +45,7 @@ def _normalise(text: str) -> str:
     return re.sub(r"[^a-z0-9 ]", "", " ".join(text.lower().split())).strip()
 
 
-def test_no_benchmark_sentence_is_copied(default_kb) -> None:  # type: ignore[no-untyped-def]
+def test_no_benchmark_sentence_is_copied(default_kb) -> None:
     """BANKING77 and CLINC150 are for training and measuring: none of their sentences in the KB."""
     if not SHARED_DATA.exists():
         pytest.skip("shared data folder not available")

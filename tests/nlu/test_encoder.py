@@ -22,7 +22,7 @@ def test_encode_one_is_cached_and_matches_batch(encoder: SentenceEncoder) -> Non
         first[0] = 1.0  # cached vectors are read-only
 
 
-def test_missing_encoder_gives_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_missing_encoder_gives_clear_error(tmp_path) -> None:
     empty = tmp_path / "not-a-model"
     empty.mkdir()
     with pytest.raises(ConfigurationError, match="cannot load sentence encoder"):
@@ -34,7 +34,7 @@ def test_hub_name_fails_offline_with_hint() -> None:
         SentenceEncoder("sentence-transformers/no-such-model-xyz", device="cpu").warm_up()
 
 
-def test_single_messages_run_on_the_exported_onnx_graph(tiny_settings) -> None:  # type: ignore[no-untyped-def]
+def test_single_messages_run_on_the_exported_onnx_graph(tiny_settings) -> None:
     from bot.nlu.encoder import SentenceEncoder
 
     folder = tiny_settings.sentence_onnx_dir

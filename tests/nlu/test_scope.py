@@ -7,7 +7,7 @@ from tests.conftest import SHARED_DATA
 from training.scope import auroc, choose_threshold, clinc_scope_data
 
 
-def test_scope_detector_separates_banking_from_chit_chat(tiny_settings, encoder) -> None:  # type: ignore[no-untyped-def]
+def test_scope_detector_separates_banking_from_chit_chat(tiny_settings, encoder) -> None:
     recognizer = load_recognizer(tiny_settings.model_dir, encoder)
     weather = recognizer.predict("is it going to be sunny in Madrid on Sunday?")
     card = recognizer.predict("my card still hasn't arrived")
@@ -21,7 +21,7 @@ def test_scope_detector_separates_banking_from_chit_chat(tiny_settings, encoder)
         recognizer.scope.read(vector).score - card.extra["out_of_scope_score"]) < 1e-4
 
 
-def test_threshold_override(tiny_settings, encoder) -> None:  # type: ignore[no-untyped-def]
+def test_threshold_override(tiny_settings, encoder) -> None:
     detector = load_recognizer(tiny_settings.model_dir, encoder).scope
     detector.threshold_override = 0.999
     detector.warm_up()

@@ -34,7 +34,7 @@ def test_ties_are_not_guessed() -> None:
     assert "acount" in edits1("account")
 
 
-def test_saved_with_the_model_and_used_by_the_recognizer(tiny_settings, encoder) -> None:  # type: ignore[no-untyped-def]
+def test_saved_with_the_model_and_used_by_the_recognizer(tiny_settings, encoder) -> None:
     assert (tiny_settings.model_dir / "spelling.json").is_file()
     recognizer = load_recognizer(tiny_settings.model_dir, encoder)
     typo = "my crad still hasnt arived"

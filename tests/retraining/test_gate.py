@@ -55,7 +55,7 @@ def test_an_intent_drop_must_be_significant_when_rows_can_be_compared() -> None:
     assert "lost 8 rows, gained 0, p=0.004" in decision.reasons[0]
 
 
-def _fingerprint(settings) -> str:  # type: ignore[no-untyped-def]
+def _fingerprint(settings) -> str:
     return hashlib.sha256((settings.model_dir / MANIFEST).read_bytes()).hexdigest()
 
 

@@ -22,7 +22,7 @@ def _snapshot(root: Path) -> dict[str, bytes]:
             if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)}
 
 
-def _env(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _env(settings) -> dict[str, str]:
     return {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
             "TELLER_KB_DIR": str(settings.kb_dir), "TELLER_DATA_DIR": str(settings.data_dir),
             "TELLER_INTENT_MODEL": "embedding-head", "TELLER_DEVICE": "cpu",

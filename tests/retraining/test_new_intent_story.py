@@ -87,7 +87,7 @@ def test_new_intent_from_logs_becomes_answerable(tmp_path, tiny_kb_dir, encoder,
     assert saved["promoted"] is True and saved["version"] == report.version
 
     assert assistant.reload_model_if_changed()  # loads the KB with the new intent too
-    assert "faq_green_saver" in assistant.components.classifier.labels
+    assert "faq_green_saver" in assistant.classifier.labels
     for story in load_stories(HERE / "green_saver.yml"):
         result_ = run_story(assistant, story)
         assert result_.passed, result_.failures

@@ -5,7 +5,7 @@ from bot.kb import load_knowledge_base
 from bot.retrieval.faq_index import FaqIndex
 
 
-def test_build_persists_manifest_and_search_cites_entries(tmp_path: Path, tiny_kb, encoder) -> None:  # type: ignore[no-untyped-def]
+def test_build_persists_manifest_and_search_cites_entries(tmp_path: Path, tiny_kb, encoder) -> None:
     index = FaqIndex(tmp_path / "index", tiny_kb, encoder, device="cpu")
     assert index.ensure_built() is True
     manifest = json.loads((tmp_path / "index" / "manifest.json").read_text())
@@ -26,7 +26,7 @@ def test_build_persists_manifest_and_search_cites_entries(tmp_path: Path, tiny_k
     assert index.on_gpu is False
 
 
-def test_rebuilt_only_when_faq_changes(tmp_path: Path, tiny_kb_dir: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+def test_rebuilt_only_when_faq_changes(tmp_path: Path, tiny_kb_dir: Path, encoder) -> None:
     folder = tmp_path / "index"
     kb = load_knowledge_base(tiny_kb_dir)
     assert FaqIndex(folder, kb, encoder).ensure_built() is True

@@ -8,7 +8,7 @@ from bot.storage.analytics import dashboard
 from tests.api.harness import build_api
 
 
-def test_dashboard_counts_conversations_containment_fallbacks_and_feedback(  # type: ignore[no-untyped-def]
+def test_dashboard_counts_conversations_containment_fallbacks_and_feedback(
     database_url, tiny_settings, tiny_kb, encoder
 ) -> None:
     api = build_api(database_url, tiny_settings, tiny_kb, encoder)

@@ -40,7 +40,7 @@ def test_bad_files_name_file_and_row(tmp_path: Path, content: bytes, message: st
     assert str(caught.value).startswith(f"{tmp_path}/{message}")
 
 
-def test_kb_examples_and_deduplicate(tiny_kb) -> None:  # type: ignore[no-untyped-def]
+def test_kb_examples_and_deduplicate(tiny_kb) -> None:
     examples = kb_examples(tiny_kb)
     assert len(examples) == 36
     assert examples[0] == LabelledExample("hello", "greet", "kb")

@@ -11,7 +11,7 @@ from training.data import LabelledExample
 from training.finetune import FineTuneConfig, finetune_intent_model
 
 
-def test_finetuned_folder_explains_itself(tiny_settings, tiny_kb) -> None:  # type: ignore[no-untyped-def]
+def test_finetuned_folder_explains_itself(tiny_settings, tiny_kb) -> None:
     folder = tiny_settings.model_dir
     assert sorted(p.name for p in folder.iterdir()) == [
         "encoder", "encoder.onnx", "head.safetensors", "labels.json", "manifest.json", "scope",
@@ -38,7 +38,7 @@ def test_finetuned_folder_explains_itself(tiny_settings, tiny_kb) -> None:  # ty
     assert not list(folder.parent.glob(".*"))  # no checkpoint or temporary folder left
 
 
-def test_finetuned_classifier_ranks_calibrated_intents(tiny_settings) -> None:  # type: ignore[no-untyped-def]
+def test_finetuned_classifier_ranks_calibrated_intents(tiny_settings) -> None:
     classifier = FineTunedIntentClassifier(tiny_settings.model_dir, device="cpu")
     prediction = classifier.predict("my new card still has not shown up", top_k=3)
     assert prediction.top is not None and prediction.top.name == "card_arrival"
@@ -56,14 +56,14 @@ def _toy() -> list[LabelledExample]:
 
 
 def test_interrupted_training_resumes_from_its_checkpoint(
-    tmp_path: Path, encoder, monkeypatch, caplog  # type: ignore[no-untyped-def]
+    tmp_path: Path, encoder, monkeypatch, caplog
 ) -> None:
     out = tmp_path / "model"
     config = FineTuneConfig(epochs=3, batch_size=4, validation_fraction=0.0)
     original_save = finetune._Checkpoint.save
     saves: list[int] = []
 
-    def save_then_die(self, state):  # type: ignore[no-untyped-def]
+    def save_then_die(self, state):
         original_save(self, state)
         saves.append(state["epoch"])
         if state["epoch"] == 0:
@@ -86,7 +86,7 @@ def test_interrupted_training_resumes_from_its_checkpoint(
     assert not (tmp_path / ".model.checkpoint").exists()
 
 
-def test_onnx_runtime_gives_the_pytorch_embeddings(tiny_settings) -> None:  # type: ignore[no-untyped-def]
+def test_onnx_runtime_gives_the_pytorch_embeddings(tiny_settings) -> None:
     texts = ["hi", "my new card still has not shown up", "where can I find my IBAN number?"]
     fast = FineTunedIntentClassifier(tiny_settings.model_dir, device="cpu")
     assert fast.runtime == "onnxruntime"

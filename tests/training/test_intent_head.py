@@ -10,7 +10,7 @@ from training.data import LabelledExample, stratified_split
 from training.intent_head import train_embedding_classifier
 
 
-def test_head_model_folder_explains_itself(tiny_head_settings, tiny_kb) -> None:  # type: ignore[no-untyped-def]
+def test_head_model_folder_explains_itself(tiny_head_settings, tiny_kb) -> None:
     folder = tiny_head_settings.model_dir
     assert sorted(p.name for p in folder.iterdir()) == [
         "head.npz", "labels.json", "manifest.json", "scope", "spelling.json"
@@ -28,7 +28,7 @@ def test_head_model_folder_explains_itself(tiny_head_settings, tiny_kb) -> None:
     assert json.loads((folder / "labels.json").read_text()) == sorted(tiny_kb.intents)
 
 
-def test_head_ranks_intents(tiny_head_settings, encoder) -> None:  # type: ignore[no-untyped-def]
+def test_head_ranks_intents(tiny_head_settings, encoder) -> None:
     classifier = EmbeddingIntentClassifier(tiny_head_settings.model_dir, encoder)
     prediction = classifier.predict("my new card still has not shown up", top_k=3)
     assert prediction.top is not None and prediction.top.name == "card_arrival"
@@ -40,14 +40,14 @@ def test_head_ranks_intents(tiny_head_settings, encoder) -> None:  # type: ignor
     assert recognizer.predict("what's the weather like in Paris tomorrow?").out_of_scope is True
 
 
-def test_missing_model_says_how_to_build(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+def test_missing_model_says_how_to_build(tmp_path: Path, encoder) -> None:
     with pytest.raises(ModelNotReady, match="run `teller train`"):
         EmbeddingIntentClassifier(tmp_path / "none", encoder).warm_up()
     with pytest.raises(ModelNotReady, match="run `teller train`"):
         load_recognizer(tmp_path / "none", encoder)
 
 
-def test_failed_training_leaves_previous_model_intact(tmp_path: Path, encoder) -> None:  # type: ignore[no-untyped-def]
+def test_failed_training_leaves_previous_model_intact(tmp_path: Path, encoder) -> None:
     out = tmp_path / "model"
     good = [LabelledExample(t, "a", "t") for t in ("one", "two", "three")]
     good += [LabelledExample(t, "b", "t") for t in ("red", "green", "blue")]

@@ -1,6 +1,6 @@
-"""Prometheus metrics for `GET /metrics`: requests, message latency, intents, and replies by
-kind (fallbacks, out of scope, handoffs, tool results...). One registry per app, so several
-apps in one process (tests, workers) never clash."""
+"""Prometheus metrics for `GET /metrics`: requests, message latency, intents, messages by
+channel and replies by kind (fallbacks, out of scope, handoffs, tool results...). One
+registry per runtime, so several in one process (tests, workers) never clash."""
 
 from __future__ import annotations
 
@@ -29,8 +29,12 @@ class Metrics:
             "teller_replies", "Replies by what the assistant did (answer_faq, fallback, "
             "out_of_scope, handoff, form_ask, tool_result...)", ["action"],
             registry=self.registry)
+        self.messages = Counter(
+            "teller_channel_messages", "Messages answered, by channel (api, rasa-rest, "
+            "web-chat, cli)", ["channel"], registry=self.registry)
 
-    def observe_reply(self, reply: BotResponse) -> None:
+    def observe_reply(self, reply: BotResponse, channel: str) -> None:
+        self.messages.labels(channel).inc()
         self.latency.observe(reply.latency_ms / 1000)
         self.replies.labels(reply.action).inc()
         if reply.intent is not None:

@@ -1,0 +1,134 @@
+"""The running assistant as one object: `build_runtime(settings)` wires the assistant, the
+conversation store, the metrics, the review service and the model watcher, and hands out
+the channels every front end goes through.
+
+The application layer (CLI, HTTP app, web pages) builds one `Runtime` per process and never
+reaches inside the assistant for its parts. Models must exist first: the application runs
+`training.prepare.prepare_models` (the runtime never trains).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from bot.channels import Channel
+from bot.config import Settings
+from bot.dialogue.review import LogExampleStore, ReviewService, Suggestion
+from bot.dialogue.store import SessionStore
+from bot.kb import KnowledgeBase
+from bot.metrics import Metrics
+from bot.nlu.encoder import SentenceEncoder
+from bot.pipeline import Assistant
+from bot.storage.sessions import SqlSessionStore
+
+log = logging.getLogger(__name__)
+
+
+class ModelWatcher:
+    """Background thread: every `interval` seconds, swap in a newer intent model if any."""
+
+    def __init__(self, assistant: Assistant, interval: float) -> None:
+        self.assistant = assistant
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="model-watcher", daemon=True)
+
+    def start(self) -> None:
+        if self.interval > 0 and not self._thread.is_alive():
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.assistant.reload_model_if_changed()
+            except Exception:  # a broken new folder must never take the server down
+                log.exception("could not load the new intent model; keeping the current one")
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """What `/readyz` reports, part by part."""
+
+    model: bool
+    index: bool
+    database: bool
+
+    @property
+    def ready(self) -> bool:
+        return self.model and self.index and self.database
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    assistant: Assistant
+    metrics: Metrics = field(default_factory=Metrics)
+
+    def __post_init__(self) -> None:
+        self.watcher = ModelWatcher(self.assistant, self.settings.model_reload_seconds)
+        self._channels: dict[str, Channel] = {}
+
+    @property
+    def store(self) -> SessionStore:
+        return self.assistant.store
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        return self.assistant.kb
+
+    def channel(self, name: str) -> Channel:
+        """The channel named `name` (`api`, `rasa-rest`, `web-chat`, `cli`), made once."""
+        if name not in self._channels:
+            self._channels[name] = Channel(name, self.assistant, self.metrics)
+        return self._channels[name]
+
+    @cached_property
+    def log_examples(self) -> LogExampleStore | None:
+        """The chat-log examples behind the review queue; None without a SQL database."""
+        if not isinstance(self.assistant.store, SqlSessionStore):
+            return None
+        return LogExampleStore(self.settings.resolved_database_url,
+                               run_migrations=self.settings.auto_migrate)
+
+    def review_service(self) -> ReviewService | None:
+        """The review queue over the knowledge base and intent model serving right now."""
+        examples = self.log_examples
+        if examples is None:
+            return None
+        assistant = self.assistant
+        classifier = assistant.classifier
+
+        def suggest(texts: list[str]) -> list[list[Suggestion]]:
+            return [[Suggestion(s.name, round(s.confidence, 3)) for s in p.ranking]
+                    for p in classifier.predict_many(texts, top_k=3)]
+
+        return ReviewService(examples, assistant.kb, suggest, assistant.encoder.encode)
+
+    def readiness(self) -> Readiness:
+        parts = self.assistant.readiness()
+        return Readiness(model=parts.model, index=parts.index,
+                         database=self.assistant.store.ping())
+
+    def start(self) -> None:
+        """Load the models, then watch for newer ones."""
+        self.assistant.warm_up()
+        self.watcher.start()
+
+    def stop(self) -> None:
+        self.watcher.stop()
+
+
+def build_runtime(
+    settings: Settings, *, in_memory: bool = False, kb: KnowledgeBase | None = None,
+    encoder: SentenceEncoder | None = None,
+) -> Runtime:
+    """Everything one process serves with. `in_memory` keeps conversations in memory (CLI,
+    tests); otherwise they go to the SQL database of `settings`."""
+    assistant = Assistant.from_settings(settings, in_memory=in_memory, kb=kb, encoder=encoder)
+    return Runtime(settings, assistant)
