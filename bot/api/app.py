@@ -117,7 +117,7 @@ def create_app(runtime: Runtime, *, with_ui: bool = True,
     @app.get("/readyz", response_model=Readiness, tags=["operations"],
              responses={503: {"model": Readiness}})
     def readyz(runtime: RuntimeDep) -> JSONResponse:
-        """Each part checked on its own: the intent model, the FAQ index, the database."""
+        # Each part checked on its own: the intent model, the FAQ index, the database.
         parts = runtime.readiness()
         state = Readiness(ready=parts.ready, model=parts.model, index=parts.index,
                           database=parts.database)

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import importlib
 import threading
-from collections.abc import Callable
-from typing import Final, Generic, TypeVar, cast
-
-import httpx
+from collections.abc import Callable, Mapping
+from typing import Any, Final, Generic, TypeVar, cast
 
 from bot.errors import ConfigurationError, TellerError
 
@@ -55,6 +53,15 @@ class LoadOnce(Generic[T]):
             return self._value
 
 
+def lazy_export(package: str, lazy: Mapping[str, str], name: str) -> Any:
+    """A package's `__getattr__`: `name` from the sub-module `lazy` maps it to, imported on
+    first use (so importing the package does not load torch, scipy or matplotlib)."""
+    module = lazy.get(name)
+    if module is None:
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{package}.{module}"), name)
+
+
 def load_plugin(
     spec: str, *, what: str, method: str, reference: Callable[[], T],
     http: Callable[[str], T], error: type[ConfigurationError] = ConfigurationError,
@@ -89,6 +96,8 @@ def load_plugin(
 
 def safe_url(url: str) -> str:
     """The URL without credentials or query string, fit for messages and logs."""
+    import httpx
+
     parsed = httpx.URL(url)
     port = f":{parsed.port}" if parsed.port else ""
     return f"{parsed.scheme}://{parsed.host}{port}{parsed.path}"
@@ -104,6 +113,8 @@ def check_service_url(url: str, timeout_seconds: float, what: str) -> None:
 def post_json(url: str, body: object, timeout_seconds: float, what: str) -> object:
     """POST `body` as JSON and return the decoded JSON answer. Every failure is a `ToolError`
     naming the service `what` ("credit-risk service") at its URL without credentials."""
+    import httpx  # here, not at the top: the schemas that import this module stay light
+
     where = safe_url(url)
     try:
         response = httpx.post(url, json=body, timeout=timeout_seconds)

@@ -27,7 +27,6 @@ Importing this package loads only the first three; the others load on first use 
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 from bot.tools.credit_risk.application import (
@@ -69,6 +68,7 @@ from bot.tools.credit_risk.schema import (
     DataChoice,
     Feature,
 )
+from bot.tools.plugins import lazy_export
 
 if TYPE_CHECKING:
     from bot.tools.credit_risk.encoding import (
@@ -106,10 +106,7 @@ def __getattr__(name: str) -> Any:
         from bot.tools.plugins import ToolError
 
         return ToolError
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    return lazy_export(__name__, _LAZY, name)
 
 
 __all__ = [

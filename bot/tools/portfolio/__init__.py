@@ -32,9 +32,9 @@ questionnaire, score and recommendation; the others load on first use of a name.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
+from bot.tools.plugins import lazy_export
 from bot.tools.portfolio.questionnaire import (
     ACTION,
     FORM_INPUT,
@@ -111,10 +111,7 @@ _LAZY = {
 
 def __getattr__(name: str) -> Any:
     """The heavy names (numpy, scipy, matplotlib, httpx), imported on first use."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    return lazy_export(__name__, _LAZY, name)
 
 
 __all__ = [
