@@ -25,6 +25,7 @@ from bot.files import MANIFEST
 from bot.guard import check_session_id, clean_message
 from bot.kb import KnowledgeBase, load_knowledge_base
 from bot.nlu.encoder import SentenceEncoder
+from bot.nlu.paraphrase import EmbeddingPhraseMatcher
 from bot.nlu.recognizer import IntentRecognizer, load_recognizer
 from bot.nlu.types import IntentPrediction, IntentScore
 from bot.payloads import parse_payload
@@ -74,17 +75,20 @@ def build_components(
         store = SqlSessionStore(settings.resolved_database_url,
                                 run_migrations=settings.auto_migrate)
     dialogue = DialogueManager(kb, RulePolicy(kb, policy_config(settings)), store,
-                               forms=build_forms(settings, kb),
+                               forms=build_forms(settings, kb, encoder),
                                review_below=settings.review_below_confidence)
     return Components(kb, encoder, classifier, faq_index, dialogue)
 
 
-def build_forms(settings: Settings, kb: KnowledgeBase) -> FormController:
-    """Forms and tools: rasa-sdk actions run in-process (models load on first use)."""
+def build_forms(settings: Settings, kb: KnowledgeBase,
+                encoder: SentenceEncoder | None = None) -> FormController:
+    """Forms and tools: rasa-sdk actions run in-process (models load on first use). With
+    the `encoder`, a choice answered in the customer's own words is matched by meaning."""
     from bot.actions.forms import required_slots_domain
     from bot.actions.runner import ActionRunner, build_executor
 
-    runner = ActionRunner(build_executor(settings, kb), settings.tool_timeout_seconds,
+    matcher = EmbeddingPhraseMatcher(encoder) if encoder is not None else None
+    runner = ActionRunner(build_executor(settings, kb, matcher), settings.tool_timeout_seconds,
                           domain=required_slots_domain(kb.forms))
     return FormController(kb, runner)
 
@@ -215,7 +219,7 @@ class Assistant:
         faq_index.warm_up()
         old = self.components.dialogue
         dialogue = DialogueManager(kb, RulePolicy(kb, policy_config(settings)), old.store,
-                                   forms=build_forms(settings, kb),
+                                   forms=build_forms(settings, kb, self.components.encoder),
                                    review_below=old.review_below)
         self.components = Components(kb, self.components.encoder, self.components.classifier,
                                      faq_index, dialogue)

@@ -14,6 +14,13 @@ Action = Literal[
 ]
 
 
+# The `data` key of a form turn that lists what the message answered: slot -> {"value",
+# "display", and "by_meaning" (the choice phrase it was matched to) and "similarity" when
+# the answer was in the customer's own words}. Such a turn has no `intent`: the message
+# was read as an answer to the form's question, not classified.
+SLOTS_FILLED = "slots_filled"
+
+
 class Button(BaseModel):
     title: str
     payload: str = Field(description="Send this back as the message to choose the button")
@@ -43,7 +50,10 @@ class BotResponse(BaseModel):
     intent_ranking: list[IntentInfo] = Field(default_factory=list)
     out_of_scope: bool = False
     sources: list[Source] = Field(default_factory=list)
-    data: dict[str, Any] = Field(default_factory=dict, description="Tool output, when a tool ran")
+    data: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Tool output, when a tool ran; in a form, 'slots_filled': what the "
+                    "message answered (slot -> value, display, by_meaning)")
     images: list[str] = Field(default_factory=list, description="Images (data: URLs), e.g. charts")
     form: str | None = Field(default=None, description="The form this turn belongs to, if any")
     turn: int | None = Field(default=None, description="This turn's number in the session "

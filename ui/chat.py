@@ -1,7 +1,8 @@
 """The customer chat: a Gradio Blocks app on the same in-process Assistant as the API.
 
 Per bot turn: the reply (its buttons as quick replies under the chat), a closed "Why this
-answer?" disclosure (intent, confidence, FAQ source, tool output), and thumbs up/down that
+answer?" disclosure (intent and confidence, or the form slots an answer filled; FAQ source,
+tool output), and thumbs up/down that
 are stored as feedback on that turn. Every text is HTML-escaped before Gradio renders it.
 """
 
@@ -17,7 +18,7 @@ import gradio as gr
 
 from bot.errors import TellerError
 from bot.payloads import intent_payload
-from bot.response import BotResponse
+from bot.response import SLOTS_FILLED, BotResponse
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -55,11 +56,21 @@ def reply_html(reply: BotResponse) -> str:
 def explanation_html(reply: BotResponse) -> str:
     """What the assistant understood and used for this reply."""
     rows: list[str] = []
+    filled = reply.data.get(SLOTS_FILLED) or {}
     if reply.intent is not None:
         rows.append(f"Understood as <b>{html.escape(reply.intent.name)}</b> "
                     f"({reply.intent.confidence:.0%} confident)")
+    elif filled:
+        rows.append("Read as an answer to the form's question")
     else:
         rows.append("No intent recognised")
+    for slot, fill in filled.items():
+        how = ""
+        if fill.get("by_meaning"):
+            how = (f" (by meaning: closest to “{html.escape(str(fill['by_meaning']))}”, "
+                   f"similarity {float(fill.get('similarity') or 0):.2f})")
+        rows.append(f"Filled <b>{html.escape(slot)}</b>: "
+                    f"{html.escape(str(fill.get('display', fill.get('value'))))}{how}")
     if reply.out_of_scope:
         rows.append("The question looks outside what this assistant covers")
     for source in reply.sources:
@@ -68,8 +79,9 @@ def explanation_html(reply: BotResponse) -> str:
                     f"“{html.escape(source.question)}”{score}")
     if reply.form:
         rows.append(f"Form: {html.escape(reply.form)}")
-    if reply.data:
-        data = json.dumps(reply.data, indent=1, ensure_ascii=False, default=str)
+    output = {k: v for k, v in reply.data.items() if k != SLOTS_FILLED}
+    if output:
+        data = json.dumps(output, indent=1, ensure_ascii=False, default=str)
         if len(data) > 1500:
             data = data[:1500] + "\n…"
         rows.append(f"Tool output:<pre>{html.escape(data)}</pre>")

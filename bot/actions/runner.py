@@ -22,6 +22,7 @@ from bot.errors import TellerError
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.kb import KnowledgeBase
+    from bot.nlu.paraphrase import PhraseMatcher
 
 log = logging.getLogger(__name__)
 RASA_SDK_VERSION = "3.21.1"
@@ -56,9 +57,11 @@ class ActionResult:
         return [str(r["image"]) for r in self.responses if r.get("image")]
 
 
-def build_executor(settings: Settings, kb: KnowledgeBase) -> ActionExecutor:
+def build_executor(settings: Settings, kb: KnowledgeBase,
+                   matcher: PhraseMatcher | None = None) -> ActionExecutor:
     """Every Teller action: the tools (models loaded lazily, from settings) and one
-    `validate_<form>` per form in the knowledge base."""
+    `validate_<form>` per form in the knowledge base (reading choices by meaning with
+    `matcher`, when given)."""
     from bot.actions.credit_risk import ActionAssessCreditRisk
     from bot.actions.forms import validation_actions
     from bot.actions.portfolio import ActionRecommendPortfolio
@@ -66,7 +69,7 @@ def build_executor(settings: Settings, kb: KnowledgeBase) -> ActionExecutor:
     executor = ActionExecutor()
     executor.register_action(ActionAssessCreditRisk(settings=settings))
     executor.register_action(ActionRecommendPortfolio(spec=settings.portfolio_advisor))
-    for action in validation_actions(kb.forms):
+    for action in validation_actions(kb.forms, matcher):
         executor.register_action(action)
     return executor
 

@@ -16,10 +16,15 @@ log = logging.getLogger(__name__)
 
 def serve_actions(settings: Settings, kb: KnowledgeBase, host: str, port: int) -> None:
     """Run until stopped. One process: the executor holds loaded models, which worker
-    processes would each have to load again (and which do not pickle)."""
+    processes would each have to load again (and which do not pickle). The form validation
+    actions read choices by meaning on the sentence encoder, loaded at the first such answer."""
     from rasa_sdk.endpoint import create_app
 
-    executor = build_executor(settings, kb)
+    from bot.nlu.encoder import SentenceEncoder
+    from bot.nlu.paraphrase import EmbeddingPhraseMatcher
+
+    matcher = EmbeddingPhraseMatcher(SentenceEncoder.from_settings(settings))
+    executor = build_executor(settings, kb, matcher)
     app = create_app(executor, cors_origins=[])
     log.info("action server on http://%s:%d/webhook with actions: %s", host, port,
              ", ".join(sorted(executor.actions)))

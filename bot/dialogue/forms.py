@@ -1,16 +1,21 @@
 """Forms: collect a form's slots over several turns, then run its tool action.
 
-Each message of an active form goes to the form's `validate_<form>` action (through the
-action runner, exactly as Rasa would call it), which fills whatever slots the message
-gives ("5000 over 2 years" fills two) and corrects slots given again ("make it 8000").
-Then, in order:
+Each message of an active form is read as an answer to the question asked first. It goes to
+the form's `validate_<form>` action (through the action runner, exactly as Rasa would call
+it), which fills whatever slots the message gives ("5000 over 2 years" fills two), corrects
+slots given again ("make it 8000") and reads a choice given in other words by meaning
+("for when I stop working"). Then, in order:
 
-- "cancel" / "stop" / the restart intent -> the form ends, nothing kept;
+- "cancel" / "stop" -> the form ends, nothing kept;
 - a value that won't do -> the reason, and the question again;
-- nothing for the requested slot, but the message is clearly another question -> the
-  dialogue manager answers it and asks the form's question again (topic switch);
-- nothing usable -> the question again; after `MAX_ATTEMPTS` misses the form ends, so a
-  session is never stuck in a form;
+- any slot filled -> the next question (or the tool); such a message is an answer whatever
+  the intent model guessed for it (a "restart" or "thanks" guess is ignored);
+- nothing for the form: `advance` returns None and the dialogue manager decides. An
+  explicit restart (restart words as `bot.dialogue.slots.asks_to_restart` reads them, a
+  button, or the restart intent at `LEAVE_CONFIDENCE` or more) or a request for a person
+  ends the form; another question is answered and the form's question asked again (topic
+  switch); anything else is asked again (`missed`); after `MAX_ATTEMPTS` misses the form
+  ends, so a session is never stuck in a form;
 - every slot filled -> the tool action runs and its answer ends the form.
 """
 
@@ -31,6 +36,10 @@ MAX_ATTEMPTS = 3
 CANCEL = re.compile(
     r"^\W*(cancel|stop|quit|exit|abort|never ?mind|forget (it|that)|no thanks|"
     r"(i )?(don'?t|do not) want (to|it|this)( any ?more)?|not now)\b", re.IGNORECASE)
+# A "restart" guess ends a form only at this confidence (the usual intent bar is 0.5): the
+# form holds answers the customer typed, and an answer the form could not read ("a new
+# kitchen") can look like "start again" to the intent model at 0.5-0.7.
+LEAVE_CONFIDENCE = 0.8
 CORRECTION_WORDS = re.compile(r"\b(actually|sorry|instead|change|make it|correction|i meant)\b",
                               re.IGNORECASE)
 
@@ -43,7 +52,18 @@ class FormReply:
     data: dict[str, Any] = field(default_factory=dict)
     images: list[str] = field(default_factory=list)
     form: str = ""
-    slots_filled: dict[str, Any] = field(default_factory=dict)
+    # What this message answered, for the turn's explanation (see bot.response.SLOTS_FILLED).
+    slots_filled: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class Validation:
+    """What `validate_<form>` made of one message."""
+
+    filled: dict[str, Any] = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)  # slot -> what was wrong
+    messages: list[str] = field(default_factory=list)  # e.g. "Got it: ..., so '...'."
+    by_meaning: dict[str, dict[str, Any]] = field(default_factory=dict)  # slot -> phrase
 
 
 HANDOFF_BUTTON = Button(title="Talk to a person", payload=intent_payload("human_handoff"))
@@ -74,15 +94,17 @@ class FormController:
         state.active_form = form.name
         state.requested_slot = None
         state.form_attempts = 0
-        filled, problems, _ = self._validate(state, form, text)
+        found = self._validate(state, form, text)
         reply = self._next(state, form)
-        reply.text = "\n\n".join(p for p in [form.intro, *problems.values(), reply.text] if p)
-        reply.slots_filled = filled
+        reply.text = "\n\n".join(p for p in [form.intro, *found.problems.values(), reply.text]
+                                 if p)
+        reply.slots_filled = self._explain(form, found)
         return reply
 
-    def advance(self, state: SessionState, text: str, other_topic: bool) -> FormReply | None:
-        """Handle one message of the active form. None: the message is about something
-        else (`other_topic`) and should be answered normally; the form stays open."""
+    def advance(self, state: SessionState, text: str) -> FormReply | None:
+        """Read one message of the active form as an answer. None: it gives the form
+        nothing (no slot, no problem with the slot asked), and the form stays open for the
+        dialogue manager to decide (a side question, a restart, or `missed`)."""
         form = self.kb.forms.get(state.active_form or "")
         if form is None:  # the KB changed under a running form
             state.end_form()
@@ -93,13 +115,14 @@ class FormController:
                              "Ask me anything else, or start again whenever you like.",
                              form=form.name)
         requested = state.requested_slot
-        filled, problems, messages = self._validate(state, form, text)
-        if requested in problems:
-            return self._retry(state, form, problems[requested])
+        found = self._validate(state, form, text)
+        filled = found.filled
+        if requested in found.problems:
+            reply = self._retry(state, form, found.problems[requested])
+            reply.slots_filled = self._explain(form, found)
+            return reply
         if requested not in filled and not filled:
-            if other_topic:
-                return None
-            return self._retry(state, form, "Sorry, I didn't catch that.")
+            return None
         state.form_attempts = 0
         reply = self._next(state, form)
         corrected = [n for n in filled if n != requested]
@@ -108,11 +131,16 @@ class FormController:
                               f"{display_value(self._slot(form, n), state.slots[n])}"
                               for n in corrected)
             reply.text = f"Got it: {notes}.\n\n{reply.text}"
-        reply.slots_filled = filled
-        extra = [m for m in messages if m]
+        reply.slots_filled = self._explain(form, found)
+        extra = [m for m in found.messages if m]
         if extra:
             reply.text = "\n\n".join([*extra, reply.text])
         return reply
+
+    def missed(self, state: SessionState) -> FormReply:
+        """The message was neither an answer nor anything else to act on: ask again."""
+        form = self.kb.forms[state.active_form or ""]
+        return self._retry(state, form, "Sorry, I didn't catch that.")
 
     def reask(self, state: SessionState) -> str:
         """The question to add after answering an off-topic message inside a form."""
@@ -133,30 +161,37 @@ class FormController:
     def _slot(form: Form, name: str | None) -> FormSlot:
         return next(s for s in form.slots if s.name == name)
 
-    def _validate(self, state: SessionState, form: Form, text: str
-                  ) -> tuple[dict[str, Any], dict[str, str], list[str]]:
-        """Run `validate_<form>`; apply its slot events. Returns (filled, problems by slot,
-        other messages)."""
+    def _validate(self, state: SessionState, form: Form, text: str) -> Validation:
+        """Run `validate_<form>`; apply its slot events."""
         tracker = tracker_state(state.session_id,
                                 {**state.slots, "requested_slot": state.requested_slot},
                                 text, form.name)
         result = self.runner.run(f"validate_{form.name}", tracker)
-        filled: dict[str, Any] = {}
-        problems: dict[str, str] = {}
-        messages: list[str] = []
+        found = Validation()
         for response in result.responses:
-            invalid = (response.get("custom") or {}).get("invalid_slot")
-            if invalid:
-                problems[str(invalid)] = str(response.get("text") or "")
-            elif response.get("text"):
-                messages.append(str(response["text"]))
+            custom = response.get("custom") or {}
+            if custom.get("invalid_slot"):
+                found.problems[str(custom["invalid_slot"])] = str(response.get("text") or "")
+                continue
+            if custom.get("understood_slot"):
+                found.by_meaning[str(custom["understood_slot"])] = {
+                    "by_meaning": custom.get("by_meaning"),
+                    "similarity": custom.get("similarity")}
+            if response.get("text"):
+                found.messages.append(str(response["text"]))
         for name, value in result.slot_updates().items():
             if value is None:
                 state.slots.pop(name, None)
             else:
                 state.slots[name] = value
-                filled[name] = value
-        return filled, problems, messages
+                found.filled[name] = value
+        return found
+
+    def _explain(self, form: Form, found: Validation) -> dict[str, dict[str, Any]]:
+        """slot -> value, display (and the phrase matched, for an answer read by meaning)."""
+        return {name: {"value": value, "display": display_value(self._slot(form, name), value),
+                       **found.by_meaning.get(name, {})}
+                for name, value in found.filled.items()}
 
     def _retry(self, state: SessionState, form: Form, reason: str) -> FormReply:
         state.form_attempts += 1

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from bot.dialogue.forms import FormController, FormReply
+from bot.dialogue.forms import LEAVE_CONFIDENCE, FormController, FormReply
 from bot.dialogue.policy import Decision, RulePolicy, Understanding
+from bot.dialogue.slots import asks_to_restart
 from bot.dialogue.state import SessionState, Turn
 from bot.dialogue.store import SessionStore
 from bot.errors import SessionNotFound
@@ -14,7 +15,7 @@ from bot.kb import KnowledgeBase
 from bot.kb import Response as KbResponse
 from bot.payloads import format_target
 from bot.privacy import redact
-from bot.response import BotResponse, Button, IntentInfo, Source
+from bot.response import SLOTS_FILLED, BotResponse, Button, IntentInfo, Source
 
 # What the bot says when the KB has no response with these ids.
 DEFAULT_SYSTEM_TEXT = {
@@ -106,52 +107,78 @@ class DialogueManager:
             if form is not None:
                 return self._form_response(session_id, forms.start(state, form, text),
                                            understood, state)
+            if state.active_form is not None:
+                response = self._in_form(session_id, text, understood, state, forms)
+                if response is not None:
+                    return response
         decision = self.policy.decide(understood, state)
-        if forms is not None and state.active_form is not None:
-            if decision.action in ("restart", "handoff"):
-                state.end_form()
-            else:
-                form_intent = self.kb.forms[state.active_form].intent \
-                    if state.active_form in self.kb.forms else None
-                other_topic = (
-                    decision.action in ("answer_intent", "answer_faq", "out_of_scope")
-                    and (decision.intent is None or decision.intent.name != form_intent)
-                    and not understood.forced
-                )
-                reply = forms.advance(state, text, other_topic)
-                if reply is not None:
-                    return self._form_response(session_id, reply, understood, state)
-                # Another question inside the form: answer it, then ask the form's question.
-                response = self._render(session_id, decision, understood, state)
-                self._update(state, decision)
-                reask = forms.reask(state)
-                if reask:
-                    response = response.model_copy(update={
-                        "text": f"{response.text}\n\n{reask}",
-                        "buttons": [*response.buttons, *forms.reask_buttons(state)],
-                        "form": state.active_form,
-                    })
-                return response
         if (forms is not None and decision.action == "answer_intent" and decision.intent
                 and decision.intent.name in self.kb.form_by_intent):
             form = self.kb.form_by_intent[decision.intent.name]
             return self._form_response(session_id, forms.start(state, form, text),
                                        understood, state)
+        return self._reply(session_id, decision, understood, state)
+
+    def _in_form(self, session_id: str, text: str, understood: Understanding,
+                 state: SessionState, forms: FormController) -> BotResponse | None:
+        """A message while a form is open: an answer to its question first, then a way out
+        (restart, a person), then a side question (answered, then the question again).
+        None: the form has ended and the message is handled as any other."""
+        form = self.kb.forms.get(state.active_form or "")
+        if form is None:  # the KB changed under a running form
+            state.end_form()
+            return None
+        if not understood.forced:  # a button press of another reply is never an answer
+            reply = forms.advance(state, text)
+            if reply is not None:
+                return self._form_response(session_id, reply, None, state)
+        decision = self.policy.decide(understood, state)
+        if decision.action in ("restart", "handoff"):
+            # A restart guess for a message the form could not read ends the form only when
+            # it is explicit: a button, restart words, or a confident model.
+            confidence = decision.intent.confidence if decision.intent else 0.0
+            if (understood.forced or decision.action == "handoff" or asks_to_restart(text)
+                    or confidence >= LEAVE_CONFIDENCE):
+                state.end_form()
+                return None
+            return self._form_response(session_id, forms.missed(state), None, state)
+        side_question = (decision.action in ("answer_intent", "answer_faq")
+                         and (decision.intent is None or decision.intent.name != form.intent))
+        if not side_question:  # out of scope, unclear, or the form's own intent again
+            return self._form_response(session_id, forms.missed(state), None, state)
+        response = self._reply(session_id, decision, understood, state)
+        reask = forms.reask(state)
+        if reask:
+            response = response.model_copy(update={
+                "text": f"{response.text}\n\n{reask}",
+                "buttons": [*response.buttons, *forms.reask_buttons(state)],
+                "form": state.active_form,
+            })
+        return response
+
+    def _reply(self, session_id: str, decision: Decision, understood: Understanding,
+               state: SessionState) -> BotResponse:
         response = self._render(session_id, decision, understood, state)
         self._update(state, decision)
         return response
 
-    def _form_response(self, session_id: str, reply: FormReply, understood: Understanding,
-                       state: SessionState) -> BotResponse:
+    def _form_response(self, session_id: str, reply: FormReply,
+                       understood: Understanding | None, state: SessionState) -> BotResponse:
+        """A form's reply. `understood` is the intent that started the form, if one did; a
+        message read as an answer to the form has no intent (its filled slots are in
+        `data`), so it is neither shown nor counted as one."""
         state.fallback_count = 0
-        top = understood.prediction.top
+        top = understood.prediction.top if understood is not None else None
+        data = dict(reply.data)
+        if reply.slots_filled:
+            data[SLOTS_FILLED] = reply.slots_filled
         return BotResponse(
             session_id=session_id, text=self.kb.render(reply.text), buttons=reply.buttons,
             action=reply.action, response_id=format_target("form", reply.form),
             intent=IntentInfo(name=top.name, confidence=top.confidence) if top else None,
             intent_ranking=[IntentInfo(name=s.name, confidence=s.confidence)
-                            for s in understood.prediction.ranking],
-            data=reply.data, images=reply.images, form=reply.form,
+                            for s in understood.prediction.ranking] if understood else [],
+            data=data, images=reply.images, form=reply.form,
         )
 
     # -- rendering ------------------------------------------------------------------------

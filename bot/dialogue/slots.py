@@ -3,7 +3,10 @@
 `fill_slots` is what a form does with each message: the slot it asked for may take a bare
 number ("48" for a duration in months), the others only values that name their kind
 ("5k", "2 years"), so one message can fill several slots ("5000 euros over 2 years for a
-car") and a value given again corrects the slot ("actually make it 8000").
+car") and a value given again corrects the slot ("actually make it 8000"). A choice asked
+for also takes an answer in the customer's own words ("for when I stop working"), matched
+by meaning to the choices' phrases when a `PhraseMatcher` is given (see bot.nlu.paraphrase);
+a question ("...?") or a request to start again is never matched that way.
 """
 
 from __future__ import annotations
@@ -14,7 +17,11 @@ from typing import Any
 
 from bot.kb import Form, FormSlot
 from bot.nlu.entities import Entity, extract_entities, yes_no
+from bot.nlu.paraphrase import PhraseMatch, PhraseMatcher
 
+RESTART = re.compile(
+    r"\b(start (it |this |all )?(over|again|afresh|from scratch)|restart|reset|begin again|"
+    r"from the (top|beginning|start)|new conversation)\b", re.IGNORECASE)
 CURRENCY_SIGN = {"EUR": "€", "GBP": "£", "USD": "$"}
 ENTITY_KIND = {"money": "money", "duration": "duration", "percentage": "percentage",
                "age": "age", "date": "date", "yes_no": "yes_no", "number": "number"}
@@ -24,6 +31,7 @@ ENTITY_KIND = {"money": "money", "duration": "duration", "percentage": "percenta
 class SlotFill:
     value: Any
     display: str
+    paraphrase: PhraseMatch | None = None  # set when a choice was matched by meaning
 
 
 @dataclass
@@ -73,6 +81,23 @@ def match_choice(slot: FormSlot, text: str, specific_only: bool = False) -> str 
             if needle.strip() and needle in haystack and (best is None or len(needle) > best[0]):
                 best = (len(needle), choice.value)
     return best[1] if best else None
+
+
+def choice_phrases(slot: FormSlot) -> dict[str, list[str]]:
+    """Each choice's value and the phrases that name it: title, value, synonyms."""
+    return {c.value: [c.title, c.value.replace("_", " "), *c.synonyms] for c in slot.choices}
+
+
+def understood_note(slot: FormSlot, text: str, fill: SlotFill) -> str:
+    """What a paraphrased answer was taken to mean, in the reply: "Got it: for when I stop
+    working, so 'grow my money over the long term'."."""
+    title = fill.display
+    if len(title) > 1 and not title[1].isupper():
+        title = title[0].lower() + title[1:]
+    words = " ".join(text.split()).rstrip(".!,;: ")
+    if not words or len(words) > 60:
+        return f"Got it: '{title}'."
+    return f"Got it: {words}, so '{title}'."
 
 
 def _in_range(slot: FormSlot, value: float) -> str | None:
@@ -158,10 +183,11 @@ def _typed_number(slot: FormSlot, entities: list[Entity], requested: bool
     return None
 
 
-def fill_slots(form: Form, text: str, requested: str | None, entities: list[Entity] | None = None
-               ) -> FillResult:
+def fill_slots(form: Form, text: str, requested: str | None, entities: list[Entity] | None = None,
+               matcher: PhraseMatcher | None = None) -> FillResult:
     """Read every slot of `form` this message gives a value for. Each entity fills at most
-    one slot: the requested slot first, then the others in the form's order."""
+    one slot: the requested slot first, then the others in the form's order. `matcher`
+    reads the requested choice by meaning when the message gave nothing else."""
     entities = extract_entities(text) if entities is None else entities
     result = FillResult()
     ordered = sorted(form.slots, key=lambda s: s.name != requested)
@@ -183,7 +209,29 @@ def fill_slots(form: Form, text: str, requested: str | None, entities: list[Enti
             if _entity_matches(entity, reading.value, slot):
                 used.add((entity.start, entity.end))
                 break
+    if matcher is not None and not result.values and not result.problems:
+        asked = next((s for s in form.slots if s.name == requested), None)
+        by_meaning = read_by_meaning(asked, text, matcher) if asked is not None else None
+        if by_meaning is not None and asked is not None:
+            result.values[asked.name] = by_meaning
     return result
+
+
+def asks_to_restart(text: str) -> bool:
+    """The customer says in so many words that they want to start again."""
+    return bool(RESTART.search(text))
+
+
+def read_by_meaning(slot: FormSlot, text: str, matcher: PhraseMatcher) -> SlotFill | None:
+    """A choice asked for, answered in other words. Only when the message gave nothing else
+    (an answer to another question is not read as this one), is not a question and does not
+    ask to start again ("start over" is near "start-up")."""
+    if slot.type != "choice" or text.rstrip().endswith("?") or asks_to_restart(text):
+        return None
+    found = matcher.match(text, choice_phrases(slot))
+    if found is None:
+        return None
+    return SlotFill(found.option, display_value(slot, found.option), paraphrase=found)
 
 
 def _entity_matches(entity: Entity, value: Any, slot: FormSlot) -> bool:

@@ -8,9 +8,12 @@
               intent: card_arrival          # optional checks, any subset:
               action: answer_intent         #   intent, action, response, text_contains,
               response: faq:card-arrival    #   buttons (payloads, in order), source,
-              text_contains: Card delivery  #   out_of_scope
+              text_contains: Card delivery  #   out_of_scope, filled, no_intent
           - press: 1                        # press the first button of the last reply
             bot: {action: answer_faq}
+
+`filled: {purpose: repairs}` checks the slots this message filled in a form (all of them,
+by value); `no_intent: true` that the turn records no intent (a form answer).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.pipeline import Assistant
-from bot.response import BotResponse
+from bot.response import SLOTS_FILLED, BotResponse
 
 
 class Expectation(BaseModel):
@@ -36,6 +39,8 @@ class Expectation(BaseModel):
     buttons: list[str] | None = None
     source: str | None = None
     out_of_scope: bool | None = None
+    filled: dict[str, Any] | None = None
+    no_intent: bool | None = None
 
 
 class Step(BaseModel):
@@ -94,6 +99,14 @@ def _check(step_no: int, reply: BotResponse, expected: Expectation) -> list[str]
         payloads = [b.payload for b in reply.buttons]
         if payloads != expected.buttons:
             problems.append(f"step {step_no}: buttons are {payloads}, expected {expected.buttons}")
+    if expected.filled is not None:
+        filled = {slot: fill.get("value")
+                  for slot, fill in (reply.data.get(SLOTS_FILLED) or {}).items()}
+        if filled != expected.filled:
+            problems.append(f"step {step_no}: filled {filled}, expected {expected.filled}")
+    if expected.no_intent is not None and (reply.intent is None) != expected.no_intent:
+        problems.append(f"step {step_no}: intent is {reply.intent!r}, expected "
+                        f"{'none' if expected.no_intent else 'one'}")
     if expected.source is not None and expected.source not in [s.faq_id for s in reply.sources]:
         problems.append(f"step {step_no}: sources {[s.faq_id for s in reply.sources]} lack "
                         f"{expected.source!r}")

@@ -1,0 +1,202 @@
+"""A message inside a form is read as an answer to the question asked first: in the
+customer's own words (matched by meaning on the real sentence encoder), whatever the intent
+model guessed for it. Only an explicit restart or cancel ends the form, and an answer is
+recorded as an answer (its slots), never as an intent. The intent model's guess for each
+message is given directly, as the bad guesses customers ran into."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.dialogue.manager import DialogueManager
+from bot.dialogue.policy import RulePolicy, Understanding
+from bot.dialogue.state import SessionState
+from bot.dialogue.store import InMemorySessionStore, SessionStore
+from bot.kb import KnowledgeBase
+from bot.nlu.encoder import SentenceEncoder
+from bot.nlu.types import IntentPrediction, IntentScore
+from bot.pipeline import build_forms, policy_config
+from bot.response import SLOTS_FILLED, BotResponse
+from bot.storage.analytics import dashboard
+from bot.storage.sessions import SqlSessionStore
+from training.prepare import prepare_credit_risk_model
+from ui.chat import explanation_html
+
+LOAN_START = ("I'd like a loan of 9000 euros over 3 years", "loan_enquiry", 0.96)
+PORTFOLIO_START = ("could you suggest how to invest my savings", "portfolio_recommendation",
+                   0.93)
+
+
+class Chat:
+    """One session through the real dialogue manager, forms, rasa-sdk executor and encoder."""
+
+    def __init__(self, settings: Settings, kb: KnowledgeBase, encoder: SentenceEncoder,
+                 store: SessionStore | None = None) -> None:
+        self.store = store or InMemorySessionStore()
+        self.manager = DialogueManager(kb, RulePolicy(kb, policy_config(settings)), self.store,
+                                       forms=build_forms(settings, kb, encoder))
+
+    def say(self, text: str, intent: str = "greet", confidence: float = 0.05,
+            out_of_scope: bool = False) -> BotResponse:
+        prediction = IntentPrediction([IntentScore(intent, confidence)], out_of_scope)
+        return self.manager.respond("s1", text, Understanding(prediction, []))
+
+    @property
+    def state(self) -> SessionState:
+        state = self.store.load("s1")
+        assert state is not None
+        return state
+
+
+def filled(reply: BotResponse) -> dict[str, object]:
+    return {slot: fill["value"] for slot, fill in reply.data.get(SLOTS_FILLED, {}).items()}
+
+
+@pytest.fixture(scope="module")
+def tool_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("form-answers"), device="cpu")
+    prepare_credit_risk_model(settings)  # what `teller serve` does first
+    return settings
+
+
+@pytest.fixture
+def chat(tool_settings, default_kb, encoder) -> Chat:
+    return Chat(tool_settings, default_kb, encoder)
+
+
+def loan_at_purpose(chat: Chat) -> None:
+    chat.say(*LOAN_START)
+    assert chat.state.requested_slot == "purpose"
+
+
+def test_a_new_kitchen_guessed_as_restart_is_the_loan_purpose(chat: Chat) -> None:
+    loan_at_purpose(chat)
+    reply = chat.say("a new kitchen", "restart", 0.58)
+    assert reply.action == "form_ask" and reply.text == "How old are you?"
+    assert reply.intent is None and reply.intent_ranking == []
+    assert filled(reply) == {"purpose": "repairs"}
+    assert chat.state.slots == {"amount": 9000, "duration_months": 36, "purpose": "repairs"}
+    reply = chat.say("I'm 34", "age_limit", 0.88)  # the form goes on, nothing out of scope
+    assert reply.action == "form_ask" and filled(reply) == {"age": 34}
+    assert chat.state.requested_slot == "employment_years"
+
+
+@pytest.mark.parametrize(("answer", "guess", "purpose"), [
+    ("doing up the bathroom", ("restart", 0.91), "repairs"),
+    ("it's to pay for my daughter's wedding, thanks!", ("thanks", 0.83), "other"),
+    ("I'm 19, it's for college", ("age_limit", 0.77), "education"),
+    ("our honeymoon in Crete", ("out_of_scope", 0.0), "other"),
+    ("Second-hand motorbike", ("greet", 0.1), "used_car"),
+])
+def test_answers_that_look_like_other_intents_never_wipe_the_form(
+        chat: Chat, answer: str, guess: tuple[str, float], purpose: str) -> None:
+    loan_at_purpose(chat)
+    intent, confidence = guess
+    reply = chat.say(answer, intent, confidence, out_of_scope=intent == "out_of_scope")
+    assert reply.form == "loan_application" and reply.action == "form_ask"
+    assert reply.intent is None and not reply.out_of_scope
+    assert chat.state.active_form == "loan_application"
+    assert chat.state.slots["purpose"] == purpose
+
+
+def test_a_paraphrased_choice_is_said_back(chat: Chat) -> None:
+    loan_at_purpose(chat)
+    reply = chat.say("setting up my own company")
+    assert filled(reply) == {"purpose": "business"}
+    assert reply.text == "Got it: setting up my own company, so 'a business'.\n\n" \
+                         "How old are you?"
+    fill = reply.data[SLOTS_FILLED]["purpose"]
+    assert fill["display"] == "A business" and 0.4 < fill["similarity"] <= 1
+    assert fill["by_meaning"] in ["A business", "business", "my company", "start-up", "startup",
+                                  "self-employed work"]
+
+
+def test_for_when_i_stop_working_is_a_retirement_goal(chat: Chat) -> None:
+    """Retirement is a long-term growth goal in the default KB (its synonyms)."""
+    chat.say(*PORTFOLIO_START)
+    chat.say("I'm 52")
+    reply = chat.say("about 13 years")
+    assert "What matters most" in reply.text
+    reply = chat.say("for when I stop working", "goodbye", 0.61)
+    assert filled(reply) == {"goal": "growth"}
+    assert reply.data[SLOTS_FILLED]["goal"]["by_meaning"] in ("for my retirement",
+                                                              "when I retire", "retirement")
+    assert reply.text.startswith(
+        "Got it: for when I stop working, so 'grow my money over the long term'.\n\n")
+    assert chat.state.requested_slot == "reaction_to_drop"
+
+
+def test_my_job_is_pretty_safe_answers_the_income_question_not_the_goal(chat: Chat) -> None:
+    chat.say(*PORTFOLIO_START)
+    for answer in ["47", "for 20 years", "I'd like it to grow", "sit tight and wait"]:
+        chat.say(answer)
+    assert chat.state.requested_slot == "income_stability"
+    assert chat.state.slots["goal"] == "growth"
+    reply = chat.say("my job is pretty safe", "card_not_working", 0.4)
+    assert reply.action == "tool_result" and reply.intent is None
+    assert filled(reply) == {"income_stability": "stable"}  # the goal was left alone
+    assert reply.data["tool"] == "portfolio"
+
+
+def test_a_side_question_is_still_answered_then_the_question_asked_again(chat: Chat) -> None:
+    loan_at_purpose(chat)
+    reply = chat.say("how do I freeze my card?", "lost_or_stolen_card", 0.95)
+    assert reply.action == "answer_intent" and reply.intent is not None
+    assert reply.text.endswith("To carry on with the personal loan check: What is the loan for?")
+    reply = chat.say("new washing machine")
+    assert filled(reply) == {"purpose": "appliances"} and reply.text == "How old are you?"
+
+
+def test_a_weak_restart_guess_for_a_non_answer_asks_again(chat: Chat) -> None:
+    loan_at_purpose(chat)
+    reply = chat.say("hmm, let me think", "restart", 0.64)
+    assert reply.action == "form_invalid" and reply.intent is None
+    assert reply.text == "Sorry, I didn't catch that. What is the loan for?"
+    assert chat.state.slots["amount"] == 9000
+
+
+@pytest.mark.parametrize(("message", "guess"), [
+    ("start over", ("restart", 0.97)),
+    ("can we just start again please", ("restart", 0.66)),  # explicit words, unsure model
+    ("wipe it all", ("restart", 0.85)),  # a confident model
+])
+def test_an_explicit_restart_ends_the_form(chat: Chat, message: str,
+                                           guess: tuple[str, float]) -> None:
+    loan_at_purpose(chat)
+    reply = chat.say(message, *guess)
+    assert reply.action == "restart" and reply.intent is not None
+    assert chat.state.active_form is None and chat.state.slots == {}
+
+
+def test_cancel_ends_the_form(chat: Chat) -> None:
+    loan_at_purpose(chat)
+    reply = chat.say("Cancel that please", "restart", 0.4)
+    assert reply.action == "form_cancel" and reply.intent is None
+    assert chat.state.active_form is None and chat.state.slots == {}
+
+
+def test_why_this_answer_shows_the_filled_slot(chat: Chat) -> None:
+    loan_at_purpose(chat)
+    reply = chat.say("thanks, for a new kitchen", "thanks", 0.72)
+    why = explanation_html(reply)
+    assert "thanks" not in why
+    assert "Read as an answer to the form's question" in why
+    assert "Filled <b>purpose</b>: Home repairs or improvements" in why
+    assert "Tool output" not in why
+
+
+def test_form_answers_are_not_counted_as_intents_on_the_dashboard(
+        tool_settings, default_kb, encoder, tmp_path: Path) -> None:
+    store = SqlSessionStore(f"sqlite:///{tmp_path / 'teller.db'}")
+    chat = Chat(tool_settings, default_kb, encoder, store)
+    chat.say(*LOAN_START)
+    for message, guess in [("for my kitchen", ("thanks", 0.7)), ("I'm 29", ("age_limit", 0.9)),
+                           ("3 years", ("thanks", 0.5)), ("renting", ("greet", 0.3)),
+                           ("nothing really", ("deny", 0.8))]:
+        reply = chat.say(message, *guess)
+    assert reply.action == "tool_result"
+    assert dashboard(store.engine).top_intents == [("loan_enquiry", 1)]
+    store.engine.dispose()
