@@ -7,6 +7,7 @@ Order of rules (first match wins):
 4. a confident FAQ match for another intent (or none) -> that entry, when it is near-verbatim
    (`faq_override_score`) or closer to the message than any intent example (when both are
    measured in the same space) or the intent model is not sure (`intent_sure_threshold`);
+   a clear intent that starts a form yields to a near-verbatim match only;
 5. a confident intent with a clear lead over the runner-up -> its answer;
 6. a confident FAQ match -> that entry, cited;
 7. plausible candidates -> a clarifying question with buttons;
@@ -93,24 +94,27 @@ class RulePolicy:
             return self._failure("out_of_scope", state)
         faq_is_confident = best_faq is not None and best_faq.score >= cfg.faq_threshold
         prediction = understood.prediction
+        intent_is_clear = (top is not None and top.confidence >= cfg.intent_threshold
+                           and top.confidence - second >= cfg.clarify_margin)
+        # A clear intent that starts a form (a loan check, advice) is what the customer came
+        # for: only a near-verbatim FAQ match may answer instead ("hi, I'd like a loan for a
+        # car" must not land on the mortgage FAQ because it shares words with it).
+        starts_form = intent_is_clear and top is not None and top.name in self.kb.form_by_intent
         if (
             faq_is_confident
             and best_faq is not None
             and (top is None or best_faq.entry.intent != top.name)
             and (
                 best_faq.score >= cfg.faq_override_score
-                or (prediction.similarity_shared_with_faq and best_faq.score
-                    > prediction.nearest_similarity + cfg.faq_beats_intent_margin)
-                or (not prediction.similarity_shared_with_faq
+                or (not starts_form and prediction.similarity_shared_with_faq
+                    and best_faq.score > prediction.nearest_similarity
+                    + cfg.faq_beats_intent_margin)
+                or (not starts_form and not prediction.similarity_shared_with_faq
                     and (top is None or top.confidence < cfg.intent_sure_threshold))
             )
         ):
             return Decision("answer_faq", faq=best_faq)
-        if (
-            top is not None
-            and top.confidence >= cfg.intent_threshold
-            and top.confidence - second >= cfg.clarify_margin
-        ):
+        if intent_is_clear and top is not None:
             return self._intent_decision(top)
         if faq_is_confident and best_faq is not None:
             return Decision("answer_faq", faq=best_faq)

@@ -110,3 +110,33 @@ def test_faq_against_a_fine_tuned_intent_needs_a_near_verbatim_match(policy, tin
     assert decide(0.93) == "answer_faq"  # unless the FAQ match is near-verbatim
     assert decide(0.8, confidence=0.6) == "answer_faq"  # an unsure intent yields to the FAQ
     assert decide(0.6, confidence=0.6) == "answer_intent"  # a weak FAQ match does not
+
+
+def test_a_clear_intent_that_starts_a_form_outranks_a_similar_faq(default_kb) -> None:
+    """A greeting in front of a loan request once landed on the mortgage FAQ (0.79) although
+    the model ranked `loan_enquiry` first at 0.88: the form is what the customer came for."""
+    policy = RulePolicy(default_kb, PolicyConfig())
+    mortgage = default_kb.faq["mortgage-enquiry"]
+
+    def decide(faq_score: float) -> str:
+        # As the fine-tuned model reports it: its similarity is not in the FAQ index's space.
+        prediction = IntentPrediction([IntentScore("loan_enquiry", 0.88),
+                                       IntentScore("greet", 0.07)],
+                                      similarity_shared_with_faq=False)
+        hit = FaqHit(mortgage, faq_score, mortgage.questions[0])
+        return policy.decide(Understanding(prediction, [hit]), SessionState("s")).action
+
+    assert decide(0.79) == "answer_intent"  # the manager starts the loan form for it
+    assert decide(0.93) == "answer_faq"  # a near-verbatim FAQ question still wins
+
+
+def test_an_unsure_intent_still_yields_to_a_confident_faq(default_kb) -> None:
+    policy = RulePolicy(default_kb, PolicyConfig())
+    mortgage = default_kb.faq["mortgage-enquiry"]
+    prediction = IntentPrediction([IntentScore("loan_enquiry", 0.55),
+                                   IntentScore("greet", 0.45)],
+                                  similarity_shared_with_faq=False)
+    hit = FaqHit(mortgage, 0.8, mortgage.questions[0])
+    decision = policy.decide(Understanding(prediction, [hit]), SessionState("s"))
+    assert decision.action == "answer_faq"
+    assert decision.faq is not None and decision.faq.entry.id == "mortgage-enquiry"
