@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.device import limit_blas_threads
 from bot.dialogue.forms import FormController
 from bot.dialogue.manager import DialogueManager
-from bot.dialogue.policy import PolicyConfig, RulePolicy, Understanding
+from bot.dialogue.policy import PolicyConfig, RulePolicy, Understanding, payload_understanding
 from bot.dialogue.store import InMemorySessionStore, SessionStore
 from bot.errors import ConfigurationError, TellerError
 from bot.files import MANIFEST
@@ -27,10 +27,8 @@ from bot.kb import KnowledgeBase, load_knowledge_base
 from bot.nlu.encoder import SentenceEncoder
 from bot.nlu.paraphrase import EmbeddingPhraseMatcher
 from bot.nlu.recognizer import IntentRecognizer, load_recognizer
-from bot.nlu.types import IntentPrediction, IntentScore
-from bot.payloads import parse_payload
 from bot.response import BotResponse
-from bot.retrieval.faq_index import FaqHit, FaqIndex
+from bot.retrieval.faq_index import FaqIndex
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +104,8 @@ class Assistant:
         # Messages from concurrent requests are understood together (see bot.batching).
         self._nlu: MicroBatcher[str, Understanding] = MicroBatcher(
             self.understand_many, settings.nlu_max_batch, "teller-nlu")
+        # The dialogue manager reads the parts of a message and follow-ups in context.
+        components.dialogue.understand = self.understand_many
 
     @classmethod
     def from_settings(
@@ -220,7 +220,7 @@ class Assistant:
         old = self.components.dialogue
         dialogue = DialogueManager(kb, RulePolicy(kb, policy_config(settings)), old.store,
                                    forms=build_forms(settings, kb, self.components.encoder),
-                                   review_below=old.review_below)
+                                   review_below=old.review_below, understand=old.understand)
         self.components = Components(kb, self.components.encoder, self.components.classifier,
                                      faq_index, dialogue)
         log.info("knowledge base reloaded from %s", settings.kb_dir)
@@ -267,22 +267,4 @@ class Assistant:
         return [result for result in results if result is not None]
 
     def _from_payload(self, text: str) -> Understanding | None:
-        """A button's payload selects its target with certainty (see bot.payloads)."""
-        target = parse_payload(text)
-        if target is None:
-            return None
-        if target.kind == "form":  # the dialogue manager starts it
-            return (Understanding(IntentPrediction([]), [], forced=True)
-                    if target.name in self.kb.forms else None)
-        if target.kind == "faq":
-            entry = self.kb.faq.get(target.name)
-            if entry is None:
-                return None
-            ranking = [IntentScore(entry.intent, 1.0)] if entry.intent else []
-            return Understanding(
-                IntentPrediction(ranking), [FaqHit(entry, 1.0, entry.questions[0])], forced=True
-            )
-        if target.name in self.kb.intents:
-            return Understanding(IntentPrediction([IntentScore(target.name, 1.0)]), [],
-                                 forced=True)
-        return None
+        return payload_understanding(self.kb, text)

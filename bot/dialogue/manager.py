@@ -5,16 +5,20 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from bot.dialogue import context, offers
 from bot.dialogue.forms import LEAVE_CONFIDENCE, FormController, FormReply
-from bot.dialogue.policy import Decision, RulePolicy, Understanding
-from bot.dialogue.slots import asks_to_restart
+from bot.dialogue.parts import PARTS, SMALL_TALK, MessagePart, several_requests
+from bot.dialogue.policy import Decision, RulePolicy, Understanding, payload_understanding
+from bot.dialogue.slots import asks_to_restart, says_start_over
 from bot.dialogue.state import SessionState, Turn
 from bot.dialogue.store import SessionStore
 from bot.errors import SessionNotFound
-from bot.kb import KnowledgeBase
+from bot.kb import Form, KnowledgeBase, Offer
 from bot.kb import Response as KbResponse
-from bot.payloads import format_target
-from bot.privacy import redact
+from bot.nlu.segments import candidate_parts, strip_courtesies
+from bot.nlu.types import IntentPrediction
+from bot.payloads import format_target, intent_payload
+from bot.privacy import personal_data_like, redact, redact_reply
 from bot.response import SLOTS_FILLED, BotResponse, Button, IntentInfo, Source
 
 # What the bot says when the KB has no response with these ids.
@@ -25,6 +29,9 @@ DEFAULT_SYSTEM_TEXT = {
     "utter_offer_human": "I'm having trouble understanding. Would you like to talk to a person?",
     "utter_restart": "Let's start over. How can I help?",
     "utter_human_handoff": "I'll pass you to a member of our team.",
+    "utter_offer_declined": "No problem. Is there anything else I can help with?",
+    "utter_which_first": "I can help with both. Which would you like to do first?",
+    "utter_ack_greet": "Hello!",
 }
 ACTION_RESPONSE_ID = {
     "fallback": "utter_fallback",
@@ -34,7 +41,8 @@ ACTION_RESPONSE_ID = {
     "restart": "utter_restart",
     "handoff": "utter_human_handoff",
 }
-FAILURES = {"fallback", "out_of_scope", "offer_human"}
+# Replies that count towards offering a person (a question outside banking does not).
+FAILURES = {"fallback", "offer_human"}
 # Turns a person should look at (the review queue), by the action the bot took.
 REVIEW_REASON_BY_ACTION = {
     "fallback": "fallback", "out_of_scope": "out_of_scope", "clarify": "low_confidence",
@@ -48,6 +56,7 @@ class DialogueManager:
         self, kb: KnowledgeBase, policy: RulePolicy, store: SessionStore,
         redactor: Callable[[str], str] = redact, forms: FormController | None = None,
         review_below: float = 0.5,
+        understand: Callable[[list[str]], list[Understanding]] | None = None,
     ) -> None:
         self.kb = kb
         self.policy = policy
@@ -55,6 +64,13 @@ class DialogueManager:
         self.redactor = redactor
         self.forms = forms
         self.review_below = review_below
+        # The bank's own numbers and addresses in its answers stay readable in the stored
+        # replies; only what the customer wrote is masked.
+        self.published = sorted({span for text in kb.reply_texts()
+                                 for span in personal_data_like(text)})
+        # Understands further texts (a message's parts, a follow-up in context); the
+        # assistant sets it. Without it each message is read whole, on its own.
+        self.understand = understand
 
     def respond(
         self, session_id: str, text: str, understood: Understanding,
@@ -77,7 +93,7 @@ class DialogueManager:
             turn = Turn(
                 seq=state.turn_count + 1,
                 user_text=self.redactor(text),
-                bot_text=self.redactor(response.text),
+                bot_text=redact_reply(response.text, self.published, self.redactor),
                 action=response.action,
                 intent=response.intent.name if response.intent else None,
                 confidence=response.intent.confidence if response.intent else None,
@@ -100,7 +116,11 @@ class DialogueManager:
 
     def _respond(self, session_id: str, text: str, understood: Understanding,
                  state: SessionState) -> BotResponse:
-        """Forms first (a button that starts one, or the active one), then the policy."""
+        """Forms first (a button that starts one, or the active one), then the answer to an
+        open offer, then the parts of the message, then a follow-up in context, then the
+        policy on the whole message."""
+        offer, offer_title = state.pending_offer, state.pending_offer_title
+        state.clear_offer()  # an offer is open for one turn
         forms = self.forms
         if forms is not None:
             form = forms.form_for_payload(text)
@@ -111,13 +131,140 @@ class DialogueManager:
                 response = self._in_form(session_id, text, understood, state, forms)
                 if response is not None:
                     return response
+        answer = offers.read_yes_no(text, understood)
+        if offer is not None and answer is True:
+            return self._accept_offer(session_id, offer, offer_title or offer, state)
+        if offer is not None and answer is False:
+            return self._decline_offer(session_id, offer, understood, state)
+        if not understood.forced and self.understand is not None and answer is None:
+            response = self._respond_in_parts(session_id, text, understood, state)
+            if response is not None:
+                return response
+            understood, topic = self._in_context(text, understood, state)
+            if topic is not None:
+                combined = context.with_topic(topic.text, text)
+                response = self._decide(session_id, combined, understood, state)
+                return response.model_copy(update={"data": {
+                    **response.data, context.CONTEXT: {"topic": topic.target,
+                                                       "from_text": topic.text}}})
+        return self._decide(session_id, text, understood, state)
+
+    def _decide(self, session_id: str, text: str, understood: Understanding,
+                state: SessionState) -> BotResponse:
+        """The policy's decision for one understood text; an intent that starts a form
+        starts it."""
         decision = self.policy.decide(understood, state)
-        if (forms is not None and decision.action == "answer_intent" and decision.intent
-                and decision.intent.name in self.kb.form_by_intent):
-            form = self.kb.form_by_intent[decision.intent.name]
-            return self._form_response(session_id, forms.start(state, form, text),
+        form = self._form_of(decision)
+        if form is not None and self.forms is not None:
+            return self._form_response(session_id, self.forms.start(state, form, text),
                                        understood, state)
-        return self._reply(session_id, decision, understood, state)
+        return self._reply(session_id, decision, understood, state, text)
+
+    def _form_of(self, decision: Decision) -> Form | None:
+        if (self.forms is not None and decision.action == "answer_intent"
+                and decision.intent is not None):
+            return self.kb.form_by_intent.get(decision.intent.name)
+        return None
+
+    # -- offers -----------------------------------------------------------------------------
+
+    def _accept_offer(self, session_id: str, payload: str, title: str,
+                      state: SessionState) -> BotResponse:
+        """A yes to the last offer: do what it proposed, as if its button was pressed."""
+        understood = payload_understanding(self.kb, payload)
+        if understood is None:  # the KB changed and the offer's target is gone
+            return self._decide(session_id, payload, Understanding(
+                IntentPrediction([]), []), state)
+        response = self._respond(session_id, payload, understood, state)
+        return response.model_copy(update={"data": {
+            **response.data, offers.OFFER_ACCEPTED: {"payload": payload, "title": title}}})
+
+    def _decline_offer(self, session_id: str, payload: str, understood: Understanding,
+                       state: SessionState) -> BotResponse:
+        text, buttons = self._system("utter_offer_declined", state)
+        top = understood.prediction.top
+        return BotResponse(
+            session_id=session_id, text=text, buttons=buttons, action="answer_intent",
+            response_id="utter_offer_declined",
+            intent=IntentInfo(name=top.name, confidence=top.confidence) if top else None,
+            data={offers.OFFER_DECLINED: {"payload": payload}})
+
+    # -- messages of several parts, follow-ups ------------------------------------------------
+
+    def _respond_in_parts(self, session_id: str, text: str, understood: Understanding,
+                          state: SessionState) -> BotResponse | None:
+        """A greeting or thanks around a request, or several requests in one message. None:
+        the message is one request (or none), read whole."""
+        assert self.understand is not None
+        core, greeted, _ = strip_courtesies(text)
+        texts = candidate_parts(text)
+        if len(texts) == 1 and core == text.strip():
+            return None
+        readings = self.understand(texts)
+        parts = [MessagePart(t, u, self.policy.decide(u, state))
+                 for t, u in zip(texts, readings, strict=True)]
+        requests = several_requests(parts)
+        if len(requests) >= 2:
+            return self._several(session_id, requests, understood, state)
+        whole = self.policy.decide(understood, state)
+        if len(requests) == 1 and (context.target_of(whole) is None
+                                   or whole.action in ("clarify",)
+                                   or context.target_of(whole) in SMALL_TALK
+                                   or greeted):
+            part = requests[0]
+            response = self._decide(session_id, part.text, part.understood, state)
+            if greeted:
+                hello, _ = self._system("utter_ack_greet", state)
+                response = response.model_copy(update={"text": f"{hello} {response.text}"})
+            return response
+        return None
+
+    def _several(self, session_id: str, requests: list[MessagePart], understood: Understanding,
+                 state: SessionState) -> BotResponse:
+        """Two or more requests: answer each question; start the one form (after the
+        answers), or ask which form first when there are several."""
+        forms = [p for p in requests if self._form_of(p.decision) is not None]
+        done = [(p, self._reply(session_id, p.decision, p.understood, state, p.text))
+                for p in requests if self._form_of(p.decision) is None]
+        if len(forms) == 1:
+            part = forms[0]
+            done.append((part, self._decide(session_id, part.text, part.understood, state)))
+        elif forms:
+            ask, _ = self._system("utter_which_first", state)
+            which = BotResponse(
+                session_id=session_id, text=ask, action="clarify", response_id="utter_which_first",
+                buttons=[Button(title=self.kb.intent_title(p.decision.intent.name),
+                                payload=intent_payload(p.decision.intent.name))
+                         for p in forms if p.decision.intent is not None])
+            done += [(p, which) for p in forms]
+        replies = list(dict.fromkeys(id(r) for _, r in done))  # the which-first reply once
+        by_id = {id(r): r for _, r in done}
+        texts = [by_id[i] for i in replies]
+        main = texts[-1] if forms else texts[0]
+        return main.model_copy(update={
+            "text": "\n\n".join(r.text for r in texts),
+            "buttons": [b for r in texts for b in r.buttons],
+            "sources": [s for r in texts for s in r.sources],
+            "data": {**main.data, PARTS: [
+                {"text": self.redactor(p.text), "action": r.action,
+                 "intent": (r.intent.name if r.intent else None), "response_id": r.response_id}
+                for p, r in done]},
+        })
+
+    def _in_context(self, text: str, understood: Understanding, state: SessionState,
+                    ) -> tuple[Understanding, context.Topic | None]:
+        """A short follow-up read together with the words behind the last answer, when that
+        reading is the better one."""
+        topic = context.topic_for(state)
+        if topic is None or not context.looks_like_followup(text):
+            return understood, None
+        assert self.understand is not None
+        combined = self.understand([context.with_topic(topic.text, text)])[0]
+        alone = self.policy.decide(understood, state)
+        if context.prefer_in_context(text, alone, self.policy.decide(combined, state),
+                                     topic.target):
+            return combined, topic
+        return understood, None
 
     def _in_form(self, session_id: str, text: str, understood: Understanding,
                  state: SessionState, forms: FormController) -> BotResponse | None:
@@ -133,6 +280,10 @@ class DialogueManager:
             if reply is not None:
                 return self._form_response(session_id, reply, None, state)
         decision = self.policy.decide(understood, state)
+        if says_start_over(text) and decision.action != "handoff":
+            # "hey can I start over" is a restart whatever the model made of the greeting.
+            state.end_form()
+            return self._reply(session_id, Decision("restart"), understood, state, text)
         if decision.action in ("restart", "handoff"):
             # A restart guess for a message the form could not read ends the form only when
             # it is explicit: a button, restart words, or a confident model.
@@ -146,7 +297,7 @@ class DialogueManager:
                          and (decision.intent is None or decision.intent.name != form.intent))
         if not side_question:  # out of scope, unclear, or the form's own intent again
             return self._form_response(session_id, forms.missed(state), None, state)
-        response = self._reply(session_id, decision, understood, state)
+        response = self._reply(session_id, decision, understood, state, text)
         reask = forms.reask(state)
         if reask:
             response = response.model_copy(update={
@@ -157,10 +308,29 @@ class DialogueManager:
         return response
 
     def _reply(self, session_id: str, decision: Decision, understood: Understanding,
-               state: SessionState) -> BotResponse:
+               state: SessionState, text: str) -> BotResponse:
         response = self._render(session_id, decision, understood, state)
-        self._update(state, decision)
+        offer = self._offer_of(decision)
+        if offer is not None:
+            response = response.model_copy(update={
+                "text": offers.offer_text(response.text, offer),
+                "buttons": [*response.buttons, *offers.offer_buttons(offer)],
+                "data": {**response.data, offers.OFFER: offers.offer_data(offer)},
+            })
+            state.pending_offer, state.pending_offer_title = offer.payload, offer.ask
+        self._update(state, decision, text)
         return response
+
+    def _offer_of(self, decision: Decision) -> Offer | None:
+        """The next step the answer proposes, if its KB entry has one."""
+        if decision.action == "answer_faq" and decision.faq is not None:
+            return decision.faq.entry.offer
+        if decision.action == "answer_intent" and decision.intent is not None:
+            name = decision.intent.name
+            response = self.kb.response_by_intent.get(name)
+            entry = self.kb.faq_by_intent.get(name)
+            return response.offer if response is not None else entry.offer if entry else None
+        return None
 
     def _form_response(self, session_id: str, reply: FormReply,
                        understood: Understanding | None, state: SessionState) -> BotResponse:
@@ -240,7 +410,7 @@ class DialogueManager:
             update={"text": text, "buttons": buttons, "response_id": response_id}
         )
 
-    def _update(self, state: SessionState, decision: Decision) -> None:
+    def _update(self, state: SessionState, decision: Decision, text: str) -> None:
         if decision.action == "restart":
             state.reset()
         elif decision.action in FAILURES:
@@ -251,3 +421,10 @@ class DialogueManager:
             state.handed_off = True
         if decision.intent is not None and decision.action != "restart":
             state.last_intent = decision.intent.name
+        target = context.target_of(decision)
+        if decision.action in context.TOPIC_ACTIONS and target and target not in SMALL_TALK:
+            # The subject a follow-up may refer to; a follow-up read in context keeps the
+            # words of the question that opened the topic.
+            if target != state.topic_target or not state.topic_text:
+                state.topic_text = self.redactor(text)
+            state.topic_target, state.topic_turn = target, state.turn_count + 1

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from bot.dialogue.state import SessionState
 from bot.kb import KnowledgeBase
 from bot.nlu.types import IntentPrediction, IntentScore
-from bot.payloads import faq_payload, intent_payload
+from bot.payloads import faq_payload, intent_payload, parse_payload
 from bot.response import Action
 from bot.retrieval.faq_index import FaqHit
 
@@ -67,6 +67,28 @@ class Understanding:
     prediction: IntentPrediction
     faq_hits: list[FaqHit]
     forced: bool = False
+
+
+def payload_understanding(kb: KnowledgeBase, text: str) -> Understanding | None:
+    """A button's payload selects its target with certainty (see bot.payloads); None when
+    the text is not a payload or names nothing in this knowledge base."""
+    target = parse_payload(text)
+    if target is None:
+        return None
+    if target.kind == "form":  # the dialogue manager starts it
+        return Understanding(IntentPrediction([]), [], forced=True) if target.name in kb.forms \
+            else None
+    if target.kind == "faq":
+        entry = kb.faq.get(target.name)
+        if entry is None:
+            return None
+        ranking = [IntentScore(entry.intent, 1.0)] if entry.intent else []
+        return Understanding(
+            IntentPrediction(ranking), [FaqHit(entry, 1.0, entry.questions[0])], forced=True
+        )
+    if target.name in kb.intents:
+        return Understanding(IntentPrediction([IntentScore(target.name, 1.0)]), [], forced=True)
+    return None
 
 
 class RulePolicy:
@@ -155,7 +177,9 @@ class RulePolicy:
     def _failure(
         self, action: Action, state: SessionState, hits: list[FaqHit] | None = None
     ) -> Decision:
-        if state.fallback_count + 1 >= self.config.fallbacks_before_human:
+        # Only messages the bot could not read lead to the offer of a person; a question
+        # outside banking gets the polite out-of-scope reply however often it comes.
+        if action == "fallback" and state.fallback_count + 1 >= self.config.fallbacks_before_human:
             return Decision("offer_human")
         suggestions = [
             Candidate(hit.entry.questions[0], faq_payload(hit.entry.id))

@@ -217,6 +217,16 @@ def fill_slots(form: Form, text: str, requested: str | None, entities: list[Enti
     return result
 
 
+# Only the words that cannot mean anything else ("reset my PIN", "from the start of 2020" can).
+START_OVER = re.compile(r"\b(start (it |this |all )?(over|again|afresh|from scratch)|restart|"
+                        r"begin again|new conversation)\b", re.IGNORECASE)
+
+
+def says_start_over(text: str) -> bool:
+    """The customer asks to start over in words that mean nothing else."""
+    return bool(START_OVER.search(text))
+
+
 def asks_to_restart(text: str) -> bool:
     """The customer says in so many words that they want to start again."""
     return bool(RESTART.search(text))

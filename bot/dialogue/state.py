@@ -39,6 +39,15 @@ class SessionState:
     fallback_count: int = 0
     turn_count: int = 0
     last_intent: str | None = None
+    # The subject of the last answer (the customer's words, redacted): a follow-up such as
+    # "and how much does that cost?" is read together with it (bot.dialogue.context).
+    topic_text: str | None = None
+    topic_target: str | None = None  # the intent or faq:<id> that answered it
+    topic_turn: int = 0
+    # A next step the last reply proposed ("Shall I check a loan for you?"): the payload a
+    # "yes" goes to, and its title. "anything_else" marks the open "Anything else?".
+    pending_offer: str | None = None
+    pending_offer_title: str | None = None
     handed_off: bool = False
     history: list[Turn] = field(default_factory=list)
     created_at: str = field(default_factory=now_iso)
@@ -54,7 +63,15 @@ class SessionState:
         self.end_form()
         self.fallback_count = 0
         self.last_intent = None
+        self.topic_text = None
+        self.topic_target = None
+        self.topic_turn = 0
+        self.clear_offer()
         self.handed_off = False
+
+    def clear_offer(self) -> None:
+        self.pending_offer = None
+        self.pending_offer_title = None
 
     def end_form(self) -> None:
         self.active_form = None

@@ -8,6 +8,7 @@ from bot.kb.models import (
     FormSlot,
     Intent,
     KnowledgeBase,
+    Offer,
     Response,
     SlotChoice,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "KbProblem",
     "KnowledgeBase",
     "KnowledgeBaseError",
+    "Offer",
     "Response",
     "SlotChoice",
     "load_knowledge_base",

@@ -178,15 +178,18 @@ def _check_unique(
 
 def _check_payload(
     payload: str, kb_intents: set[str], faq_ids: set[str], form_names: set[str], file: str,
-    label: str, problems: list[KbProblem],
+    label: str, problems: list[KbProblem], key: str = "buttons.payload",
 ) -> None:
     target = parse_payload(payload)
     if target is None:
+        if key == "offer.payload":
+            problems.append(KbProblem(file, label, key, f"'{payload}' is not a payload: write "
+                                      "/<intent>, /faq:<id> or /form:<name>"))
         return
     known = {"faq": faq_ids, "form": form_names, "intent": kb_intents}[target.kind]
     if target.name not in known:
         what = {"faq": "FAQ entry", "form": "form", "intent": "intent"}[target.kind]
-        problems.append(KbProblem(file, label, "buttons.payload", f"no {what} '{target.name}'"))
+        problems.append(KbProblem(file, label, key, f"no {what} '{target.name}'"))
 
 
 def _cross_check(parsed: _Parsed, problems: list[KbProblem]) -> None:
@@ -217,6 +220,9 @@ def _cross_check(parsed: _Parsed, problems: list[KbProblem]) -> None:
             for button in entry.buttons:
                 _check_payload(button.payload, names, faq_ids, form_names, item.file, label,
                                problems)
+        if entry.offer is not None:
+            _check_payload(entry.offer.payload, names, faq_ids, form_names, item.file, label,
+                           problems, key="offer.payload")
 
     # A form answers its intent (an FAQ entry may also name it: it is then what retrieval
     # and clarification buttons show for it).

@@ -37,6 +37,17 @@ class Button(_Entry):
     payload: NonEmptyText
 
 
+class Offer(_Entry):
+    """A next step an answer proposes ("Shall I check what you could borrow?"). The question
+    is added to the answer with Yes / No buttons; the customer's next "yes" (in any words)
+    goes to `payload` (`/<intent>`, `/faq:<id>`, `/form:<name>`), a "no" declines it."""
+
+    ask: NonEmptyText
+    payload: NonEmptyText
+    accept_title: NonEmptyText = "Yes, please"
+    decline_title: NonEmptyText = "No, thanks"
+
+
 class FaqEntry(_Entry):
     id: FaqId
     intent: IntentName | None = None
@@ -44,6 +55,7 @@ class FaqEntry(_Entry):
     tags: list[NonEmptyText] = Field(default_factory=list)
     questions: list[NonEmptyText] = Field(min_length=1)
     answer: NonEmptyText
+    offer: Offer | None = None
 
 
 class Response(_Entry):
@@ -51,6 +63,7 @@ class Response(_Entry):
     intent: IntentName | None = None
     text: list[NonEmptyText] = Field(min_length=1)
     buttons: list[Button] = Field(default_factory=list)
+    offer: Offer | None = None
 
     @field_validator("text", mode="before")
     @classmethod
@@ -158,3 +171,15 @@ class KnowledgeBase:
 
     def render(self, text: str) -> str:
         return text.replace("{bank_name}", self.metadata.bank_name)
+
+    def reply_texts(self) -> list[str]:
+        """Everything the bank has written for the bot to say: answers, responses, offers,
+        form introductions and questions."""
+        texts = [entry.answer for entry in self.faq.values()]
+        texts += [text for response in self.responses.values() for text in response.text]
+        offers = [entry.offer for entry in self.faq.values()]
+        offers += [response.offer for response in self.responses.values()]
+        texts += [offer.ask for offer in offers if offer is not None]
+        for form in self.forms.values():
+            texts += [form.intro, *(slot.ask for slot in form.slots)]
+        return [self.render(text) for text in texts]

@@ -1,0 +1,99 @@
+"""Follow-ups: a short message that leans on the last answer ("and to Germany?", "how much
+does that cost?", "what about for a business account?") is read together with the
+customer's words that led to that answer.
+
+The rule only proposes a reading in context; the dialogue manager keeps it when the model
+understands the combined text better than the message alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.dialogue.policy import Decision
+from bot.dialogue.state import SessionState
+from bot.nlu.segments import words
+
+# Openers that continue the last topic.
+CONTINUES = re.compile(
+    r"^\W*(?:and|also|what about|how about|what if|same (?:for|with|thing for)|ok(?:ay)? and|"
+    r"so|but|then|plus|is that|does that|will that|can i do that|can that)\b", re.IGNORECASE)
+# Words that point back at something said before.
+POINTS_BACK = re.compile(r"\b(?:that|it|this|those|these|them|there|one|ones)\b", re.IGNORECASE)
+MAX_FOLLOWUP_WORDS = 9
+# A message this sure of an answer other than the topic's is a question of its own.
+CLEAR_ON_ITS_OWN = 0.75
+# A follow-up refers to an answer at most this many turns back.
+TOPIC_TURNS = 3
+# Actions whose subject a follow-up can refer to.
+TOPIC_ACTIONS = {"answer_intent", "answer_faq"}
+# The reply's `data` key that says a message was read in context.
+CONTEXT = "context"
+
+
+@dataclass(frozen=True)
+class Topic:
+    """The subject of a recent answer: the customer's words and what answered them."""
+
+    text: str
+    target: str
+
+
+def continues_topic(text: str) -> bool:
+    """The message opens with words that carry on the last topic ("and to Germany?")."""
+    return bool(CONTINUES.match(text))
+
+
+def looks_like_followup(text: str) -> bool:
+    """Short, and either carries on ("and ...", "what about ...") or points back ("that")."""
+    count = words(text)
+    if count == 0 or count > MAX_FOLLOWUP_WORDS:
+        return False
+    return continues_topic(text) or bool(POINTS_BACK.search(text))
+
+
+def topic_for(state: SessionState) -> Topic | None:
+    """The subject of a recent answer, if a follow-up may refer to it."""
+    if (state.topic_text and state.topic_target
+            and state.turn_count - state.topic_turn < TOPIC_TURNS):
+        return Topic(state.topic_text, state.topic_target)
+    return None
+
+
+def with_topic(topic: str, text: str) -> str:
+    return f"{topic.rstrip(' .?!')}. {text}"
+
+
+def target_of(decision: Decision) -> str | None:
+    """What a decision answers with: an FAQ entry or an intent; None for anything else."""
+    if decision.action == "answer_faq" and decision.faq is not None:
+        return f"faq:{decision.faq.entry.id}"
+    if decision.action in ("answer_intent", "handoff") and decision.intent is not None:
+        return decision.intent.name
+    return None
+
+
+def strength(decision: Decision) -> float:
+    """How sure a decision is, on one scale for intents and FAQ matches."""
+    if decision.action == "answer_faq" and decision.faq is not None:
+        return decision.faq.score
+    if decision.intent is not None and decision.action in ("answer_intent", "handoff"):
+        return decision.intent.confidence
+    return 0.0
+
+
+def prefer_in_context(text: str, alone: Decision, in_context: Decision, topic: str) -> bool:
+    """Keep the reading in context when it answers something and the message alone does
+    not; never when the message alone is a clear question about something else ("what about
+    a business account?" has its own answer); otherwise when the message carries on the
+    topic explicitly, or when context makes the model clearly surer."""
+    if target_of(in_context) is None:
+        return False
+    if target_of(alone) is None:
+        return True
+    if strength(alone) >= CLEAR_ON_ITS_OWN and target_of(alone) != topic:
+        return False
+    if continues_topic(text):
+        return True
+    return strength(in_context) > strength(alone) + 0.05

@@ -1,0 +1,77 @@
+"""Split a customer message into the parts it may hold: "hi! my card hasn't come, and how
+much is a transfer to the UK?" is a greeting and two requests.
+
+Pure text rules, no model: the dialogue manager understands each part and decides whether
+the split was real (two confident, different requests) or not (one request that happens to
+contain "and"). Most messages have one part and cost nothing more.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Sentence ends, and joins that start a new request ("..., also ...", "... and then ...").
+STRONG_BREAK = re.compile(
+    r"(?<=[.?!;])\s+|\n+|\s*,?\s+(?:and also|also|plus|and then|oh and|as well as that|"
+    r"another thing|one more thing|btw|by the way)\b[\s,:]*", re.IGNORECASE)
+# A plain "and" (or ", and") between two clauses: only a candidate split (see WEAK_MIN_WORDS).
+WEAK_BREAK = re.compile(r"\s*,\s*and\s+|\s+and\s+(?=(?:i|i'm|im|my|can|could|how|what|when|"
+                        r"where|why|is|are|do|does|will|would|please)\b)|\s*,\s*(?=(?:how|what|"
+                        r"when|where|why|can|could|is|are|do|does|will)\b)", re.IGNORECASE)
+WEAK_MIN_WORDS = 3
+# Join words left at the start of a part ("... card. Also, how much ...").
+LEADING_JOIN = re.compile(r"^\W*(?:and also|also|plus|and then|oh and|and|as well as that|"
+                          r"another thing|one more thing|btw|by the way)\b[\s,:]*",
+                          re.IGNORECASE)
+# A greeting in front of the message: "hi", "hello there", "good morning lumen", "hey,".
+GREETING = re.compile(
+    r"^\W*(?:hi+|hello+|hey+|hiya|howdy|yo|hallo|greetings|good (?:morning|afternoon|evening)|"
+    r"morning|evening|dear (?:sir|madam|team|bank)|hi there|hello there|hey there)"
+    r"(?:\s+(?:there|all|team|everyone|folks|bot|lumen|teller))?\b[\s,.!:;-]*", re.IGNORECASE)
+# Thanks at the end: "..., thanks", "... thank you!", "... cheers".
+THANKS = re.compile(r"[\s,.!-]*\b(?:thanks(?: a lot| so much| in advance)?|thank you(?: so much|"
+                    r"in advance)?|thx|ty|cheers|ta|many thanks)\W*$", re.IGNORECASE)
+MAX_PARTS = 4
+
+
+def words(text: str) -> int:
+    return len(re.findall(r"\w+", text))
+
+
+def strip_courtesies(text: str) -> tuple[str, bool, bool]:
+    """The message without a leading greeting and a trailing thanks, and whether each was
+    there. The text is returned unchanged when nothing would be left of it."""
+    greeting = GREETING.match(text)
+    rest = text[greeting.end():] if greeting else text
+    thanks = THANKS.search(rest)
+    core = rest[:thanks.start()] if thanks else rest
+    if words(core) == 0:
+        return text, False, False
+    return core.strip(), greeting is not None, thanks is not None
+
+
+def split_strong(text: str) -> list[str]:
+    """Parts at sentence ends and at joins that start another request."""
+    parts = [LEADING_JOIN.sub("", p.strip(" ,;")) for p in STRONG_BREAK.split(text)]
+    return [p for p in parts if words(p) > 0]
+
+
+def split_weak(text: str) -> list[str]:
+    """Parts at a plain "and" / comma between clauses, when each side is a clause of its own
+    (WEAK_MIN_WORDS words or more); otherwise the text whole."""
+    pieces = [p.strip(" ,;") for p in WEAK_BREAK.split(text)]
+    pieces = [p for p in pieces if p]
+    if len(pieces) < 2 or any(words(p) < WEAK_MIN_WORDS for p in pieces):
+        return [text]
+    return pieces
+
+
+def candidate_parts(text: str) -> list[str]:
+    """The request parts a message may hold (courtesies removed), at most MAX_PARTS; one part
+    when it holds one."""
+    core, _, _ = strip_courtesies(text)
+    parts: list[str] = []
+    for strong in split_strong(core):
+        stripped, _, _ = strip_courtesies(strong)
+        parts.extend(split_weak(stripped))
+    return parts[:MAX_PARTS] if parts else [core]

@@ -1,0 +1,67 @@
+"""The rules behind follow-ups and yes / no answers, without a model."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.dialogue.context import looks_like_followup, prefer_in_context, topic_for
+from bot.dialogue.offers import read_yes_no
+from bot.dialogue.policy import Decision, Understanding
+from bot.dialogue.state import SessionState
+from bot.nlu.types import IntentPrediction, IntentScore
+
+
+def understood(name: str | None = None, confidence: float = 0.0,
+               forced: bool = False) -> Understanding:
+    ranking = [IntentScore(name, confidence)] if name else []
+    return Understanding(IntentPrediction(ranking), [], forced=forced)
+
+
+@pytest.mark.parametrize("text", ["and to Germany?", "what about for a business account?",
+                                  "how much does that cost?", "is it free?"])
+def test_short_messages_that_lean_on_the_last_answer_are_follow_ups(text: str) -> None:
+    assert looks_like_followup(text)
+
+
+@pytest.mark.parametrize("text", ["my card has not arrived", "how do I change my PIN",
+                                  "and I would also like to know how long a transfer to a "
+                                  "bank account in another country takes these days"])
+def test_whole_questions_are_not_follow_ups(text: str) -> None:
+    assert not looks_like_followup(text)
+
+
+def test_a_topic_is_forgotten_after_a_few_turns() -> None:
+    state = SessionState("s", topic_text="how long does a transfer take", topic_target="t",
+                         topic_turn=4, turn_count=5)
+    assert topic_for(state) is not None
+    state.turn_count = 8
+    assert topic_for(state) is None
+
+
+def test_context_wins_only_when_it_reads_better() -> None:
+    topic = "transfer_timing"
+    timing = Decision("answer_intent", intent=IntentScore(topic, 0.9))
+    fee = Decision("answer_intent", intent=IntentScore("transfer_fee", 0.9))
+    weak = Decision("answer_intent", intent=IntentScore("card_fee", 0.55))
+    unclear = Decision("fallback")
+    assert prefer_in_context("how much is that?", unclear, fee, topic)
+    assert prefer_in_context("how much is that?", weak, fee, topic)
+    assert prefer_in_context("and to Germany?", weak, timing, topic)  # carries on the topic
+    assert prefer_in_context("and to Germany?", timing, weak, topic)
+    # a clear question of its own is not bent towards the topic
+    assert not prefer_in_context("what about a business account?", fee, timing, topic)
+    assert not prefer_in_context("how much is that?", fee, weak, topic)
+    assert not prefer_in_context("how much is that?", fee, unclear, topic)
+
+
+@pytest.mark.parametrize(("text", "reading", "expected"), [
+    ("yes please", understood(), True),
+    ("nope", understood(), False),
+    ("go on then, do it", understood("affirm", 0.8), True),
+    ("go on then, do it", understood("affirm", 0.4), None),   # not sure: not an answer
+    ("/deny", understood("deny", 1.0, forced=True), False),
+    ("how much is a loan", understood("loan_enquiry", 0.9), None),
+])
+def test_yes_and_no_are_read_from_words_or_a_sure_model(text: str, reading: Understanding,
+                                                        expected: bool | None) -> None:
+    assert read_yes_no(text, reading) == expected

@@ -1,0 +1,128 @@
+"""Whole turns of a conversation on the default KB with its trained model: offers answered by
+yes / no, messages of several parts, follow-ups read in context, small talk, questions
+outside banking, and what the stored history keeps. The customer's words are our own."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.dialogue.offers import OFFER, OFFER_ACCEPTED, OFFER_DECLINED
+from bot.dialogue.parts import PARTS
+from bot.payloads import faq_payload, intent_payload
+from bot.pipeline import Assistant
+
+LOAN_RATE = faq_payload("loan-interest-rate")  # an answer that offers the loan check
+
+
+def test_a_yes_accepts_the_offer_the_answer_made(default_assistant: Assistant) -> None:
+    answer = default_assistant.handle(LOAN_RATE)
+    assert answer.data[OFFER]["payload"] == intent_payload("loan_enquiry")
+    assert [b.payload for b in answer.buttons][-2:] == [intent_payload("loan_enquiry"), "no"]
+    accepted = default_assistant.handle("yeah go on then", answer.session_id)
+    assert accepted.form == "loan_application"
+    assert accepted.data[OFFER_ACCEPTED]["payload"] == intent_payload("loan_enquiry")
+
+
+def test_a_no_declines_and_a_later_yes_does_not_loop(default_assistant: Assistant) -> None:
+    answer = default_assistant.handle(LOAN_RATE)
+    declined = default_assistant.handle("nah", answer.session_id)
+    assert declined.response_id == "utter_offer_declined"
+    assert declined.data[OFFER_DECLINED]["payload"] == intent_payload("loan_enquiry")
+    assert declined.form is None
+    then_yes = default_assistant.handle("yes", answer.session_id)
+    assert then_yes.response_id == "utter_affirm"  # "what would you like help with?"
+    again = default_assistant.handle("yes", answer.session_id)
+    assert again.response_id == "utter_affirm" and again.form is None
+
+
+def test_an_offer_lapses_when_the_customer_moves_on(default_assistant: Assistant) -> None:
+    answer = default_assistant.handle(LOAN_RATE)
+    default_assistant.handle(faq_payload("change-pin"), answer.session_id)
+    later = default_assistant.handle("yes please", answer.session_id)
+    assert later.form is None and OFFER_ACCEPTED not in later.data
+
+
+def test_the_offer_button_starts_the_form(default_assistant: Assistant) -> None:
+    answer = default_assistant.handle(faq_payload("investment-advice"))
+    assert answer.data[OFFER]["payload"] == intent_payload("portfolio_recommendation")
+    started = default_assistant.handle(answer.buttons[-2].payload, answer.session_id)
+    assert started.form == "portfolio_advice"
+
+
+def test_two_questions_in_one_message_are_both_answered(default_assistant: Assistant) -> None:
+    reply = default_assistant.handle(
+        "hi! my new card still hasn't turned up. Also, when can I talk to someone on the phone?")
+    parts = reply.data[PARTS]
+    assert len(parts) == 2, (reply.text, parts)
+    assert {p["response_id"] for p in parts} >= {"faq:card-arrival"}, parts
+    assert reply.text.count("\n\n") >= 1
+
+
+def test_a_question_and_a_loan_answer_first_then_start_the_form(
+    default_assistant: Assistant
+) -> None:
+    reply = default_assistant.handle(
+        "I lost my debit card yesterday, and I'd also like to borrow money for a car")
+    assert reply.form == "loan_application", (reply.text, reply.data.get(PARTS))
+    assert [p["action"] for p in reply.data[PARTS]][-1] == "form_ask"
+    assert "card" in reply.text.split("\n\n")[0].lower()
+
+
+def test_two_forms_in_one_message_ask_which_first(default_assistant: Assistant) -> None:
+    reply = default_assistant.handle(
+        "I need a loan for a new car. also could you suggest how to invest my savings?")
+    assert reply.action == "clarify", (reply.text, reply.data.get(PARTS))
+    assert {b.payload for b in reply.buttons} == {intent_payload("loan_enquiry"),
+                                                  intent_payload("portfolio_recommendation")}
+
+
+def test_a_greeting_is_acknowledged_and_the_request_answered(
+    default_assistant: Assistant
+) -> None:
+    reply = default_assistant.handle("good evening! my card payment was declined at a shop")
+    assert reply.action == "answer_faq" or reply.action == "answer_intent"
+    assert reply.intent is not None and reply.intent.name != "greet"
+    assert reply.text.startswith(("Hello!", "Hi there!"))
+
+
+def test_a_follow_up_is_read_with_the_last_question(default_assistant: Assistant) -> None:
+    first = default_assistant.handle("how long will a transfer to a UK account take?")
+    follow = default_assistant.handle("and what about to Germany?", first.session_id)
+    assert follow.data["context"]["from_text"].startswith("how long will a transfer")
+    assert follow.action in ("answer_faq", "answer_intent")
+    assert follow.response_id == first.response_id
+
+
+def test_small_talk_is_answered_and_steered_back(default_assistant: Assistant) -> None:
+    reply = default_assistant.handle("hey, how are you doing today?")
+    assert reply.intent is not None and reply.intent.name == "small_talk", reply.intent_ranking
+    assert "help" in reply.text.lower()
+
+
+def test_questions_outside_banking_never_turn_into_an_offer_of_a_person(
+    default_assistant: Assistant
+) -> None:
+    session = None
+    for question in ["who painted the mona lisa", "what's a good recipe for lasagne",
+                     "how far away is the moon", "recommend me a film for tonight"]:
+        reply = default_assistant.handle(question, session)
+        session = reply.session_id
+        assert reply.action == "out_of_scope", (question, reply.action, reply.text)
+
+
+def test_stored_replies_keep_the_banks_own_phone_number(default_assistant: Assistant) -> None:
+    reply = default_assistant.handle("my number is +353 87 765 4321, put me through to a person")
+    assert reply.action == "handoff"
+    turn = default_assistant.store.turns(reply.session_id)[-1]
+    assert "+353 87 765 4321" not in turn.user_text and "[PHONE]" in turn.user_text
+    assert "+353 1 555 0100" in turn.bot_text
+
+
+@pytest.mark.parametrize("answer", ["a new kitchen", "thanks, 32", "start with the kitchen"])
+def test_form_answers_are_never_taken_for_a_restart(default_assistant: Assistant,
+                                                    answer: str) -> None:
+    started = default_assistant.handle(intent_payload("loan_enquiry"))
+    default_assistant.handle("6000", started.session_id)
+    default_assistant.handle("2 years", started.session_id)
+    reply = default_assistant.handle(answer, started.session_id)
+    assert reply.form == "loan_application", (answer, reply.action, reply.text)
