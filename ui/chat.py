@@ -1,9 +1,12 @@
 """The customer chat: a Gradio Blocks app on the same in-process Assistant as the API.
 
-Per bot turn: the reply (its buttons as quick replies under the chat), a closed "Why this
-answer?" disclosure (intent and confidence, or the form slots an answer filled; FAQ source,
-tool output), and thumbs up/down that
-are stored as feedback on that turn. Every text is HTML-escaped before Gradio renders it.
+The chat opens with the knowledge base's welcome and its quick replies (shown on each page
+load, stored in no session: a session starts with the customer's first message). Per bot
+turn: the reply (its buttons as quick replies under the chat), a closed "Why this answer?"
+disclosure (intent and confidence, or the form slots an answer filled; the parts of a
+message, an accepted offer, an earlier message it was read with; FAQ source, tool output),
+and thumbs up/down that are stored as feedback on that turn. Every text is HTML-escaped
+before Gradio renders it.
 """
 
 from __future__ import annotations
@@ -12,13 +15,18 @@ import html
 import json
 import logging
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 
+from bot.dialogue.context import CONTEXT
+from bot.dialogue.offers import OFFER, OFFER_ACCEPTED, OFFER_DECLINED
+from bot.dialogue.parts import PARTS
 from bot.errors import TellerError
+from bot.kb import KnowledgeBase
 from bot.payloads import intent_payload
-from bot.response import SLOTS_FILLED, BotResponse
+from bot.response import SLOTS_FILLED, BotResponse, Button
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -29,14 +37,36 @@ MAX_BUTTONS = 10  # the longest form question (loan purpose) offers 10 choices
 WHY_TITLE = "Why this answer?"
 # Only our own tools' charts are shown: base64 PNG/JPEG data URLs, nothing that can run.
 SAFE_IMAGE = re.compile(r"^data:image/(png|jpeg);base64,[A-Za-z0-9+/]+=*$")
+# The chat's first message: this system response, else the greeting intent's response.
+WELCOME_RESPONSE = "utter_welcome"
+GREET_INTENT = "greet"
+# `data` keys the dialogue manager fills, shown in words by "Why this answer?" (and so not
+# repeated as tool output).
+EXPLAINED = {SLOTS_FILLED, PARTS, OFFER, OFFER_ACCEPTED, OFFER_DECLINED, CONTEXT}
 
 
-def reply_html(reply: BotResponse) -> str:
-    """The reply as safe HTML: escaped text, '- ' lines as a list (a tool's reasons), then
-    the tool's charts."""
+@dataclass(frozen=True)
+class Welcome:
+    """The opening message: text and quick replies, the same buttons a reply carries."""
+
+    text: str
+    buttons: list[Button]
+
+
+def welcome(kb: KnowledgeBase) -> Welcome | None:
+    """The KB's welcome (`utter_welcome`), else its greeting's response, else None (the
+    chat then opens empty). Its first text variant, so every customer sees the same."""
+    response = kb.responses.get(WELCOME_RESPONSE) or kb.response_by_intent.get(GREET_INTENT)
+    if response is None:
+        return None
+    return Welcome(kb.render(response.text[0]),
+                   [Button(title=b.title, payload=b.payload) for b in response.buttons])
+
+
+def _text_parts(text: str) -> list[str]:
     parts: list[str] = []
     bullets: list[str] = []
-    for line in reply.text.splitlines():
+    for line in text.splitlines():
         if line.startswith("- "):
             bullets.append(f"<li>{html.escape(line[2:])}</li>")
             continue
@@ -46,6 +76,17 @@ def reply_html(reply: BotResponse) -> str:
         parts.append(html.escape(line) + "<br>" if line.strip() else "<br>")
     if bullets:
         parts.append(f"<ul>{''.join(bullets)}</ul>")
+    return parts
+
+
+def text_html(text: str) -> str:
+    """Text as safe HTML: escaped lines, '- ' lines as a list (a tool's reasons)."""
+    return "".join(_text_parts(text)).removesuffix("<br>")
+
+
+def reply_html(reply: BotResponse) -> str:
+    """The reply as safe HTML: its text (see `text_html`), then the tool's charts."""
+    parts = _text_parts(reply.text)
     for number, image in enumerate(reply.images, start=1):
         if SAFE_IMAGE.match(image):
             parts.append(f'<img src="{image}" alt="Chart {number} for this answer" '
@@ -64,6 +105,7 @@ def explanation_html(reply: BotResponse) -> str:
         rows.append("Read as an answer to the form's question")
     else:
         rows.append("No intent recognised")
+    rows += _dialogue_rows(reply.data)
     for slot, fill in filled.items():
         how = ""
         if fill.get("by_meaning"):
@@ -79,7 +121,7 @@ def explanation_html(reply: BotResponse) -> str:
                     f"“{html.escape(source.question)}”{score}")
     if reply.form:
         rows.append(f"Form: {html.escape(reply.form)}")
-    output = {k: v for k, v in reply.data.items() if k != SLOTS_FILLED}
+    output = {k: v for k, v in reply.data.items() if k not in EXPLAINED}
     if output:
         data = json.dumps(output, indent=1, ensure_ascii=False, default=str)
         if len(data) > 1500:
@@ -89,17 +131,56 @@ def explanation_html(reply: BotResponse) -> str:
     return "<br>".join(rows)
 
 
-def chat_css(color: str) -> str:
-    return f"""
-:root, .dark {{
-  --color-accent: {color}; --color-accent-soft: {color}22;
-  --button-primary-background-fill: {color}; --button-primary-background-fill-hover: {color};
-  --button-primary-border-color: {color}; --checkbox-label-background-fill-selected: {color};
-}}
-#teller-header h2 {{ color: {color}; margin: 0; }}
-.quick-replies button {{ flex: 0 1 auto !important; min-width: 0 !important; }}
-@media (max-width: 480px) {{ .gradio-container {{ padding: 4px !important; }} }}
+def _dialogue_rows(data: dict[str, Any]) -> list[str]:
+    """How the dialogue read the message: with an earlier one, as a yes to an offer, or in
+    several parts. The keys come from another component: missing fields read as empty."""
+    rows: list[str] = []
+    earlier = data.get(CONTEXT)
+    if isinstance(earlier, dict):
+        rows.append("Read together with your earlier message: "
+                    f"“{html.escape(str(earlier.get('from_text', '')))}” "
+                    f"(topic <b>{html.escape(str(earlier.get('topic', '')))}</b>)")
+    offer = data.get(OFFER_ACCEPTED)
+    if isinstance(offer, dict):
+        rows.append(f"Accepted the offer: {html.escape(str(offer.get('title', '')))} "
+                    f"({html.escape(str(offer.get('payload', '')))})")
+    declined = data.get(OFFER_DECLINED)
+    if isinstance(declined, dict):
+        rows.append(f"Declined the offer ({html.escape(str(declined.get('payload', '')))})")
+    proposed = data.get(OFFER)
+    if isinstance(proposed, dict):
+        rows.append(f"Offered a next step: {html.escape(str(proposed.get('title', '')))} "
+                    f"({html.escape(str(proposed.get('payload', '')))})")
+    parts = data.get(PARTS)
+    if isinstance(parts, list) and parts:
+        items = "".join(f"<li>{_part_html(part)}</li>" for part in parts
+                        if isinstance(part, dict))
+        count = f"{len(parts)} part" + ("s" if len(parts) > 1 else "")
+        rows.append(f"This message had {count}:<ul>{items}</ul>")
+    return rows
+
+
+def _part_html(part: dict[str, Any]) -> str:
+    """One part of a message and what was done with it."""
+    done = [f"step {html.escape(str(part.get('action', '')))}"]
+    if part.get("intent"):
+        done.insert(0, f"understood as <b>{html.escape(str(part['intent']))}</b>")
+    if part.get("response_id"):
+        done.append(f"reply {html.escape(str(part['response_id']))}")
+    return f"“{html.escape(str(part.get('text', '')))}”: {', '.join(done)}"
+
+
+# The bank's colour comes with the theme (ui.mount.theme), so Gradio's sign-in page has it
+# too. The page fills its window, the conversation taking what the rest leaves: in the
+# widget's small frame the message box and Send stay in view.
+CHAT_CSS = """
+#teller-header h2 { color: var(--color-accent); margin: 0; }
+.quick-replies button { flex: 0 1 auto !important; min-width: 0 !important; }
+#teller-chat { min-height: 160px; }
 """
+# Gradio scopes `css` to inside the app; the app's own padding (32px a side) is outside, so
+# this goes in the page head: a phone or the widget's frame keeps its width for the chat.
+PAGE_CSS = "@media (max-width: 480px) { .gradio-container > .app { padding: 8px !important; } }"
 
 
 def _button_updates(buttons: list[Any]) -> list[Any]:
@@ -116,13 +197,13 @@ def build_chat_ui(runtime: Runtime) -> gr.Blocks:
                        if "human_handoff" in assistant.kb.intents
                        else "I would like to talk to a person")
 
-    with gr.Blocks(title=f"{bank} assistant") as demo:
+    with gr.Blocks(title=f"{bank} assistant", fill_height=True) as demo:
         gr.HTML(f'<h2 role="banner">{html.escape(bank)} assistant</h2>', elem_id="teller-header")
         session = gr.State(None)
         payloads = gr.State([])
         turns = gr.State({})  # chat message index -> the session's turn number (feedback)
         chatbot = gr.Chatbot(
-            label=f"Conversation with the {bank} assistant", height=480,
+            label=f"Conversation with the {bank} assistant", height=None, scale=1,
             render_markdown=False, sanitize_html=True, feedback_options=("Like", "Dislike"),
             buttons=["copy"], elem_id="teller-chat",
         )
@@ -132,8 +213,9 @@ def build_chat_ui(runtime: Runtime) -> gr.Blocks:
         with gr.Row(equal_height=True):
             box = gr.Textbox(placeholder="Type your question and press Enter",
                              label="Your message", show_label=False, scale=8, autofocus=True,
-                             elem_id="teller-input")
-            send = gr.Button("Send", variant="primary", scale=1, elem_id="teller-send")
+                             min_width=120, elem_id="teller-input")
+            send = gr.Button("Send", variant="primary", scale=1, min_width=70,
+                             elem_id="teller-send")
         person = gr.Button("Talk to a person", size="sm", variant="secondary",
                            elem_id="teller-person")
 
@@ -191,4 +273,15 @@ def build_chat_ui(runtime: Runtime) -> gr.Blocks:
             store.add_feedback(session_id, turn, "up" if data.liked else "down", None)
 
         chatbot.like(rate, [session, turns], None)
+
+        def opening(history: list) -> tuple[Any, ...]:
+            """The welcome, read from the served KB on each page load (an admin edit shows
+            at once); a chat the customer has already started is left alone."""
+            first = welcome(runtime.kb)
+            if history or first is None:
+                return (gr.update(), gr.update(), *[gr.update()] * MAX_BUTTONS)
+            return ([{"role": "assistant", "content": text_html(first.text)}],
+                    list(first.buttons), *_button_updates(first.buttons))
+
+        demo.load(opening, [chatbot], [chatbot, payloads, *quick])
     return demo

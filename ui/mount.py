@@ -1,5 +1,7 @@
 """Puts the web pages on the API's FastAPI app: the customer chat at `/`, the admin pages at
-`/admin` (behind a login), the chat widget's script at `/widget.js` and its demo page."""
+`/admin/` (behind a login; `/admin` redirects there), the chat widget's script at
+`/widget.js` and its demo page. Both Gradio apps wear the bank's colour and no Gradio footer
+("Use via API", "Built with Gradio"): customers see the bank, not the toolkit."""
 
 from __future__ import annotations
 
@@ -7,16 +9,17 @@ import logging
 from pathlib import Path
 
 import gradio as gr
-from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, RedirectResponse
 
 from bot.config import Settings
 from bot.runtime import Runtime
-from ui.chat import build_chat_ui, chat_css
+from ui.chat import CHAT_CSS, PAGE_CSS, build_chat_ui
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 DEV_ADMIN_PASSWORD = "teller-dev-admin"
+ADMIN_PATH = "/admin"
 
 
 def admin_password(settings: Settings) -> str | None:
@@ -42,12 +45,21 @@ new MutationObserver(() => {
 </script>"""
 
 
-def theme() -> gr.themes.Base:
-    """System fonts only: no request to a font CDN (offline machines, customers' privacy)."""
+def theme(color: str) -> gr.themes.Base:
+    """The bank's colour on buttons and accents, set in the theme rather than in page CSS:
+    Gradio serves the theme to its sign-in page too, the page CSS only after sign-in. System
+    fonts only: no request to a font CDN (offline machines, customers' privacy)."""
+    brand = {"color_accent": color, "color_accent_soft": f"{color}22",
+             "button_primary_background_fill": color,
+             "button_primary_background_fill_hover": color,
+             "button_primary_border_color": color, "button_primary_border_color_hover": color,
+             "checkbox_label_background_fill_selected": color,
+             "input_border_color_focus": color}
     return gr.themes.Default(
         font=["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "sans-serif"],
         font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
-    )
+    ).set(**brand, **{f"{name}_dark": value for name, value in brand.items()
+                       if name != "color_accent"})  # the one with no dark variant
 
 
 def mount_ui(app: FastAPI, runtime: Runtime) -> FastAPI:
@@ -65,12 +77,19 @@ def mount_ui(app: FastAPI, runtime: Runtime) -> FastAPI:
     if password:
         from ui.admin import build_admin_ui
 
+        @app.get(ADMIN_PATH, include_in_schema=False)
+        def admin_slash(request: Request) -> RedirectResponse:
+            # Gradio's mount answers only below /admin/; without this the chat's catch-all
+            # mount at / would answer /admin with a 404.
+            return RedirectResponse(f"{request.scope.get('root_path', '')}{ADMIN_PATH}/")
+
         app = gr.mount_gradio_app(
-            app, build_admin_ui(runtime), path="/admin",
+            app, build_admin_ui(runtime), path=ADMIN_PATH,
             auth=(settings.admin_username, password),
             auth_message=f"{runtime.kb.metadata.bank_name} assistant: admin sign-in",
-            css=chat_css(settings.brand_color), theme=theme(),
+            css=CHAT_CSS, theme=theme(settings.brand_color), footer_links=[],
         )
     return gr.mount_gradio_app(app, build_chat_ui(runtime), path="/",
-                               css=chat_css(settings.brand_color), theme=theme(),
-                               head=ACCESSIBILITY_HEAD)
+                               css=CHAT_CSS, theme=theme(settings.brand_color),
+                               head=f"{ACCESSIBILITY_HEAD}<style>{PAGE_CSS}</style>",
+                               footer_links=[])

@@ -21,13 +21,23 @@ from bot.kb import Intent
 from tests.conftest import TINY_KB
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, FloatRect, Page
 from tests.servers import free_port, wait_ready
 
 CHROMIUM = Path(os.environ.get("TELLER_TEST_CHROMIUM", "/usr/bin/chromium"))
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--no-first-run"]
 ADMIN_PASSWORD = "browser-test-password"
+BRAND_COLOR, BRAND_RGB = "#8a1538", "rgb(138, 21, 56)"  # not the default: the setting shows
+# The chat's opening message, added to the server's copy of the tiny KB (it has none).
+WELCOME_YAML = """responses:
+  - id: utter_welcome
+    text: ["Welcome to {bank_name}. Ask a question or pick a common task."]
+    buttons:
+      - {title: I lost my card, payload: /lost_or_stolen_card}
+      - {title: Find my IBAN, payload: "/faq:find-iban"}
+"""
+WELCOME_TEXT = "Welcome to Tiny Test Bank. Ask a question or pick a common task."
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
                                 reason=f"{CHROMIUM} not found: apt-get install chromium")
@@ -46,6 +56,7 @@ def server(tiny_head_settings: Settings, tmp_path_factory: pytest.TempPathFactor
     folder = tmp_path_factory.mktemp("browser")
     kb_dir = folder / "kb"
     shutil.copytree(TINY_KB, kb_dir)
+    (kb_dir / "welcome.yaml").write_text(WELCOME_YAML)
     data_dir = folder / "data"
     shutil.copytree(tiny_head_settings.data_dir, data_dir)  # the trained tiny model and index
     port = free_port()
@@ -53,7 +64,7 @@ def server(tiny_head_settings: Settings, tmp_path_factory: pytest.TempPathFactor
            "TELLER_DATA_DIR": str(data_dir), "TELLER_INTENT_MODEL": "embedding-head",
            "TELLER_DEVICE": "cpu", "TELLER_DATABASE_URL": f"sqlite:///{folder / 'teller.db'}",
            "TELLER_ADMIN_PASSWORD": ADMIN_PASSWORD, "TELLER_MODEL_RELOAD_SECONDS": "0",
-           "TELLER_MAX_MESSAGE_CHARS": "300"}
+           "TELLER_MAX_MESSAGE_CHARS": "300", "TELLER_BRAND_COLOR": BRAND_COLOR}
     holdout = folder / "holdout.csv"  # the retrain gate's held-out set: the KB's examples
     rows = ["text,category"] + [f'"{e}",{name}' for name, intent in tiny_kb_intents().items()
                                 for e in intent.examples]
@@ -100,6 +111,7 @@ def chat(browser: Browser, server: Server) -> Iterator[Page]:
     page = browser.new_page(viewport={"width": 1100, "height": 900})
     page.goto(f"{server.base}/", wait_until="load")
     page.wait_for_selector("#teller-input textarea", timeout=60_000)
+    page.wait_for_selector("#teller-chat .message-row.bot-row", timeout=30_000)  # the welcome
     yield page
     page.close()
 
@@ -153,8 +165,13 @@ def test_empty_sends_do_nothing_and_long_messages_are_refused_visibly(chat: Page
     chat.locator("#teller-input textarea").fill("   ")
     chat.locator("#teller-send").click()
     chat.wait_for_timeout(1500)
-    assert chat.locator("#teller-chat .message-row").count() == 0
-    send(chat, "card " * 100)
+    assert bot_messages(chat) == [WELCOME_TEXT]  # only the welcome
+    box = chat.locator("#teller-input textarea")
+    box.fill("card " * 100)
+    box.press("Enter")  # the refusal joins the welcome's group of bot messages: wait for it
+    chat.wait_for_function(
+        "() => document.querySelector('#teller-chat').innerText.includes('Not sent')",
+        timeout=30_000)
     assert "Not sent: message is too long" in bot_messages(chat)[-1]
 
 
@@ -310,3 +327,105 @@ def test_the_chat_works_from_the_keyboard_alone(chat: Page) -> None:
         ".filter(e => !(e.getAttribute('aria-label') || e.innerText.trim() ||"
         " (e.labels && e.labels.length))).length")
     assert labels == 0  # every visible control has a name a screen reader can read
+
+
+def sessions_stored(server: Server) -> int:
+    with closing(sqlite3.connect(server.database)) as db:
+        (count,) = db.execute("SELECT count(*) FROM sessions").fetchone()
+    return int(count)
+
+
+def quick_replies(page: Page) -> list[str]:
+    return [b.inner_text() for b in page.locator(".quick-reply").all() if b.is_visible()]
+
+
+def test_the_chat_opens_with_the_welcome_and_its_quick_replies_work(
+        browser: Browser, server: Server) -> None:
+    before = sessions_stored(server)
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    page.goto(f"{server.base}/", wait_until="load")
+    page.wait_for_selector("#teller-chat .message-row.bot-row", timeout=60_000)
+    assert [m.strip() for m in bot_messages(page)] == [WELCOME_TEXT]
+    assert "Why this answer?" not in page.locator("#teller-chat").inner_text()
+    assert quick_replies(page) == ["I lost my card", "Find my IBAN"]
+    assert sessions_stored(server) == before  # the welcome is shown, not stored
+    page.get_by_role("button", name="Find my IBAN").click()  # sends "/faq:find-iban"
+    page.wait_for_function(
+        "() => document.querySelector('#teller-chat').innerText.includes('Account > Details')",
+        timeout=30_000)
+    messages = page.locator("#teller-chat .message-row").all_inner_texts()
+    assert [m.strip() for m in messages[:2]] == [WELCOME_TEXT, "Find my IBAN"]
+    assert messages[2].splitlines()[0] == "Your IBAN is under Account > Details in the app."
+    page.get_by_text("Why this answer?").last.click()
+    page.wait_for_selector("text=Answer from FAQ")
+    assert "Answer from FAQ find-iban" in page.locator("#teller-chat").inner_text()
+    assert sessions_stored(server) == before + 1  # the session starts with the first press
+    page.close()
+
+
+def test_admin_without_a_slash_goes_to_the_admin_pages(browser: Browser, server: Server) -> None:
+    import httpx
+
+    response = httpx.get(f"{server.base}/admin", follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (307, "/admin/")
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto(f"{server.base}/admin", wait_until="load")
+    page.wait_for_selector("input[type=password]", timeout=30_000)
+    assert page.url == f"{server.base}/admin/"
+    page.close()
+
+
+def test_the_admin_sign_in_page_wears_the_bank_colour(browser: Browser, server: Server) -> None:
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto(f"{server.base}/admin/", wait_until="load")
+    login = page.get_by_role("button", name="Login")
+    login.wait_for(timeout=30_000)
+    assert login.evaluate("b => getComputedStyle(b).backgroundColor") == BRAND_RGB
+    page.goto(f"{server.base}/", wait_until="load")  # the same colour as the chat's
+    send_button = page.locator("#teller-send")
+    send_button.wait_for(timeout=60_000)
+    assert send_button.evaluate("b => getComputedStyle(b).backgroundColor") == BRAND_RGB
+    page.close()
+
+
+def test_no_gradio_footer_on_the_chat_or_the_admin_pages(
+        browser: Browser, chat: Page, server: Server) -> None:
+    admin = browser.new_page(viewport={"width": 1200, "height": 1000})
+    admin_login(admin, server)
+    for page in (chat, admin):
+        text = page.locator("body").inner_text()
+        assert "Use via API" not in text and "Built with Gradio" not in text
+        assert page.locator("footer").count() == 0
+    admin.close()
+
+
+def inside(box: FloatRect | None, outer: FloatRect) -> bool:
+    return box is not None and (
+        box["x"] >= outer["x"] and box["y"] >= outer["y"]
+        and box["x"] + box["width"] <= outer["x"] + outer["width"]
+        and box["y"] + box["height"] <= outer["y"] + outer["height"])
+
+
+@pytest.mark.parametrize("width,height", [(1280, 900), (390, 844)])
+def test_the_widget_draws_its_icon_and_its_chat_fits_the_window(
+        browser: Browser, server: Server, width: int, height: int) -> None:
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(f"{server.base}/widget/demo", wait_until="load")
+    bubble = page.locator("#teller-widget-button")
+    bubble.wait_for()
+    assert bubble.inner_text().strip() == ""  # no emoji or icon-font character to go missing
+    icon = bubble.locator("svg path")
+    assert icon.count() == 1 and icon.get_attribute("d")
+    icon_box = bubble.locator("svg").bounding_box()
+    assert icon_box is not None and icon_box["width"] >= 20 and icon_box["height"] >= 20
+    bubble.click()
+    frame = page.frame_locator("#teller-widget-frame")
+    frame.locator("#teller-chat .message-row.bot-row").wait_for(timeout=60_000)  # laid out
+    frame.locator(".quick-reply").first.wait_for()
+    viewport: FloatRect = {"x": 0, "y": 0, "width": width, "height": height}
+    panel = page.locator("#teller-widget-panel").bounding_box()
+    assert panel is not None and inside(panel, viewport)
+    for control in ("#teller-input textarea", "#teller-send"):
+        box = frame.locator(control).bounding_box()
+        assert inside(box, panel), f"{control} at {box} is not inside the panel {panel}"
+    page.close()

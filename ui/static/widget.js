@@ -13,16 +13,37 @@
   var color = script.getAttribute("data-color") || "#1f5fae";
   if (!/^#[0-9a-fA-F]{6}$/.test(color)) { color = "#1f5fae"; }
 
+  // A drawn speech bubble, not an emoji or icon font: those show as an empty box on
+  // systems without the glyph.
+  function bubbleIcon() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "28");
+    svg.setAttribute("height", "28");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("fill", "currentColor");
+    path.setAttribute("fill-rule", "evenodd");  // the three dots are holes in the bubble
+    path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5" +
+      "a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 .01zm5 0a1.5 1.5 0 1 0 0 .01z" +
+      "m5 0a1.5 1.5 0 1 0 0 .01z");
+    svg.appendChild(path);
+    return svg;
+  }
+
   var button = document.createElement("button");
   button.id = "teller-widget-button";
   button.type = "button";
-  button.textContent = "\u{1F4AC}";
+  button.appendChild(bubbleIcon());
   button.setAttribute("aria-label", title);
   button.setAttribute("aria-expanded", "false");
   button.setAttribute("aria-controls", "teller-widget-panel");
   button.style.cssText = "position:fixed;right:20px;bottom:20px;width:56px;height:56px;" +
-    "border-radius:50%;border:none;background:" + color + ";color:#fff;font-size:26px;" +
-    "cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483000";
+    "border-radius:50%;border:none;background:" + color + ";color:#fff;padding:0;" +
+    "display:flex;align-items:center;justify-content:center;cursor:pointer;" +
+    "box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483000";
 
   var panel = document.createElement("div");
   panel.id = "teller-widget-panel";
