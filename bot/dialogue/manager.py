@@ -283,7 +283,9 @@ class DialogueManager:
         if says_start_over(text) and decision.action != "handoff":
             # "hey can I start over" is a restart whatever the model made of the greeting.
             state.end_form()
-            return self._reply(session_id, Decision("restart"), understood, state, text)
+            guessed = decision.intent if decision.action == "restart" else None
+            return self._reply(session_id, Decision("restart", intent=guessed), understood,
+                               state, text)
         if decision.action in ("restart", "handoff"):
             # A restart guess for a message the form could not read ends the form only when
             # it is explicit: a button, restart words, or a confident model.

@@ -183,20 +183,81 @@ def _typed_number(slot: FormSlot, entities: list[Entity], requested: bool
     return None
 
 
+# Entity kinds a slot takes when a cue word names it: a bare number next to "borrow" is the
+# amount; "10 years" next to "employed" is the time with the employer.
+CUED_KINDS = {"money": {"money", "number"}, "age": {"age", "number", "duration"},
+              "duration": {"duration"}, "number": {"number"}, "percentage": {"percentage"}}
+CLAUSE = re.compile(r"[,;.]|\band\b|\bbut\b")
+CORRECTION = re.compile(r"\b(actually|sorry|instead|change|make it|correction|i meant)\b",
+                        re.IGNORECASE)
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    """The spans of the message's clauses (between commas, "and", full stops)."""
+    spans, start = [], 0
+    for match in CLAUSE.finditer(text):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    return spans
+
+
+def _cue_positions(slot: FormSlot, text: str, span: tuple[int, int]) -> list[int]:
+    clause = text[span[0]:span[1]].lower()
+    return [span[0] + m.start() for cue in slot.cues
+            for m in re.finditer(rf"\b{re.escape(cue.lower())}\b", clause)]
+
+
+def cued_entities(form: Form, text: str, entities: list[Entity]) -> dict[str, Entity]:
+    """slot -> the number a cue word in the same clause gives it ("got about 3k in savings",
+    "employed for 10 years"), the nearest cue winning when a clause has several."""
+    found: dict[str, Entity] = {}
+    taken: set[tuple[int, int]] = set()
+    for span in _clauses(text):
+        inside = [e for e in entities if span[0] <= e.start < span[1] and e.start != e.end]
+        for entity in inside:
+            best: tuple[int, FormSlot] | None = None
+            for slot in form.slots:
+                if slot.name in found or entity.kind not in CUED_KINDS.get(slot.type, set()):
+                    continue
+                for position in _cue_positions(slot, text, span):
+                    distance = abs(position - entity.start)
+                    if best is None or distance < best[0]:
+                        best = (distance, slot)
+            if best is not None and (entity.start, entity.end) not in taken:
+                found[best[1].name] = entity
+                taken.add((entity.start, entity.end))
+    return found
+
+
 def fill_slots(form: Form, text: str, requested: str | None, entities: list[Entity] | None = None,
                matcher: PhraseMatcher | None = None) -> FillResult:
     """Read every slot of `form` this message gives a value for. Each entity fills at most
-    one slot: the requested slot first, then the others in the form's order. `matcher`
-    reads the requested choice by meaning when the message gave nothing else."""
+    one slot: numbers that a cue word names first ("3k in savings"), then the requested
+    slot, then the others in the form's order. A number the requested slot cannot take,
+    given as a correction ("actually make it 8000"), goes to the first slot that can.
+    `matcher` reads the requested choice by meaning when the message gave nothing else."""
     entities = extract_entities(text) if entities is None else entities
     result = FillResult()
-    ordered = sorted(form.slots, key=lambda s: s.name != requested)
     used: set[tuple[int, int]] = set()
+    for name, entity in cued_entities(form, text, entities).items():
+        slot = next(s for s in form.slots if s.name == name)
+        reading = read_slot(slot, text, [entity], True)
+        if isinstance(reading, SlotFill):
+            result.values[name] = reading
+            used.add((entity.start, entity.end))
+    ordered = sorted((s for s in form.slots if s.name not in result.values),
+                     key=lambda s: s.name != requested)
     for slot in ordered:
         available = [e for e in entities if (e.start, e.end) not in used or e.start == e.end]
         reading = read_slot(slot, text, available, slot.name == requested)
         if isinstance(reading, str):
             if slot.name == requested:
+                moved = _correction_elsewhere(form, text, available, requested)
+                if moved is not None:
+                    result.values[moved[0]] = moved[1]
+                    used.update((e.start, e.end) for e in available)
+                    continue
                 result.problems[slot.name] = reading
                 # The rejected value was meant for this slot: no other slot may take it.
                 kinds = {ENTITY_KIND.get(slot.type, "number"), "number"}
@@ -220,6 +281,21 @@ def fill_slots(form: Form, text: str, requested: str | None, entities: list[Enti
 # Only the words that cannot mean anything else ("reset my PIN", "from the start of 2020" can).
 START_OVER = re.compile(r"\b(start (it |this |all )?(over|again|afresh|from scratch)|restart|"
                         r"begin again|new conversation)\b", re.IGNORECASE)
+
+
+def _correction_elsewhere(form: Form, text: str, entities: list[Entity], requested: str
+                          ) -> tuple[str, SlotFill] | None:
+    """A correction whose number the slot asked cannot take ("actually make it 8000" while
+    the age is asked): the first other number slot, in the form's order, that can."""
+    if not CORRECTION.search(text):
+        return None
+    for slot in form.slots:
+        if slot.name == requested or slot.type not in CUED_KINDS:
+            continue
+        reading = read_slot(slot, text, entities, True)
+        if isinstance(reading, SlotFill):
+            return slot.name, reading
+    return None
 
 
 def says_start_over(text: str) -> bool:

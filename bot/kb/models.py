@@ -87,7 +87,9 @@ class SlotChoice(_Entry):
 class FormSlot(_Entry):
     """A value a form collects. Numbers are checked against `min` / `max`; `unit` is the
     currency of a money slot (EUR...) or "months" / "years" for a duration slot; `words`
-    maps answers without a number ("none", "unemployed") to a value. In a form that calls a
+    maps answers without a number ("none", "unemployed") to a value; `cues` are words that
+    mark a number as this slot's when the customer gives several at once ("got 3k in
+    *savings*", "*employed* for 10 years"). In a form that calls a
     Teller tool, a slot the tool needs has its type, unit, limits and choices filled in from
     the tool's schema before this validation (`bot.kb.tool_forms`)."""
 
@@ -98,6 +100,7 @@ class FormSlot(_Entry):
     max: float | None = None
     unit: str | None = None
     choices: list[SlotChoice] = Field(default_factory=list)
+    cues: list[NonEmptyText] = Field(default_factory=list)
     words: dict[NonEmptyText, float] = Field(default_factory=dict)
 
     @model_validator(mode="after")

@@ -1,0 +1,45 @@
+"""Several details in one message go to the right questions: a cue word in the same clause
+names the slot a number belongs to; a correction goes to the slot that can take it."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.dialogue.slots import fill_slots
+from bot.kb import KnowledgeBase
+
+
+def values(kb: KnowledgeBase, form: str, text: str, asked: str | None) -> dict[str, object]:
+    result = fill_slots(kb.forms[form], text, asked)
+    assert result.problems == {}, result.problems
+    return {name: fill.value for name, fill in result.values.items()}
+
+
+@pytest.mark.parametrize(("text", "asked", "expected"), [
+    ("I want to borrow 8000 over 4 years to do up my kitchen", None,
+     {"amount": 8000, "duration_months": 48, "purpose": "repairs"}),
+    ("41, employed for 10 years, I own my place, got about 3k in savings", "age",
+     {"age": 41, "employment_years": 10, "housing": "own", "savings": 3000}),
+    ("need 12k, I'm 52, renting, 2 years at my job, 4000 saved", None,
+     {"amount": 12000, "age": 52, "housing": "rent", "employment_years": 2, "savings": 4000}),
+    ("I'm 34 and I've been at my company 6 years", "age", {"age": 34, "employment_years": 6}),
+])
+def test_each_number_goes_to_the_slot_its_words_name(default_kb: KnowledgeBase, text: str,
+                                                     asked: str | None,
+                                                     expected: dict[str, object]) -> None:
+    assert values(default_kb, "loan_application", text, asked) == expected
+
+
+def test_a_correction_the_asked_slot_cannot_take_goes_where_it_fits(
+    default_kb: KnowledgeBase
+) -> None:
+    assert values(default_kb, "loan_application", "actually make it 8000", "age") == {
+        "amount": 8000}
+    # without a correction word, a number out of range for the question is a problem
+    result = fill_slots(default_kb.forms["loan_application"], "8000", "age")
+    assert "age" in result.problems and result.values == {}
+
+
+def test_the_portfolio_form_reads_age_and_horizon_together(default_kb: KnowledgeBase) -> None:
+    assert values(default_kb, "portfolio_advice", "I'm 45 and want to invest for 15 years",
+                  "age") == {"age": 45, "horizon_years": 15}
