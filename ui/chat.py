@@ -137,7 +137,7 @@ def _dialogue_rows(data: dict[str, Any]) -> list[str]:
     rows: list[str] = []
     earlier = data.get(CONTEXT)
     if isinstance(earlier, dict):
-        rows.append("Read together with your earlier message: "
+        rows.append("Read together with the earlier topic: "
                     f"“{html.escape(str(earlier.get('from_text', '')))}” "
                     f"(topic <b>{html.escape(str(earlier.get('topic', '')))}</b>)")
     offer = data.get(OFFER_ACCEPTED)

@@ -34,7 +34,8 @@ CONTEXT = "context"
 
 @dataclass(frozen=True)
 class Topic:
-    """The subject of a recent answer: the customer's words and what answered them."""
+    """The subject of a recent answer: its words (the FAQ entry's tags, else the customer's
+    question) and what answered it."""
 
     text: str
     target: str
@@ -62,7 +63,9 @@ def topic_for(state: SessionState) -> Topic | None:
 
 
 def with_topic(topic: str, text: str) -> str:
-    return f"{topic.rstrip(' .?!')}. {text}"
+    """The message first, the topic after it: the model reads the new question, the topic
+    only fills in what "that" or "and to Germany?" leave out."""
+    return f"{text} ({topic.strip(' .?!')})"
 
 
 def target_of(decision: Decision) -> str | None:

@@ -40,6 +40,13 @@ CANCEL = re.compile(
 # form holds answers the customer typed, and an answer the form could not read ("a new
 # kitchen") can look like "start again" to the intent model at 0.5-0.7.
 LEAVE_CONFIDENCE = 0.8
+# Words that leave a form for something else, anywhere in a message the form could not read
+# ("Actually, forget the loan, what's my card limit?").
+LEAVE = re.compile(
+    r"\b(forget (about )?(the|this|that|it)( loan| form| check| questions?)?|never ?mind"
+    r"( (the|this|that) \w+)?|leave it|rather not|changed my mind|"
+    r"(i )?(don'?t|do not) want (to do )?(this|that|it)( now| any ?more)?|not now|"
+    r"(i'?d|i would) rather|no longer want)\b[\s,.!;:-]*", re.IGNORECASE)
 CORRECTION_WORDS = re.compile(r"\b(actually|sorry|instead|change|make it|correction|i meant)\b",
                               re.IGNORECASE)
 
@@ -110,10 +117,7 @@ class FormController:
             state.end_form()
             return None
         if CANCEL.search(text):
-            self._clear(state, form)
-            return FormReply("form_cancel", f"OK, I've stopped the {form.title.lower()}. "
-                             "Ask me anything else, or start again whenever you like.",
-                             form=form.name)
+            return self.cancel(state)
         requested = state.requested_slot
         found = self._validate(state, form, text)
         filled = found.filled
@@ -127,7 +131,7 @@ class FormController:
         reply = self._next(state, form)
         corrected = [n for n in filled if n != requested]
         if corrected and (CORRECTION_WORDS.search(text) or requested not in filled):
-            notes = ", ".join(f"{self._slot(form, n).name.replace('_', ' ')} "
+            notes = ", ".join(f"{self._slot(form, n).spoken_name} "
                               f"{display_value(self._slot(form, n), state.slots[n])}"
                               for n in corrected)
             reply.text = f"Got it: {notes}.\n\n{reply.text}"
@@ -136,6 +140,14 @@ class FormController:
         if extra:
             reply.text = "\n\n".join([*extra, reply.text])
         return reply
+
+    def cancel(self, state: SessionState) -> FormReply:
+        """End the active form, nothing kept."""
+        form = self.kb.forms[state.active_form or ""]
+        self._clear(state, form)
+        return FormReply("form_cancel", f"OK, I've stopped the {form.title.lower()}. "
+                         "Ask me anything else, or start again whenever you like.",
+                         form=form.name)
 
     def missed(self, state: SessionState) -> FormReply:
         """The message was neither an answer nor anything else to act on: ask again."""

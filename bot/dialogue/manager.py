@@ -6,16 +6,22 @@ import time
 from collections.abc import Callable
 
 from bot.dialogue import context, offers
-from bot.dialogue.forms import LEAVE_CONFIDENCE, FormController, FormReply
+from bot.dialogue.forms import CANCEL, LEAVE, LEAVE_CONFIDENCE, FormController, FormReply
 from bot.dialogue.parts import PARTS, SMALL_TALK, MessagePart, several_requests
-from bot.dialogue.policy import Decision, RulePolicy, Understanding, payload_understanding
-from bot.dialogue.slots import asks_to_restart, says_start_over
+from bot.dialogue.policy import (
+    HANDOFF_INTENT,
+    Decision,
+    RulePolicy,
+    Understanding,
+    payload_understanding,
+)
+from bot.dialogue.slots import asks_to_restart, fill_slots, says_start_over
 from bot.dialogue.state import SessionState, Turn
 from bot.dialogue.store import SessionStore
 from bot.errors import SessionNotFound
 from bot.kb import Form, KnowledgeBase, Offer
 from bot.kb import Response as KbResponse
-from bot.nlu.segments import candidate_parts, strip_courtesies
+from bot.nlu.segments import candidate_parts, strip_courtesies, words
 from bot.nlu.types import IntentPrediction
 from bot.payloads import format_target, intent_payload
 from bot.privacy import personal_data_like, redact, redact_reply
@@ -41,8 +47,11 @@ ACTION_RESPONSE_ID = {
     "restart": "utter_restart",
     "handoff": "utter_human_handoff",
 }
-# Replies that count towards offering a person (a question outside banking does not).
-FAILURES = {"fallback", "offer_human"}
+# How sure the model must be that a message flagged out of scope asks for a person.
+RESCUE_HANDOFF_CONFIDENCE = 0.85
+# Replies that count towards offering a person. A question outside banking counts, but it
+# keeps its polite out-of-scope reply, with the offer's buttons once the count is reached.
+FAILURES = {"fallback", "out_of_scope", "offer_human"}
 # Turns a person should look at (the review queue), by the action the bot took.
 REVIEW_REASON_BY_ACTION = {
     "fallback": "fallback", "out_of_scope": "out_of_scope", "clarify": "low_confidence",
@@ -153,12 +162,28 @@ class DialogueManager:
                 state: SessionState) -> BotResponse:
         """The policy's decision for one understood text; an intent that starts a form
         starts it."""
-        decision = self.policy.decide(understood, state)
+        decision = self._rescued(self.policy.decide(understood, state), understood, text)
         form = self._form_of(decision)
         if form is not None and self.forms is not None:
             return self._form_response(session_id, self.forms.start(state, form, text),
                                        understood, state)
         return self._reply(session_id, decision, understood, state, text)
+
+    def _rescued(self, decision: Decision, understood: Understanding, text: str) -> Decision:
+        """An "out of scope" message that is plainly a request after all: the model is sure
+        the customer wants a person ("I want to speak to a manager right now"), or the
+        message answers two or more of the questions of the form its intent starts ("I want
+        5000 over 3 years for a car")."""
+        top = understood.prediction.top
+        if decision.action != "out_of_scope" or top is None:
+            return decision
+        if top.name == HANDOFF_INTENT and top.confidence >= RESCUE_HANDOFF_CONFIDENCE:
+            return Decision("handoff", intent=top)
+        form = self.kb.form_by_intent.get(top.name) if self.forms is not None else None
+        if (form is not None and top.confidence >= self.policy.config.intent_threshold
+                and len(fill_slots(form, text, None).values) >= 2):
+            return Decision("answer_intent", intent=top)
+        return decision
 
     def _form_of(self, decision: Decision) -> Form | None:
         if (self.forms is not None and decision.action == "answer_intent"
@@ -207,9 +232,15 @@ class DialogueManager:
         if len(requests) >= 2:
             return self._several(session_id, requests, understood, state)
         whole = self.policy.decide(understood, state)
+        if not requests and greeted and len(parts) == 1:
+            # "hi, how are you?": the small talk after the greeting is what needs an answer.
+            target = context.target_of(parts[0].decision)
+            if target in SMALL_TALK and target != context.target_of(whole):
+                return self._decide(session_id, parts[0].text, parts[0].understood, state)
+            return None
         if len(requests) == 1 and (context.target_of(whole) is None
-                                   or whole.action in ("clarify",)
                                    or context.target_of(whole) in SMALL_TALK
+                                   or requests[0].decision.action == "handoff"
                                    or greeted):
             part = requests[0]
             response = self._decide(session_id, part.text, part.understood, state)
@@ -277,6 +308,10 @@ class DialogueManager:
             return None
         if not understood.forced:  # a button press of another reply is never an answer
             reply = forms.advance(state, text)
+            if reply is None and LEAVE.search(text):
+                reply = forms.cancel(state)
+            if reply is not None and reply.action == "form_cancel":
+                return self._left_form(session_id, text, reply, state)
             if reply is not None:
                 return self._form_response(session_id, reply, None, state)
         decision = self.policy.decide(understood, state)
@@ -295,6 +330,19 @@ class DialogueManager:
                 state.end_form()
                 return None
             return self._form_response(session_id, forms.missed(state), None, state)
+        if (decision.action in ("clarify", "fallback", "out_of_scope") and not understood.forced
+                and self.understand is not None):
+            # An unclear side question is read with the form's subject: inside the loan
+            # check, "hang on, what's the APR?" asks about the loan's APR.
+            on_topic = self.understand([context.with_topic(form.title, text)])[0]
+            reading = self.policy.decide(on_topic, state)
+            if reading.action in ("answer_intent", "answer_faq"):
+                decision, understood = reading, on_topic
+        other_form = self._form_of(decision)
+        if other_form is not None and other_form.name != form.name:
+            # A change of mind: the customer now asks for another form's task.
+            state.end_form()
+            return None
         side_question = (decision.action in ("answer_intent", "answer_faq")
                          and (decision.intent is None or decision.intent.name != form.intent))
         if not side_question:  # out of scope, unclear, or the form's own intent again
@@ -309,10 +357,26 @@ class DialogueManager:
             })
         return response
 
+    def _left_form(self, session_id: str, text: str, cancelled: FormReply,
+                   state: SessionState) -> BotResponse:
+        """The form was stopped; what else the message asks ("never mind the loan, how much
+        is the Plus plan?") is answered after saying so."""
+        rest = CANCEL.sub(" ", LEAVE.sub(" ", text)).strip(" ,.;:!-")
+        stopped = self._form_response(session_id, cancelled, None, state)
+        if self.understand is None or words(rest) < 2:
+            return stopped
+        understood = self.understand([rest])[0]
+        decision = self._rescued(self.policy.decide(understood, state), understood, rest)
+        if decision.action not in ("answer_intent", "answer_faq", "handoff"):
+            return stopped
+        answer = self._decide(session_id, rest, understood, state)
+        first = cancelled.text.split(". ")[0] + "."
+        return answer.model_copy(update={"text": f"{first}\n\n{answer.text}"})
+
     def _reply(self, session_id: str, decision: Decision, understood: Understanding,
                state: SessionState, text: str) -> BotResponse:
         response = self._render(session_id, decision, understood, state)
-        offer = self._offer_of(decision)
+        offer = self._offer_of(decision) if state.active_form is None else None
         if offer is not None:
             response = response.model_copy(update={
                 "text": offers.offer_text(response.text, offer),
@@ -388,7 +452,12 @@ class DialogueManager:
                     "buttons": [Button(title=b.title, payload=b.payload)
                                 for b in kb_response.buttons],
                 })
-            entry = self.kb.faq_by_intent[name]
+            entry = self.kb.faq_by_intent.get(name)
+            if entry is None:  # an intent with nothing to say (a form's, outside its form)
+                text, buttons = self._system("utter_fallback", state)
+                return base.model_copy(update={"text": text, "buttons": buttons,
+                                               "action": "fallback",
+                                               "response_id": "utter_fallback"})
             score = next((h.score for h in understood.faq_hits if h.entry.id == entry.id), None)
             return base.model_copy(update={
                 "text": self.kb.render(entry.answer),
@@ -408,6 +477,9 @@ class DialogueManager:
         text, buttons = self._system(response_id, state)
         if decision.candidates:
             buttons = [Button(title=c.title, payload=c.payload) for c in decision.candidates]
+        if (decision.action == "out_of_scope"
+                and state.fallback_count + 1 >= self.policy.config.fallbacks_before_human):
+            buttons = [*buttons, *self._system("utter_offer_human", state)[1]]
         return base.model_copy(
             update={"text": text, "buttons": buttons, "response_id": response_id}
         )
@@ -425,8 +497,13 @@ class DialogueManager:
             state.last_intent = decision.intent.name
         target = context.target_of(decision)
         if decision.action in context.TOPIC_ACTIONS and target and target not in SMALL_TALK:
-            # The subject a follow-up may refer to; a follow-up read in context keeps the
-            # words of the question that opened the topic.
+            # The subject a follow-up may refer to: the answer's FAQ tags ("transfer, sepa,
+            # swift") name it without the question's own words ("how long"); else the
+            # customer's words. A follow-up read in context keeps the topic it came from.
             if target != state.topic_target or not state.topic_text:
-                state.topic_text = self.redactor(text)
+                entry = (decision.faq.entry if decision.faq is not None
+                         else self.kb.faq_by_intent.get(decision.intent.name)
+                         if decision.intent is not None else None)
+                state.topic_text = (", ".join(entry.tags) if entry is not None and entry.tags
+                                    else self.redactor(text))
             state.topic_target, state.topic_turn = target, state.turn_count + 1

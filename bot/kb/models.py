@@ -101,6 +101,11 @@ class FormSlot(_Entry):
     unit: str | None = None
     choices: list[SlotChoice] = Field(default_factory=list)
     cues: list[NonEmptyText] = Field(default_factory=list)
+    label: NonEmptyText | None = None  # said back to the customer ("Got it: loan amount €8,000")
+
+    @property
+    def spoken_name(self) -> str:
+        return self.label or self.name.replace("_", " ")
     words: dict[NonEmptyText, float] = Field(default_factory=dict)
 
     @model_validator(mode="after")

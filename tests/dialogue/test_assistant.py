@@ -32,15 +32,21 @@ def test_greeting_buttons_and_pressing_one(tiny_assistant: Assistant) -> None:
     assert pressed.sources[0].faq_id == "find-iban"
 
 
-def test_two_fallbacks_offer_a_human_and_restart_resets(tiny_assistant: Assistant) -> None:
+def test_questions_outside_banking_stay_polite_refusals_and_restart_resets(
+    tiny_assistant: Assistant
+) -> None:
+    """Off-topic questions keep their polite refusal however many come; from the second,
+    the refusal carries the offer of a person as a button."""
     store = tiny_assistant.store
-    first = tiny_assistant.handle("what's the weather in Paris?", "s3")
+    first = tiny_assistant.handle("recipe for a lemon cake", "s3")
     assert first.action == "out_of_scope"
     assert first.out_of_scope is True
     assert first.text == "Sorry, I can only help with questions about Tiny Test Bank."
+    assert first.buttons == []
     second = tiny_assistant.handle("recipe for a chocolate cake", "s3")
-    assert second.action == "offer_human"
-    assert second.text == "Shall I get a person?"
+    assert second.action == "out_of_scope"
+    assert second.text == first.text
+    assert [b.payload for b in second.buttons] == ["/human_handoff"]
     assert store.load("s3").fallback_count == 2  # type: ignore[union-attr]
     restart = tiny_assistant.handle("/restart", "s3")
     assert restart.action == "restart"
@@ -50,7 +56,7 @@ def test_two_fallbacks_offer_a_human_and_restart_resets(tiny_assistant: Assistan
     assert handoff.action == "handoff"
     assert store.load("s3").handed_off is True  # type: ignore[union-attr]
     assert [t.action for t in store.turns("s3")] == [
-        "out_of_scope", "offer_human", "restart", "handoff"
+        "out_of_scope", "out_of_scope", "restart", "handoff"
     ]
 
 

@@ -70,7 +70,8 @@ def test_a_question_and_a_loan_answer_first_then_start_the_form(
 
 def test_two_forms_in_one_message_ask_which_first(default_assistant: Assistant) -> None:
     reply = default_assistant.handle(
-        "I need a loan for a new car. also could you suggest how to invest my savings?")
+        "I need a loan for a new car. Also I'd like you to recommend an investment mix for "
+        "someone my age")
     assert reply.action == "clarify", (reply.text, reply.data.get(PARTS))
     assert {b.payload for b in reply.buttons} == {intent_payload("loan_enquiry"),
                                                   intent_payload("portfolio_recommendation")}
@@ -88,7 +89,8 @@ def test_a_greeting_is_acknowledged_and_the_request_answered(
 def test_a_follow_up_is_read_with_the_last_question(default_assistant: Assistant) -> None:
     first = default_assistant.handle("how long will a transfer to a UK account take?")
     follow = default_assistant.handle("and what about to Germany?", first.session_id)
-    assert follow.data["context"]["from_text"].startswith("how long will a transfer")
+    assert follow.data["context"]["topic"] in (first.intent.name if first.intent else None,
+                                               first.response_id)
     assert follow.action in ("answer_faq", "answer_intent")
     assert follow.response_id == first.response_id
 
@@ -99,19 +101,51 @@ def test_small_talk_is_answered_and_steered_back(default_assistant: Assistant) -
     assert "help" in reply.text.lower()
 
 
-def test_questions_outside_banking_never_turn_into_an_offer_of_a_person(
-    default_assistant: Assistant
-) -> None:
+def test_questions_outside_banking_stay_polite_refusals(default_assistant: Assistant) -> None:
     session = None
     for question in ["who painted the mona lisa", "what's a good recipe for lasagne",
                      "how far away is the moon", "recommend me a film for tonight"]:
         reply = default_assistant.handle(question, session)
         session = reply.session_id
         assert reply.action == "out_of_scope", (question, reply.action, reply.text)
+    assert intent_payload("human_handoff") in [b.payload for b in reply.buttons]
+
+
+def test_a_sure_request_for_a_person_is_never_refused_as_off_topic(
+    default_assistant: Assistant
+) -> None:
+    reply = default_assistant.handle("I want to speak to a manager right now")
+    assert reply.action == "handoff", (reply.action, reply.intent_ranking[:2])
+
+
+def test_a_message_that_answers_the_loan_questions_starts_the_loan_check(
+    default_assistant: Assistant
+) -> None:
+    reply = default_assistant.handle("I want 5000 over 3 years for a car")
+    assert reply.form == "loan_application", (reply.action, reply.intent_ranking[:2])
+
+
+def test_leaving_a_form_for_another_question_answers_it(default_assistant: Assistant) -> None:
+    started = default_assistant.handle(intent_payload("loan_enquiry"))
+    default_assistant.handle("6000", started.session_id)
+    reply = default_assistant.handle("never mind the loan, where can I find my IBAN?",
+                                     started.session_id)
+    assert reply.text.startswith("OK, I've stopped the personal loan check.")
+    assert reply.response_id == "faq:find-my-iban", (reply.action, reply.text)
+    assert reply.form is None
+
+
+def test_asking_for_the_other_form_mid_form_switches_to_it(default_assistant: Assistant) -> None:
+    started = default_assistant.handle(intent_payload("loan_enquiry"))
+    default_assistant.handle("6000", started.session_id)
+    reply = default_assistant.handle(intent_payload("portfolio_recommendation"),
+                                     started.session_id)
+    assert reply.form == "portfolio_advice" and reply.action == "form_ask"
 
 
 def test_stored_replies_keep_the_banks_own_phone_number(default_assistant: Assistant) -> None:
-    reply = default_assistant.handle("my number is +353 87 765 4321, put me through to a person")
+    reply = default_assistant.handle(
+        "I want to talk to a person. My number is +353 87 765 4321")
     assert reply.action == "handoff"
     turn = default_assistant.store.turns(reply.session_id)[-1]
     assert "+353 87 765 4321" not in turn.user_text and "[PHONE]" in turn.user_text
@@ -126,3 +160,24 @@ def test_form_answers_are_never_taken_for_a_restart(default_assistant: Assistant
     default_assistant.handle("2 years", started.session_id)
     reply = default_assistant.handle(answer, started.session_id)
     assert reply.form == "loan_application", (answer, reply.action, reply.text)
+
+
+def test_an_unclear_side_question_in_a_form_is_read_with_the_forms_subject(
+    default_assistant: Assistant
+) -> None:
+    started = default_assistant.handle(intent_payload("loan_enquiry"))
+    default_assistant.handle("7k over 3 years for a used car", started.session_id)
+    side = default_assistant.handle("hang on, what's the APR?", started.session_id)
+    assert side.response_id == "faq:loan-interest-rate", (side.action, side.text)
+    assert side.form == "loan_application" and OFFER not in side.data  # no offer of itself
+    assert side.text.endswith("How old are you?")
+
+
+def test_several_details_at_once_reach_a_decision_in_few_turns(
+    default_assistant: Assistant
+) -> None:
+    first = default_assistant.handle("hi, I want to borrow 8000 over 4 years to do up my kitchen")
+    assert first.form == "loan_application"
+    last = default_assistant.handle(
+        "41, employed for 10 years, I own my place, got about 3k in savings", first.session_id)
+    assert last.action == "tool_result", last.text

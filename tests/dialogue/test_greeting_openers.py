@@ -26,7 +26,8 @@ def test_a_greeting_in_front_of_a_loan_request_never_hides_it(
     reply = default_assistant.handle(opener)
     explained = (reply.action, reply.text[:80], reply.intent_ranking[:3])
     if reply.form is None:
-        assert reply.action == "clarify", explained
+        # a clarifying question, or a loan answer that offers the check: one press away
+        assert reply.action in ("clarify", "answer_intent", "answer_faq"), explained
         assert intent_payload("loan_enquiry") in [b.payload for b in reply.buttons], explained
         follow = default_assistant.handle(intent_payload("loan_enquiry"), reply.session_id)
         assert follow.form == "loan_application", explained

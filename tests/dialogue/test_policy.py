@@ -69,6 +69,11 @@ def test_fallback_then_offer_of_a_human(policy, tiny_kb) -> None:
     assert policy.decide(vague, state).action == "offer_human"
 
 
+def test_out_of_scope_never_turns_into_an_offer_of_a_human(policy, tiny_kb) -> None:
+    weather = understood(tiny_kb, [("greet", 0.6)], out_of_scope=True)
+    assert policy.decide(weather, SessionState("s", fallback_count=5)).action == "out_of_scope"
+
+
 def test_out_of_scope_unless_the_faq_matches_well(policy, tiny_kb) -> None:
     weather = understood(tiny_kb, [("greet", 0.6)], out_of_scope=True)
     assert policy.decide(weather, SessionState("s")).action == "out_of_scope"

@@ -74,7 +74,7 @@ def test_why_says_which_earlier_message_a_follow_up_was_read_with() -> None:
                                           "from_text": "what does a transfer cost & when"}))
     assert why == (
         "Understood as <b>card_arrival</b> (91% confident)<br>"
-        "Read together with your earlier message: “what does a transfer cost &amp; when” "
+        "Read together with the earlier topic: “what does a transfer cost &amp; when” "
         "(topic <b>faq:fees</b>)<br>"
         "Step: answer_faq")
 
@@ -87,7 +87,7 @@ def test_the_dialogue_keys_are_not_repeated_as_tool_output() -> None:
                                  amount=1200))
     assert why == (
         "Understood as <b>card_arrival</b> (91% confident)<br>"
-        "Read together with your earlier message: “f” (topic <b>t</b>)<br>"
+        "Read together with the earlier topic: “f” (topic <b>t</b>)<br>"
         "Accepted the offer: T (/p)<br>"
         "This message had 1 part:<ul><li>“a”: step answer_faq</li></ul><br>"
         "Tool output:<pre>{\n &quot;amount&quot;: 1200\n}</pre><br>"
