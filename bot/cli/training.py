@@ -1,4 +1,5 @@
-"""`teller train | eval`: build the intent model and the FAQ index; measure the model.
+"""`teller train | eval`: build the intent model and the FAQ index; measure the model, or
+whole conversations (`eval --dialogues`).
 
 The `training` package is imported inside the commands: it is heavy.
 """
@@ -67,7 +68,19 @@ def train(
 
 
 def evaluate_command(
-    data: Annotated[Path, typer.Option("--data", help="Labelled CSV/JSONL (text + category)")],
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Labelled CSV/JSONL (text + category)")
+    ] = None,
+    dialogues: Annotated[
+        Path | None,
+        typer.Option("--dialogues", help="Whole conversations: a dialogue suite YAML file or "
+                                         "a folder of them (e.g. benchmarks/dialogues)"),
+    ] = None,
+    tags: Annotated[
+        list[str] | None,
+        typer.Option("--tag", help="With --dialogues: only conversations with this tag; "
+                                   "repeatable"),
+    ] = None,
     oos: Annotated[
         Path | None,
         typer.Option("--oos", help="Out-of-scope messages: CLINC150 data_full.json or a CSV "
@@ -81,17 +94,29 @@ def evaluate_command(
     data_dir: DataDirOption = None,
 ) -> None:
     """Accuracy, macro-F1, confusions and calibration of the current model on labelled data;
-    with --oos, out-of-scope AUROC, recall and in-scope accuracy at the chosen threshold."""
+    with --oos, out-of-scope AUROC, recall and in-scope accuracy at the chosen threshold.
+    With --dialogues instead: task success of whole simulated conversations."""
     from dataclasses import asdict
     from datetime import UTC, datetime
 
+    if (data is None) == (dialogues is None):
+        raise fail("give exactly one of --data FILE (the intent model on labelled messages) "
+                   "or --dialogues FILE_OR_FOLDER (whole conversations)")
+    if dialogues is not None and oos is not None:
+        raise fail("--oos goes with --data, not with --dialogues")
+    if dialogues is None and tags:
+        raise fail("--tag goes with --dialogues")
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    if dialogues is not None:
+        _evaluate_dialogues(dialogues, tags or [], as_json, out, kb, data_dir, stamp)
+        return
+    assert data is not None
     from training.evaluate import evaluate
 
     configure_logging()
     logging.getLogger().setLevel(logging.WARNING)
     settings = load_settings(kb, data_dir)
     assistant = load_runtime(settings, in_memory=True).assistant
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     folder = out or settings.data_dir / "reports" / f"eval-{stamp}"
     recognizer = assistant.classifier
     try:
@@ -115,3 +140,32 @@ def evaluate_command(
                    f"{o.in_scope_false_rejection:.1%}, accuracy {o.accuracy_with_rejection:.2%} "
                    f"({o.accuracy_loss_points:+.2f} points lost)")
     typer.echo(f"report, reliability.png and confusion.png in {folder}")
+
+
+def _evaluate_dialogues(suite_path: Path, tags: list[str], as_json: bool, out: Path | None,
+                        kb: Path | None, data_dir: Path | None, stamp: str) -> None:
+    """Play the suite against the configured KB and model (sessions in memory); print the
+    figures and the failing transcripts, and write report.json."""
+    from training.dialogue_eval import build_report, load_suite, render_text, run_suite
+    from training.dialogue_eval.suite import select
+
+    try:  # a broken suite is reported before the models load
+        conversations = select(load_suite(suite_path), tags or None)
+    except TellerError as exc:
+        raise fail(str(exc)) from exc
+    if not conversations:
+        raise fail(f"no conversation in {suite_path} has the tag(s) {tags}")
+    configure_logging()
+    logging.getLogger().setLevel(logging.WARNING)
+    settings = load_settings(kb, data_dir)
+    assistant = load_runtime(settings, in_memory=True).assistant
+    report = build_report(run_suite(assistant, conversations))
+    folder = out or settings.data_dir / "reports" / f"dialogues-{stamp}"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "report.json").write_text(json.dumps(report.to_dict(), indent=2),
+                                        encoding="utf-8")
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+        return
+    typer.echo(render_text(report))
+    typer.echo(f"report in {folder / 'report.json'}")
