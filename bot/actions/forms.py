@@ -38,7 +38,9 @@ class KbFormValidationAction(FormValidationAction):
     ) -> list[EventType]:
         text = str((tracker.latest_message or {}).get("text") or "")
         requested = tracker.get_slot("requested_slot")
-        result = fill_slots(self.form, text, requested, matcher=self.matcher)
+        current = {slot.name: tracker.get_slot(slot.name) for slot in self.form.slots}
+        result = fill_slots(self.form, text, requested, matcher=self.matcher,
+                            current={k: v for k, v in current.items() if v is not None})
         events: list[EventType] = [
             SlotSet(name, fill.value) for name, fill in result.values.items()
         ]

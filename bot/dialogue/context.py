@@ -21,9 +21,11 @@ CONTINUES = re.compile(
     r"so|but|then|plus|is that|does that|will that|can i do that|can that)\b", re.IGNORECASE)
 # Words that point back at something said before.
 POINTS_BACK = re.compile(r"\b(?:that|it|this|those|these|them|there|one|ones)\b", re.IGNORECASE)
-MAX_FOLLOWUP_WORDS = 9
+MAX_FOLLOWUP_WORDS = 12
 # A message this sure of an answer other than the topic's is a question of its own.
 CLEAR_ON_ITS_OWN = 0.75
+# A follow-up this long names its own subject, unless the model cannot read it alone.
+SAYS_ENOUGH_WORDS = 6
 # A follow-up refers to an answer at most this many turns back.
 TOPIC_TURNS = 3
 # Actions whose subject a follow-up can refer to.
@@ -96,6 +98,11 @@ def prefer_in_context(text: str, alone: Decision, in_context: Decision, topic: s
     if target_of(alone) is None:
         return True
     if strength(alone) >= CLEAR_ON_ITS_OWN and target_of(alone) != topic:
+        return False
+    if (words(text) >= SAYS_ENOUGH_WORDS and strength(alone) >= 0.5
+            and target_of(in_context) == topic and target_of(alone) != topic):
+        # "and how much is it for sending money to the US?" names its own subject: context
+        # that only repeats the last topic does not override it.
         return False
     if continues_topic(text):
         return True

@@ -1,4 +1,6 @@
-"""The dialogue manager: load the session, ask the policy, render the reply, store the turn."""
+"""The dialogue manager: load the session, decide what the message asks for (an open form's
+answer, a yes to an offer, several requests, a follow-up, or one request for the policy),
+have the reply rendered (bot.dialogue.render), store the turn."""
 
 from __future__ import annotations
 
@@ -6,7 +8,8 @@ import time
 from collections.abc import Callable
 
 from bot.dialogue import context, offers
-from bot.dialogue.forms import CANCEL, LEAVE, LEAVE_CONFIDENCE, FormController, FormReply
+from bot.dialogue.form_turns import FormTurns
+from bot.dialogue.forms import FormController, FormReply
 from bot.dialogue.parts import PARTS, SMALL_TALK, MessagePart, several_requests
 from bot.dialogue.policy import (
     HANDOFF_INTENT,
@@ -15,38 +18,18 @@ from bot.dialogue.policy import (
     Understanding,
     payload_understanding,
 )
-from bot.dialogue.slots import asks_to_restart, fill_slots, says_start_over
+from bot.dialogue.render import ReplyRenderer
+from bot.dialogue.slots import fill_slots
 from bot.dialogue.state import SessionState, Turn
 from bot.dialogue.store import SessionStore
 from bot.errors import SessionNotFound
-from bot.kb import Form, KnowledgeBase, Offer
-from bot.kb import Response as KbResponse
-from bot.nlu.segments import candidate_parts, strip_courtesies, words
+from bot.kb import Form, KnowledgeBase
+from bot.nlu.segments import candidate_parts, strip_courtesies
 from bot.nlu.types import IntentPrediction
-from bot.payloads import format_target, intent_payload
+from bot.payloads import intent_payload
 from bot.privacy import personal_data_like, redact, redact_reply
-from bot.response import SLOTS_FILLED, BotResponse, Button, IntentInfo, Source
+from bot.response import BotResponse, Button, IntentInfo
 
-# What the bot says when the KB has no response with these ids.
-DEFAULT_SYSTEM_TEXT = {
-    "utter_fallback": "Sorry, I didn't understand that. Could you rephrase your question?",
-    "utter_out_of_scope": "Sorry, I can only help with questions about {bank_name}.",
-    "utter_clarify": "Did you mean one of these?",
-    "utter_offer_human": "I'm having trouble understanding. Would you like to talk to a person?",
-    "utter_restart": "Let's start over. How can I help?",
-    "utter_human_handoff": "I'll pass you to a member of our team.",
-    "utter_offer_declined": "No problem. Is there anything else I can help with?",
-    "utter_which_first": "I can help with both. Which would you like to do first?",
-    "utter_ack_greet": "Hello!",
-}
-ACTION_RESPONSE_ID = {
-    "fallback": "utter_fallback",
-    "out_of_scope": "utter_out_of_scope",
-    "clarify": "utter_clarify",
-    "offer_human": "utter_offer_human",
-    "restart": "utter_restart",
-    "handoff": "utter_human_handoff",
-}
 # How sure the model must be that a message flagged out of scope asks for a person.
 RESCUE_HANDOFF_CONFIDENCE = 0.85
 # Replies that count towards offering a person. A question outside banking counts, but it
@@ -60,7 +43,7 @@ REVIEW_REASON_BY_ACTION = {
 SUCCESSES = {"answer_intent", "answer_faq", "handoff", "restart"}
 
 
-class DialogueManager:
+class DialogueManager(FormTurns):
     def __init__(
         self, kb: KnowledgeBase, policy: RulePolicy, store: SessionStore,
         redactor: Callable[[str], str] = redact, forms: FormController | None = None,
@@ -73,6 +56,7 @@ class DialogueManager:
         self.redactor = redactor
         self.forms = forms
         self.review_below = review_below
+        self.renderer = ReplyRenderer(kb, policy.config.fallbacks_before_human)
         # The bank's own numbers and addresses in its answers stay readable in the stored
         # replies; only what the customer wrote is masked.
         self.published = sorted({span for text in kb.reply_texts()
@@ -206,7 +190,7 @@ class DialogueManager:
 
     def _decline_offer(self, session_id: str, payload: str, understood: Understanding,
                        state: SessionState) -> BotResponse:
-        text, buttons = self._system("utter_offer_declined", state)
+        text, buttons = self.renderer.system("utter_offer_declined", state)
         top = understood.prediction.top
         return BotResponse(
             session_id=session_id, text=text, buttons=buttons, action="answer_intent",
@@ -245,7 +229,7 @@ class DialogueManager:
             part = requests[0]
             response = self._decide(session_id, part.text, part.understood, state)
             if greeted:
-                hello, _ = self._system("utter_ack_greet", state)
+                hello, _ = self.renderer.system("utter_ack_greet", state)
                 response = response.model_copy(update={"text": f"{hello} {response.text}"})
             return response
         return None
@@ -261,7 +245,7 @@ class DialogueManager:
             part = forms[0]
             done.append((part, self._decide(session_id, part.text, part.understood, state)))
         elif forms:
-            ask, _ = self._system("utter_which_first", state)
+            ask, _ = self.renderer.system("utter_which_first", state)
             which = BotResponse(
                 session_id=session_id, text=ask, action="clarify", response_id="utter_which_first",
                 buttons=[Button(title=self.kb.intent_title(p.decision.intent.name),
@@ -297,86 +281,10 @@ class DialogueManager:
             return combined, topic
         return understood, None
 
-    def _in_form(self, session_id: str, text: str, understood: Understanding,
-                 state: SessionState, forms: FormController) -> BotResponse | None:
-        """A message while a form is open: an answer to its question first, then a way out
-        (restart, a person), then a side question (answered, then the question again).
-        None: the form has ended and the message is handled as any other."""
-        form = self.kb.forms.get(state.active_form or "")
-        if form is None:  # the KB changed under a running form
-            state.end_form()
-            return None
-        if not understood.forced:  # a button press of another reply is never an answer
-            reply = forms.advance(state, text)
-            if reply is None and LEAVE.search(text):
-                reply = forms.cancel(state)
-            if reply is not None and reply.action == "form_cancel":
-                return self._left_form(session_id, text, reply, state)
-            if reply is not None:
-                return self._form_response(session_id, reply, None, state)
-        decision = self.policy.decide(understood, state)
-        if says_start_over(text) and decision.action != "handoff":
-            # "hey can I start over" is a restart whatever the model made of the greeting.
-            state.end_form()
-            guessed = decision.intent if decision.action == "restart" else None
-            return self._reply(session_id, Decision("restart", intent=guessed), understood,
-                               state, text)
-        if decision.action in ("restart", "handoff"):
-            # A restart guess for a message the form could not read ends the form only when
-            # it is explicit: a button, restart words, or a confident model.
-            confidence = decision.intent.confidence if decision.intent else 0.0
-            if (understood.forced or decision.action == "handoff" or asks_to_restart(text)
-                    or confidence >= LEAVE_CONFIDENCE):
-                state.end_form()
-                return None
-            return self._form_response(session_id, forms.missed(state), None, state)
-        if (decision.action in ("clarify", "fallback", "out_of_scope") and not understood.forced
-                and self.understand is not None):
-            # An unclear side question is read with the form's subject: inside the loan
-            # check, "hang on, what's the APR?" asks about the loan's APR.
-            on_topic = self.understand([context.with_topic(form.title, text)])[0]
-            reading = self.policy.decide(on_topic, state)
-            if reading.action in ("answer_intent", "answer_faq"):
-                decision, understood = reading, on_topic
-        other_form = self._form_of(decision)
-        if other_form is not None and other_form.name != form.name:
-            # A change of mind: the customer now asks for another form's task.
-            state.end_form()
-            return None
-        side_question = (decision.action in ("answer_intent", "answer_faq")
-                         and (decision.intent is None or decision.intent.name != form.intent))
-        if not side_question:  # out of scope, unclear, or the form's own intent again
-            return self._form_response(session_id, forms.missed(state), None, state)
-        response = self._reply(session_id, decision, understood, state, text)
-        reask = forms.reask(state)
-        if reask:
-            response = response.model_copy(update={
-                "text": f"{response.text}\n\n{reask}",
-                "buttons": [*response.buttons, *forms.reask_buttons(state)],
-                "form": state.active_form,
-            })
-        return response
-
-    def _left_form(self, session_id: str, text: str, cancelled: FormReply,
-                   state: SessionState) -> BotResponse:
-        """The form was stopped; what else the message asks ("never mind the loan, how much
-        is the Plus plan?") is answered after saying so."""
-        rest = CANCEL.sub(" ", LEAVE.sub(" ", text)).strip(" ,.;:!-")
-        stopped = self._form_response(session_id, cancelled, None, state)
-        if self.understand is None or words(rest) < 2:
-            return stopped
-        understood = self.understand([rest])[0]
-        decision = self._rescued(self.policy.decide(understood, state), understood, rest)
-        if decision.action not in ("answer_intent", "answer_faq", "handoff"):
-            return stopped
-        answer = self._decide(session_id, rest, understood, state)
-        first = cancelled.text.split(". ")[0] + "."
-        return answer.model_copy(update={"text": f"{first}\n\n{answer.text}"})
-
     def _reply(self, session_id: str, decision: Decision, understood: Understanding,
                state: SessionState, text: str) -> BotResponse:
-        response = self._render(session_id, decision, understood, state)
-        offer = self._offer_of(decision) if state.active_form is None else None
+        response = self.renderer.render(session_id, decision, understood, state)
+        offer = self.renderer.offer_of(decision) if state.active_form is None else None
         if offer is not None:
             response = response.model_copy(update={
                 "text": offers.offer_text(response.text, offer),
@@ -387,102 +295,10 @@ class DialogueManager:
         self._update(state, decision, text)
         return response
 
-    def _offer_of(self, decision: Decision) -> Offer | None:
-        """The next step the answer proposes, if its KB entry has one."""
-        if decision.action == "answer_faq" and decision.faq is not None:
-            return decision.faq.entry.offer
-        if decision.action == "answer_intent" and decision.intent is not None:
-            name = decision.intent.name
-            response = self.kb.response_by_intent.get(name)
-            entry = self.kb.faq_by_intent.get(name)
-            return response.offer if response is not None else entry.offer if entry else None
-        return None
-
     def _form_response(self, session_id: str, reply: FormReply,
                        understood: Understanding | None, state: SessionState) -> BotResponse:
-        """A form's reply. `understood` is the intent that started the form, if one did; a
-        message read as an answer to the form has no intent (its filled slots are in
-        `data`), so it is neither shown nor counted as one."""
         state.fallback_count = 0
-        top = understood.prediction.top if understood is not None else None
-        data = dict(reply.data)
-        if reply.slots_filled:
-            data[SLOTS_FILLED] = reply.slots_filled
-        return BotResponse(
-            session_id=session_id, text=self.kb.render(reply.text), buttons=reply.buttons,
-            action=reply.action, response_id=format_target("form", reply.form),
-            intent=IntentInfo(name=top.name, confidence=top.confidence) if top else None,
-            intent_ranking=[IntentInfo(name=s.name, confidence=s.confidence)
-                            for s in understood.prediction.ranking] if understood else [],
-            data=data, images=reply.images, form=reply.form,
-        )
-
-    # -- rendering ------------------------------------------------------------------------
-
-    def _variant(self, response: KbResponse, state: SessionState) -> str:
-        return self.kb.render(response.text[state.turn_count % len(response.text)])
-
-    def _system(self, response_id: str, state: SessionState) -> tuple[str, list[Button]]:
-        response = self.kb.responses.get(response_id)
-        if response is None:
-            return self.kb.render(DEFAULT_SYSTEM_TEXT[response_id]), []
-        buttons = [Button(title=b.title, payload=b.payload) for b in response.buttons]
-        return self._variant(response, state), buttons
-
-    def _render(
-        self, session_id: str, decision: Decision, understood: Understanding, state: SessionState
-    ) -> BotResponse:
-        intent = (
-            IntentInfo(name=decision.intent.name, confidence=decision.intent.confidence)
-            if decision.intent else None
-        )
-        base = BotResponse(
-            session_id=session_id, text="", action=decision.action, intent=intent,
-            intent_ranking=[IntentInfo(name=s.name, confidence=s.confidence)
-                            for s in understood.prediction.ranking],
-            out_of_scope=decision.action == "out_of_scope",
-        )
-        if decision.action == "answer_intent" and decision.intent is not None:
-            name = decision.intent.name
-            kb_response = self.kb.response_by_intent.get(name)
-            if kb_response is not None:
-                return base.model_copy(update={
-                    "text": self._variant(kb_response, state),
-                    "response_id": kb_response.id,
-                    "buttons": [Button(title=b.title, payload=b.payload)
-                                for b in kb_response.buttons],
-                })
-            entry = self.kb.faq_by_intent.get(name)
-            if entry is None:  # an intent with nothing to say (a form's, outside its form)
-                text, buttons = self._system("utter_fallback", state)
-                return base.model_copy(update={"text": text, "buttons": buttons,
-                                               "action": "fallback",
-                                               "response_id": "utter_fallback"})
-            score = next((h.score for h in understood.faq_hits if h.entry.id == entry.id), None)
-            return base.model_copy(update={
-                "text": self.kb.render(entry.answer),
-                "response_id": format_target("faq", entry.id),
-                "sources": [Source(faq_id=entry.id, question=entry.questions[0],
-                                   category=entry.category, score=score)],
-            })
-        if decision.action == "answer_faq" and decision.faq is not None:
-            entry = decision.faq.entry
-            return base.model_copy(update={
-                "text": self.kb.render(entry.answer),
-                "response_id": format_target("faq", entry.id),
-                "sources": [Source(faq_id=entry.id, question=entry.questions[0],
-                                   category=entry.category, score=round(decision.faq.score, 4))],
-            })
-        response_id = ACTION_RESPONSE_ID[decision.action]
-        text, buttons = self._system(response_id, state)
-        if decision.candidates:
-            buttons = [Button(title=c.title, payload=c.payload) for c in decision.candidates]
-        if (decision.action == "out_of_scope"
-                and state.fallback_count + 1 >= self.policy.config.fallbacks_before_human):
-            buttons = [*buttons, *self._system("utter_offer_human", state)[1]]
-        return base.model_copy(
-            update={"text": text, "buttons": buttons, "response_id": response_id}
-        )
+        return self.renderer.form_reply(session_id, reply, understood)
 
     def _update(self, state: SessionState, decision: Decision, text: str) -> None:
         if decision.action == "restart":

@@ -176,7 +176,7 @@ def _typed_number(slot: FormSlot, entities: list[Entity], requested: bool
         plain += [e for e in entities if e.kind == "duration"]  # "34 years" for an age
         if plain and plain[-1].kind == "duration":
             return float(plain[-1].value) / 12
-    if len(plain) == 1:
+    if len({float(e.value) for e in plain}) == 1:  # "33 this year, so 33": one number
         return float(plain[0].value)
     if len(plain) > 1:
         return f"I found several numbers there ({', '.join(e.text for e in plain)}); which one?"
@@ -188,8 +188,10 @@ def _typed_number(slot: FormSlot, entities: list[Entity], requested: bool
 CUED_KINDS = {"money": {"money", "number"}, "age": {"age", "number", "duration"},
               "duration": {"duration"}, "number": {"number"}, "percentage": {"percentage"}}
 CLAUSE = re.compile(r"[,;.]|\band\b|\bbut\b")
-CORRECTION = re.compile(r"\b(actually|sorry|instead|change|make it|correction|i meant)\b",
-                        re.IGNORECASE)
+CORRECTION = re.compile(r"\b(actually|sorry|instead|change|make it|correction|i meant|meant to say|"
+                        r"no wait|wait|oops|typo|rather|not)\b", re.IGNORECASE)
+# A number given as the old value being corrected: "34, not 43", "6000 instead of 5000".
+REPLACED = re.compile(r"\b(not|instead of|rather than|no longer)\s*[€£$]?\s*$", re.IGNORECASE)
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:
@@ -231,14 +233,23 @@ def cued_entities(form: Form, text: str, entities: list[Entity]) -> dict[str, En
 
 
 def fill_slots(form: Form, text: str, requested: str | None, entities: list[Entity] | None = None,
-               matcher: PhraseMatcher | None = None) -> FillResult:
+               matcher: PhraseMatcher | None = None,
+               current: dict[str, Any] | None = None) -> FillResult:
     """Read every slot of `form` this message gives a value for. Each entity fills at most
     one slot: numbers that a cue word names first ("3k in savings"), then the requested
     slot, then the others in the form's order. A number the requested slot cannot take,
-    given as a correction ("actually make it 8000"), goes to the first slot that can.
+    given as a correction ("actually make it 8000"), goes to the slot it corrects: the one
+    whose `current` value it replaces ("34, not 43"), else the first that can take it.
     `matcher` reads the requested choice by meaning when the message gave nothing else."""
     entities = extract_entities(text) if entities is None else entities
+    current = current or {}
+    replaced = [e for e in entities if REPLACED.search(text[:e.start])]
+    entities = [e for e in entities if e not in replaced]
     result = FillResult()
+    corrected = _corrected_slot(form, text, entities, replaced, current)
+    if corrected is not None:
+        result.values[corrected[0]] = corrected[1]
+        return result
     used: set[tuple[int, int]] = set()
     for name, entity in cued_entities(form, text, entities).items():
         slot = next(s for s in form.slots if s.name == name)
@@ -253,7 +264,7 @@ def fill_slots(form: Form, text: str, requested: str | None, entities: list[Enti
         reading = read_slot(slot, text, available, slot.name == requested)
         if isinstance(reading, str):
             if slot.name == requested:
-                moved = _correction_elsewhere(form, text, available, requested)
+                moved = _correction_elsewhere(form, text, available, requested, current)
                 if moved is not None:
                     result.values[moved[0]] = moved[1]
                     used.update((e.start, e.end) for e in available)
@@ -270,6 +281,10 @@ def fill_slots(form: Form, text: str, requested: str | None, entities: list[Enti
             if _entity_matches(entity, reading.value, slot):
                 used.add((entity.start, entity.end))
                 break
+    if not result.values and not result.problems and requested is not None:
+        moved = _correction_elsewhere(form, text, entities, requested, current)
+        if moved is not None:
+            result.values[moved[0]] = moved[1]
     if matcher is not None and not result.values and not result.problems:
         asked = next((s for s in form.slots if s.name == requested), None)
         by_meaning = read_by_meaning(asked, text, matcher) if asked is not None else None
@@ -283,15 +298,29 @@ START_OVER = re.compile(r"\b(start (it |this |all )?(over|again|afresh|from scra
                         r"begin again|new conversation)\b", re.IGNORECASE)
 
 
-def _correction_elsewhere(form: Form, text: str, entities: list[Entity], requested: str
-                          ) -> tuple[str, SlotFill] | None:
-    """A correction whose number the slot asked cannot take ("actually make it 8000" while
-    the age is asked): the first other number slot, in the form's order, that can."""
-    if not CORRECTION.search(text):
+def _corrected_slot(form: Form, text: str, entities: list[Entity], replaced: list[Entity],
+                    current: dict[str, Any]) -> tuple[str, SlotFill] | None:
+    """"34, not 43": the slot whose value is the number replaced takes the new one."""
+    if len(replaced) != 1 or not entities:
         return None
     for slot in form.slots:
-        if slot.name == requested or slot.type not in CUED_KINDS:
-            continue
+        if slot.name in current and slot.type in CUED_KINDS and _entity_matches(
+                replaced[0], current[slot.name], slot):
+            reading = read_slot(slot, text, entities[:1], True)
+            if isinstance(reading, SlotFill):
+                return slot.name, reading
+    return None
+
+
+def _correction_elsewhere(form: Form, text: str, entities: list[Entity], requested: str,
+                          current: dict[str, Any]) -> tuple[str, SlotFill] | None:
+    """A correction whose number the slot asked cannot take ("actually make it 8000" while
+    the age or the purpose is asked): the first slot already answered, in the form's order,
+    that can take it (a correction changes an answer), else the first other one."""
+    if not CORRECTION.search(text) or not entities:
+        return None
+    candidates = [s for s in form.slots if s.name != requested and s.type in CUED_KINDS]
+    for slot in sorted(candidates, key=lambda s: s.name not in current):
         reading = read_slot(slot, text, entities, True)
         if isinstance(reading, SlotFill):
             return slot.name, reading

@@ -45,6 +45,9 @@ NO = {"no", "n", "nope", "nah", "not really", "never", "i don't", "i do not", "i
       "i am not", "not at all"}
 
 _NUMBER = r"(?<![\w-])-?(?:\d{1,3}(?:[ ,.']\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
+_COMPOUND_NUMBER = re.compile(
+    r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[- ]"
+    r"(one|two|three|four|five|six|seven|eight|nine)\b", re.IGNORECASE)
 _WORD_NUMBER = "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True))
 _CURRENCY = "|".join(sorted((re.escape(w) for w in CURRENCY_WORDS), key=len, reverse=True))
 _SCALE = "|".join(sorted(SCALE_WORDS, key=len, reverse=True))
@@ -127,6 +130,9 @@ def extract_entities(text: str, today: date | None = None) -> list[Entity]:
 
     for entity in _dates(text, today or date.today()):
         add(entity)
+    for match in _COMPOUND_NUMBER.finditer(text):  # "thirty-nine": one number, not two
+        value = NUMBER_WORDS[match.group(1).lower()] + NUMBER_WORDS[match.group(2).lower()]
+        add(Entity("number", value, match.group(0), *match.span()))
     for match in _AGE.finditer(text):
         value = int(match.group("a") or match.group("b"))
         add(Entity("age", value, match.group(0), *match.span()))
@@ -167,6 +173,10 @@ def _money(match: re.Match[str]) -> Entity | None:
         return None  # a bare number: only a plain number (the form decides what it means)
     if match.group("num").lower() in NUMBER_WORDS and scale is None:
         return None  # "a euro", "one pound": not an amount anyone borrows
+    if match.group("num").lower() in NUMBER_WORDS and scale is not None:
+        gap = match.string[match.end("num"):match.start("scale")]
+        if len(scale) < 3 or not gap or not gap.isspace():
+            return None  # "I am" is not "a m(illion)"; "a grand", "two thousand" are amounts
     if scale:
         number *= SCALE_WORDS[scale.lower()]
     currency = CURRENCY_WORDS[currency_word.lower()] if currency_word else None

@@ -12,16 +12,19 @@ import re
 
 # Sentence ends, and joins that start a new request ("..., also ...", "... and then ...").
 STRONG_BREAK = re.compile(
-    r"(?<=[.?!;])\s+|\n+|\s*,?\s+(?:and also|also|plus|and then|oh and|as well as that|"
-    r"another thing|one more thing|btw|by the way)\b[\s,:]*", re.IGNORECASE)
+    r"(?<=[.?!;])\s+|\n+|\s+[-\u2013\u2014]+\s+|\s*,?\s+(?:and also|also|plus|and then|oh and|"
+    r"as well as that|another thing|one more thing|btw|by the way|and separately|"
+    r"separately)\b[\s,:]*", re.IGNORECASE)
 # A plain "and" (or ", and") between two clauses: only a candidate split (see WEAK_MIN_WORDS).
-WEAK_BREAK = re.compile(r"\s*,\s*and\s+|\s+and\s+(?=(?:i|i'm|im|my|can|could|how|what|when|"
-                        r"where|why|is|are|do|does|will|would|please)\b)|\s*,\s*(?=(?:how|what|"
+WEAK_BREAK = re.compile(r"\s*,\s*and\s+|\s+and\s+(?=(?:i|i'm|im|i've|ive|i'd|my|can|could|how|"
+                        r"what|when|where|why|is|are|do|does|will|would|please|honestly|the|"
+                        r"there|it|you|your|also|then|now|need|want)\b)|\s*,\s*(?=(?:how|what|"
                         r"when|where|why|can|could|is|are|do|does|will)\b)", re.IGNORECASE)
 WEAK_MIN_WORDS = 3
 # Join words left at the start of a part ("... card. Also, how much ...").
 LEADING_JOIN = re.compile(r"^\W*(?:and also|also|plus|and then|oh and|and|as well as that|"
-                          r"another thing|one more thing|btw|by the way)\b[\s,:]*",
+                          r"another thing|one more thing|btw|by the way|separately|"
+                          r"and separately|honestly)\b[\s,:]*",
                           re.IGNORECASE)
 # A greeting in front of the message: "hi", "hello there", "good morning lumen", "hey,".
 GREETING = re.compile(
@@ -59,7 +62,7 @@ def split_strong(text: str) -> list[str]:
 def split_weak(text: str) -> list[str]:
     """Parts at a plain "and" / comma between clauses, when each side is a clause of its own
     (WEAK_MIN_WORDS words or more); otherwise the text whole."""
-    pieces = [p.strip(" ,;") for p in WEAK_BREAK.split(text)]
+    pieces = [LEADING_JOIN.sub("", p.strip(" ,;")) for p in WEAK_BREAK.split(text)]
     pieces = [p for p in pieces if p]
     if len(pieces) < 2 or any(words(p) < WEAK_MIN_WORDS for p in pieces):
         return [text]

@@ -48,3 +48,10 @@ def test_numbers_and_yes_no() -> None:
     assert yes_no("yes please") is True and yes_no("nope") is False
     assert yes_no("I would like to know my balance") is None
     assert found("") == []
+
+
+def test_spoken_numbers_and_words_that_only_look_like_amounts() -> None:
+    assert [(e.kind, e.value) for e in extract_entities("thirty-nine")] == [("number", 39)]
+    assert [(e.kind, e.value) for e in extract_entities("I am thirty nine")] == [("number", 39)]
+    assert [e.kind for e in extract_entities("I am tired")] == []  # "a m": no million
+    assert [(e.kind, e.value) for e in extract_entities("a grand")] == [("money", 1000.0)]

@@ -41,3 +41,15 @@ def test_requests_are_split_at_sentence_ends_and_joins(text: str, parts: list[st
 ])
 def test_one_request_stays_whole(text: str) -> None:
     assert candidate_parts(text) == [text]
+
+
+@pytest.mark.parametrize(("text", "parts"), [
+    ("there's a charge I didn't make - how do I freeze my card and how do I dispute it?",
+     ["there's a charge I didn't make", "how do I freeze my card", "how do I dispute it?"]),
+    ("I'd like some advice on investing, and separately what does your saver pay?",
+     ["I'd like some advice on investing", "what does your saver pay?"]),
+    ("My transfer never arrived and honestly I'd like to speak to someone",
+     ["My transfer never arrived", "I'd like to speak to someone"]),
+])
+def test_dashes_and_spoken_joins_split_too(text: str, parts: list[str]) -> None:
+    assert candidate_parts(text) == parts

@@ -39,7 +39,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.errors import TellerError
-from bot.response import Action, BotResponse
+from bot.dialogue.parts import PARTS
+from bot.response import Action, BotResponse, IntentInfo
 from training.dialogue_eval.topics import FACT_TOPICS
 
 GOALS: Final[dict[str, str]] = {
@@ -124,6 +125,22 @@ class Expect(BaseModel):
                          self.model_dump(exclude_none=True).items())
 
 
+def served(response: BotResponse) -> list[BotResponse]:
+    """What one reply served: itself, and each part of a message of several requests
+    (`data["parts"]`, bot.dialogue.parts), as if each had been a reply of its own."""
+    views = [response]
+    for part in response.data.get(PARTS) or []:
+        if not isinstance(part, dict):
+            continue
+        intent = part.get("intent")
+        views.append(response.model_copy(update={
+            "action": part.get("action") or response.action,
+            "response_id": part.get("response_id"),
+            "intent": IntentInfo(name=intent, confidence=1.0) if intent else None,
+        }))
+    return views
+
+
 class Route(BaseModel):
     """One way to succeed: every expectation, each on a later turn unless unordered."""
 
@@ -133,9 +150,10 @@ class Route(BaseModel):
     ordered: bool = True
 
     def met(self, responses: list[BotResponse]) -> bool:
+        views = [view for response in responses for view in served(response)]
         if not self.ordered:
-            return all(any(e.matches(r) for r in responses) for e in self.all)
-        pending = iter(responses)  # greedy matching of a subsequence is exact
+            return all(any(e.matches(v) for v in views) for e in self.all)
+        pending = iter(views)  # greedy matching of a subsequence is exact
         return all(any(e.matches(r) for r in pending) for e in self.all)
 
 

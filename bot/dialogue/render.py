@@ -1,0 +1,133 @@
+"""Turning a decision into the reply the customer sees: the KB's text (a variant per turn),
+buttons, the FAQ source, a form's question; built-in English for system replies a KB lacks."""
+
+from __future__ import annotations
+
+from bot.dialogue.forms import FormReply
+from bot.dialogue.policy import Decision, Understanding
+from bot.dialogue.state import SessionState
+from bot.kb import KnowledgeBase, Offer
+from bot.kb import Response as KbResponse
+from bot.payloads import format_target
+from bot.response import SLOTS_FILLED, BotResponse, Button, IntentInfo, Source
+
+# What the bot says when the KB has no response with these ids.
+DEFAULT_SYSTEM_TEXT = {
+    "utter_fallback": "Sorry, I didn't understand that. Could you rephrase your question?",
+    "utter_out_of_scope": "Sorry, I can only help with questions about {bank_name}.",
+    "utter_clarify": "Did you mean one of these?",
+    "utter_offer_human": "I'm having trouble understanding. Would you like to talk to a person?",
+    "utter_restart": "Let's start over. How can I help?",
+    "utter_human_handoff": "I'll pass you to a member of our team.",
+    "utter_offer_declined": "No problem. Is there anything else I can help with?",
+    "utter_which_first": "I can help with both. Which would you like to do first?",
+    "utter_ack_greet": "Hello!",
+}
+ACTION_RESPONSE_ID = {
+    "fallback": "utter_fallback",
+    "out_of_scope": "utter_out_of_scope",
+    "clarify": "utter_clarify",
+    "offer_human": "utter_offer_human",
+    "restart": "utter_restart",
+    "handoff": "utter_human_handoff",
+}
+
+
+class ReplyRenderer:
+    def __init__(self, kb: KnowledgeBase, fallbacks_before_human: int) -> None:
+        self.kb = kb
+        self.fallbacks_before_human = fallbacks_before_human
+
+    def offer_of(self, decision: Decision) -> Offer | None:
+        """The next step the answer proposes, if its KB entry has one."""
+        if decision.action == "answer_faq" and decision.faq is not None:
+            return decision.faq.entry.offer
+        if decision.action == "answer_intent" and decision.intent is not None:
+            name = decision.intent.name
+            response = self.kb.response_by_intent.get(name)
+            entry = self.kb.faq_by_intent.get(name)
+            return response.offer if response is not None else entry.offer if entry else None
+        return None
+
+    def form_reply(self, session_id: str, reply: FormReply,
+                   understood: Understanding | None) -> BotResponse:
+        """A form's reply. `understood` is the intent that started the form, if one did; a
+        message read as an answer to the form has no intent (its filled slots are in
+        `data`), so it is neither shown nor counted as one."""
+        top = understood.prediction.top if understood is not None else None
+        data = dict(reply.data)
+        if reply.slots_filled:
+            data[SLOTS_FILLED] = reply.slots_filled
+        return BotResponse(
+            session_id=session_id, text=self.kb.render(reply.text), buttons=reply.buttons,
+            action=reply.action, response_id=format_target("form", reply.form),
+            intent=IntentInfo(name=top.name, confidence=top.confidence) if top else None,
+            intent_ranking=[IntentInfo(name=s.name, confidence=s.confidence)
+                            for s in understood.prediction.ranking] if understood else [],
+            data=data, images=reply.images, form=reply.form,
+        )
+
+    def variant(self, response: KbResponse, state: SessionState) -> str:
+        return self.kb.render(response.text[state.turn_count % len(response.text)])
+
+    def system(self, response_id: str, state: SessionState) -> tuple[str, list[Button]]:
+        response = self.kb.responses.get(response_id)
+        if response is None:
+            return self.kb.render(DEFAULT_SYSTEM_TEXT[response_id]), []
+        buttons = [Button(title=b.title, payload=b.payload) for b in response.buttons]
+        return self.variant(response, state), buttons
+
+    def render(
+        self, session_id: str, decision: Decision, understood: Understanding, state: SessionState
+    ) -> BotResponse:
+        intent = (
+            IntentInfo(name=decision.intent.name, confidence=decision.intent.confidence)
+            if decision.intent else None
+        )
+        base = BotResponse(
+            session_id=session_id, text="", action=decision.action, intent=intent,
+            intent_ranking=[IntentInfo(name=s.name, confidence=s.confidence)
+                            for s in understood.prediction.ranking],
+            out_of_scope=decision.action == "out_of_scope",
+        )
+        if decision.action == "answer_intent" and decision.intent is not None:
+            name = decision.intent.name
+            kb_response = self.kb.response_by_intent.get(name)
+            if kb_response is not None:
+                return base.model_copy(update={
+                    "text": self.variant(kb_response, state),
+                    "response_id": kb_response.id,
+                    "buttons": [Button(title=b.title, payload=b.payload)
+                                for b in kb_response.buttons],
+                })
+            entry = self.kb.faq_by_intent.get(name)
+            if entry is None:  # an intent with nothing to say (a form's, outside its form)
+                text, buttons = self.system("utter_fallback", state)
+                return base.model_copy(update={"text": text, "buttons": buttons,
+                                               "action": "fallback",
+                                               "response_id": "utter_fallback"})
+            score = next((h.score for h in understood.faq_hits if h.entry.id == entry.id), None)
+            return base.model_copy(update={
+                "text": self.kb.render(entry.answer),
+                "response_id": format_target("faq", entry.id),
+                "sources": [Source(faq_id=entry.id, question=entry.questions[0],
+                                   category=entry.category, score=score)],
+            })
+        if decision.action == "answer_faq" and decision.faq is not None:
+            entry = decision.faq.entry
+            return base.model_copy(update={
+                "text": self.kb.render(entry.answer),
+                "response_id": format_target("faq", entry.id),
+                "sources": [Source(faq_id=entry.id, question=entry.questions[0],
+                                   category=entry.category, score=round(decision.faq.score, 4))],
+            })
+        response_id = ACTION_RESPONSE_ID[decision.action]
+        text, buttons = self.system(response_id, state)
+        if decision.candidates:
+            buttons = [Button(title=c.title, payload=c.payload) for c in decision.candidates]
+        if (decision.action == "out_of_scope"
+                and state.fallback_count + 1 >= self.fallbacks_before_human):
+            buttons = [*buttons, *self.system("utter_offer_human", state)[1]]
+        return base.model_copy(
+            update={"text": text, "buttons": buttons, "response_id": response_id}
+        )
