@@ -16,7 +16,8 @@ from bot.dialogue.slots import asks_to_restart, fill_slots, says_start_over
 from bot.dialogue.state import SessionState
 from bot.kb import Form, KnowledgeBase
 from bot.nlu.segments import words
-from bot.response import BotResponse
+from bot.payloads import faq_payload
+from bot.response import BotResponse, Button
 
 # A message that asks something: a question mark, or a question word first.
 QUESTION = re.compile(
@@ -24,6 +25,10 @@ QUESTION = re.compile(
     r"are|will|would|should|may|btw|by the way)\b", re.IGNORECASE)
 
 
+# A question about something: never an answer to the form's question ("what happens if I
+# miss one payment?" gives no "one" year with the employer).
+WH_QUESTION = re.compile(r"^\W*(?:what|whats|what's|how|why|when|where|who|which)\b",
+                         re.IGNORECASE)
 # A question that also holds a value for the slot asked is read as the answer, unless the
 # model is this sure it asks something else.
 SURE_SIDE_QUESTION = 0.85
@@ -134,7 +139,13 @@ class FormTurns:
         understood = self.understand([rest])[0]
         decision = self._rescued(self.policy.decide(understood, state), understood, rest)
         if decision.action not in ("answer_intent", "answer_faq", "handoff"):
-            return stopped
+            suggestions = [Button(title=h.entry.questions[0], payload=faq_payload(h.entry.id))
+                           for h in understood.faq_hits
+                           if h.score >= self.policy.config.clarify_min_faq_score][:3]
+            if not suggestions:
+                return stopped
+            return stopped.model_copy(update={
+                "text": f"{stopped.text}\n\nDid you mean one of these?", "buttons": suggestions})
         answer = self._decide(session_id, rest, understood, state)
         first = cancelled.text.split(". ")[0] + "."
         return answer.model_copy(update={"text": f"{first}\n\n{answer.text}"})
@@ -151,7 +162,8 @@ class FormTurns:
             return None
         decision, understood = reading
         requested = state.requested_slot
-        answers_it = bool(requested) and requested in fill_slots(form, text, requested).values
+        answers_it = (bool(requested) and not WH_QUESTION.search(text)
+                      and requested in fill_slots(form, text, requested).values)
         if answers_it and context.strength(decision) < SURE_SIDE_QUESTION:
             return None  # "is 3 years ok?" answers the question asked
         return self._side_answer(session_id, text, decision, understood, state)

@@ -32,6 +32,8 @@ from bot.response import BotResponse, Button, IntentInfo
 
 # How sure the model must be that a message flagged out of scope asks for a person.
 RESCUE_HANDOFF_CONFIDENCE = 0.85
+# A form among this many of the likeliest intents starts when the message answers its questions.
+RESCUE_FORM_RANK = 3
 # Replies that count towards offering a person. A question outside banking counts, but it
 # keeps its polite out-of-scope reply, with the offer's buttons once the count is reached.
 FAILURES = {"fallback", "out_of_scope", "offer_human"}
@@ -154,19 +156,19 @@ class DialogueManager(FormTurns):
         return self._reply(session_id, decision, understood, state, text)
 
     def _rescued(self, decision: Decision, understood: Understanding, text: str) -> Decision:
-        """An "out of scope" message that is plainly a request after all: the model is sure
-        the customer wants a person ("I want to speak to a manager right now"), or the
-        message answers two or more of the questions of the form its intent starts ("I want
-        5000 over 3 years for a car")."""
+        """A message the policy could not place (or took for off-topic) that is plainly a
+        request after all: the model is sure the customer wants a person ("I want to speak
+        to a manager right now"), or the message answers two or more of the questions of a
+        form one of its likely intents starts ("I want 10000 over 4 years for my business")."""
         top = understood.prediction.top
-        if decision.action != "out_of_scope" or top is None:
+        if decision.action not in ("out_of_scope", "fallback", "clarify") or top is None:
             return decision
         if top.name == HANDOFF_INTENT and top.confidence >= RESCUE_HANDOFF_CONFIDENCE:
             return Decision("handoff", intent=top)
-        form = self.kb.form_by_intent.get(top.name) if self.forms is not None else None
-        if (form is not None and top.confidence >= self.policy.config.intent_threshold
-                and len(fill_slots(form, text, None).values) >= 2):
-            return Decision("answer_intent", intent=top)
+        for score in understood.prediction.ranking[:RESCUE_FORM_RANK]:
+            form = self.kb.form_by_intent.get(score.name) if self.forms is not None else None
+            if form is not None and len(fill_slots(form, text, None).values) >= 2:
+                return Decision("answer_intent", intent=score)
         return decision
 
     def _form_of(self, decision: Decision) -> Form | None:
@@ -213,9 +215,15 @@ class DialogueManager(FormTurns):
         parts = [MessagePart(t, u, self.policy.decide(u, state))
                  for t, u in zip(texts, readings, strict=True)]
         requests = several_requests(parts)
+        whole = self.policy.decide(understood, state)
+        if (len(requests) == 1 and len(parts) > 1 and not greeted
+                and context.target_of(whole) not in (None, *SMALL_TALK,
+                                                     context.target_of(requests[0].decision))):
+            # One part read alone and the whole message ask different things ("I'd like some
+            # advice on investing, and separately what does your saver pay?"): both.
+            requests = [MessagePart(text, understood, whole), *requests]
         if len(requests) >= 2:
             return self._several(session_id, requests, understood, state)
-        whole = self.policy.decide(understood, state)
         if not requests and greeted and len(parts) == 1:
             # "hi, how are you?": the small talk after the greeting is what needs an answer.
             target = context.target_of(parts[0].decision)
@@ -241,6 +249,8 @@ class DialogueManager(FormTurns):
         forms = [p for p in requests if self._form_of(p.decision) is not None]
         done = [(p, self._reply(session_id, p.decision, p.understood, state, p.text))
                 for p in requests if self._form_of(p.decision) is None]
+        if state.handed_off:  # a person takes over: no form is started now
+            forms = []
         if len(forms) == 1:
             part = forms[0]
             done.append((part, self._decide(session_id, part.text, part.understood, state)))

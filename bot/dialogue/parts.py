@@ -27,16 +27,14 @@ def is_request(part: MessagePart) -> bool:
 
 
 def several_requests(parts: list[MessagePart]) -> list[MessagePart]:
-    """The request parts, one per target (two parts asking the same thing are one request).
-    A request for a person wins over the rest: the person will take them all."""
+    """The request parts, one per target (two parts asking the same thing are one request);
+    a request for a person comes last (the other questions are answered first)."""
     requests: list[MessagePart] = []
     seen: set[str] = set()
     for part in parts:
         target = target_of(part.decision)
         if not is_request(part) or target is None or target in seen:
             continue
-        if part.decision.action == "handoff":
-            return [part]
         seen.add(target)
         requests.append(part)
-    return requests
+    return sorted(requests, key=lambda p: p.decision.action == "handoff")
