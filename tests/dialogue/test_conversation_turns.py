@@ -181,3 +181,25 @@ def test_several_details_at_once_reach_a_decision_in_few_turns(
     last = default_assistant.handle(
         "41, employed for 10 years, I own my place, got about 3k in savings", first.session_id)
     assert last.action == "tool_result", last.text
+
+
+def test_a_question_inside_a_form_is_answered_not_taken_as_an_answer(
+    default_assistant: Assistant
+) -> None:
+    started = default_assistant.handle(intent_payload("loan_enquiry"))
+    for answer in ["3500", "2 years", "home improvements", "44"]:
+        default_assistant.handle(answer, started.session_id)
+    side = default_assistant.handle("what happens if I miss one of the monthly payments?",
+                                    started.session_id)
+    assert side.response_id == "faq:loan-missed-repayment", (side.action, side.text)
+    assert side.form == "loan_application"
+    assert "employer" in side.text.split("\n\n")[-1]  # the same question again
+    state = default_assistant.store.load(started.session_id)
+    assert state is not None and "employment_years" not in state.slots
+
+
+def test_a_question_and_a_request_for_a_person_get_both(default_assistant: Assistant) -> None:
+    reply = default_assistant.handle(
+        "My transfer to my sister never arrived and honestly I'd like to speak to someone")
+    assert reply.action == "handoff", (reply.text, reply.data.get(PARTS))
+    assert len(reply.data[PARTS]) == 2 and reply.data[PARTS][0]["action"] != "handoff"

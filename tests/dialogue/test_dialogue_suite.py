@@ -259,11 +259,12 @@ def test_the_report_counts_success_and_turns_per_goal() -> None:
     assert data["failures"][0]["transcript"][0] == {
         "customer": "hi", "how": "scripted", "bot": "Hello!\nHow can I help?",
         "action": "answer_intent", "response_id": "utter_greet", "intent": "greet",
-        "form": None, "buttons": ["Cards"]}
+        "form": None, "buttons": ["Cards"], "latency_ms": 0.0}
     assert len(data["conversations_run"]) == 3
     text = render_text(report)
     assert text.splitlines()[0] == ("2/3 conversations reached their goal (66.7%); 2.00 "
-                                    "customer turns on average")
+                                    "customer turns on average; the assistant's time per turn "
+                                    "p50 0.0 ms, p99 0.0 ms")
     assert "--- human_handoff-3 [human_handoff] (x.yaml)" in text
     assert "    failed after 3 turn(s): not met within 3 customer turns" in text
     assert ("     bot [action=answer_intent, response_id=utter_greet, intent=greet]: Hello!\n"

@@ -43,3 +43,18 @@ def test_a_correction_the_asked_slot_cannot_take_goes_where_it_fits(
 def test_the_portfolio_form_reads_age_and_horizon_together(default_kb: KnowledgeBase) -> None:
     assert values(default_kb, "portfolio_advice", "I'm 45 and want to invest for 15 years",
                   "age") == {"age": 45, "horizon_years": 15}
+
+
+@pytest.mark.parametrize(("text", "asked", "expected"), [
+    ("oops I meant 34, not 43", "housing", {"age": 34}),          # the slot that held 43
+    ("no wait, 12000 is enough", "duration_months", {"amount": 12000}),
+    ("ah sorry, change the amount to 2500 would you", "savings", {"amount": 2500}),
+    ("correction, the amount is 6000 not 5000", "age", {"amount": 6000}),
+])
+def test_a_correction_changes_the_answer_it_corrects(default_kb: KnowledgeBase, text: str,
+                                                     asked: str,
+                                                     expected: dict[str, object]) -> None:
+    given = {"amount": 5000, "duration_months": 24, "age": 43, "employment_years": 6}
+    result = fill_slots(default_kb.forms["loan_application"], text, asked, current=given)
+    assert {name: fill.value for name, fill in result.values.items()} == expected
+    assert result.problems == {}

@@ -29,6 +29,8 @@ class SuiteReport:
     avg_turns: float
     goals: list[GoalFigures]
     results: list[ConversationResult] = field(default_factory=list)
+    turn_p50_ms: float = 0.0  # the assistant's time per turn, over every turn played
+    turn_p99_ms: float = 0.0
 
     @property
     def failures(self) -> list[ConversationResult]:
@@ -59,9 +61,17 @@ def build_report(results: list[ConversationResult]) -> SuiteReport:
             goal, GOALS[goal], len(mine), len(won), round(len(won) / len(mine), 4),
             _mean([r.turns for r in mine]), _mean([r.turns for r in won]) if won else None))
     won_all = sum(r.success for r in results)
+    latencies = sorted(t.latency_ms for r in results for t in r.transcript)
     return SuiteReport(len(results), won_all,
                        round(won_all / len(results), 4) if results else 0.0,
-                       _mean([r.turns for r in results]), goals, results)
+                       _mean([r.turns for r in results]), goals, results,
+                       _percentile(latencies, 50), _percentile(latencies, 99))
+
+
+def _percentile(ordered: list[float], q: float) -> float:
+    if not ordered:
+        return 0.0
+    return round(ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))], 2)
 
 
 def render_transcript(result: ConversationResult) -> str:
@@ -82,7 +92,9 @@ def render_transcript(result: ConversationResult) -> str:
 
 def render_text(report: SuiteReport, transcripts: bool = True) -> str:
     lines = [f"{report.succeeded}/{report.conversations} conversations reached their goal "
-             f"({report.success_rate:.1%}); {report.avg_turns:.2f} customer turns on average",
+             f"({report.success_rate:.1%}); {report.avg_turns:.2f} customer turns on average; "
+             f"the assistant's time per turn p50 {report.turn_p50_ms:.1f} ms, "
+             f"p99 {report.turn_p99_ms:.1f} ms",
              "",
              f"{'goal':24} {'success':>12} {'rate':>7} {'turns':>6} {'turns ok':>9}"]
     for g in report.goals:

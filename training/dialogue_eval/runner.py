@@ -32,12 +32,13 @@ class TurnRecord:
     intent: str | None
     form: str | None
     buttons: list[str] = field(default_factory=list)
+    latency_ms: float = 0.0  # the assistant's own time for the turn (BotResponse.latency_ms)
 
     @classmethod
     def of(cls, customer: str, how: str, response: BotResponse) -> TurnRecord:
         return cls(customer, how, response.text, response.action, response.response_id,
                    response.intent.name if response.intent else None, response.form,
-                   [b.title for b in response.buttons])
+                   [b.title for b in response.buttons], response.latency_ms)
 
 
 @dataclass

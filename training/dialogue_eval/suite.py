@@ -38,8 +38,8 @@ from typing import Any, Final, Literal, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from bot.errors import TellerError
 from bot.dialogue.parts import PARTS
+from bot.errors import TellerError
 from bot.response import Action, BotResponse, IntentInfo
 from training.dialogue_eval.topics import FACT_TOPICS
 
