@@ -11,7 +11,8 @@ import logging
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 
 from bot.batching import MicroBatcher
 from bot.config import Settings
@@ -27,6 +28,7 @@ from bot.kb import KnowledgeBase, load_knowledge_base
 from bot.nlu.encoder import SentenceEncoder
 from bot.nlu.paraphrase import EmbeddingPhraseMatcher
 from bot.nlu.recognizer import IntentRecognizer, load_recognizer
+from bot.nlu.segments import message_parts
 from bot.response import BotResponse
 from bot.retrieval.faq_index import FaqIndex
 
@@ -103,7 +105,8 @@ class Assistant:
         self._model_fingerprint: tuple[int, int] | None = None
         # Messages from concurrent requests are understood together (see bot.batching).
         self._nlu: MicroBatcher[str, Understanding] = MicroBatcher(
-            self.understand_many, settings.nlu_max_batch, "teller-nlu")
+            partial(self.understand_many, with_parts=True), settings.nlu_max_batch,
+            "teller-nlu")
         # The dialogue manager reads the parts of a message and follow-ups in context.
         components.dialogue.understand = self.understand_many
 
@@ -252,18 +255,31 @@ class Assistant:
     def understand(self, text: str) -> Understanding:
         return self.understand_many([text])[0]
 
-    def understand_many(self, texts: list[str]) -> list[Understanding]:
+    def understand_many(self, texts: list[str], with_parts: bool = False
+                        ) -> list[Understanding]:
         """Button payloads resolve directly; the other messages get their typos repaired and
-        go through the intent model and the FAQ index together, one encoder pass each."""
+        go through the intent model and the FAQ index together, one encoder pass each. With
+        `with_parts`, a message of several parts (greeting + request, two requests) has its
+        parts understood in the same pass (see `Understanding.parts`)."""
         results = [self._from_payload(text) for text in texts]
         pending = [i for i, result in enumerate(results) if result is None]
         if pending:
+            batch = [texts[i] for i in pending]
+            owners = list(range(len(pending)))
+            if with_parts:
+                for position, i in enumerate(pending):
+                    for part in message_parts(texts[i]):
+                        batch.append(part)
+                        owners.append(position)
             classifier = self.components.classifier
-            repaired = [classifier.correct(texts[i]) for i in pending]  # once per message
+            repaired = [classifier.correct(text) for text in batch]  # once per text
             predictions = classifier.predict_many(repaired, corrected=True)
             hits = self.components.faq_index.search_many(repaired)
-            for i, prediction, faq_hits in zip(pending, predictions, hits, strict=True):
-                results[i] = Understanding(prediction, faq_hits)
+            readings = [Understanding(p, h) for p, h in zip(predictions, hits, strict=True)]
+            for position, i in enumerate(pending):
+                parts = tuple((batch[k], readings[k]) for k in range(len(pending), len(batch))
+                              if owners[k] == position)
+                results[i] = replace(readings[position], parts=parts)
         return [result for result in results if result is not None]
 
     def _from_payload(self, text: str) -> Understanding | None:

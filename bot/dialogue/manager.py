@@ -24,7 +24,12 @@ from bot.dialogue.state import SessionState, Turn
 from bot.dialogue.store import SessionStore
 from bot.errors import SessionNotFound
 from bot.kb import Form, KnowledgeBase
-from bot.nlu.segments import candidate_parts, strip_courtesies
+from bot.nlu.segments import (
+    candidate_parts,
+    message_parts,
+    short_enough,
+    strip_courtesies,
+)
 from bot.nlu.types import IntentPrediction
 from bot.payloads import intent_payload
 from bot.privacy import personal_data_like, redact, redact_reply
@@ -32,6 +37,9 @@ from bot.response import BotResponse, Button, IntentInfo
 
 # How sure the model must be that a message flagged out of scope asks for a person.
 RESCUE_HANDOFF_CONFIDENCE = 0.85
+# A message split only at full stops or "and" is read in parts when the whole reads less
+# surely than this.
+CLEAR_AS_A_WHOLE = 0.9
 # A form among this many of the likeliest intents starts when the message answers its questions.
 RESCUE_FORM_RANK = 3
 # Replies that count towards offering a person. A question outside banking counts, but it
@@ -208,10 +216,26 @@ class DialogueManager(FormTurns):
         the message is one request (or none), read whole."""
         assert self.understand is not None
         core, greeted, _ = strip_courtesies(text)
-        texts = candidate_parts(text)
-        if len(texts) == 1 and core == text.strip():
-            return None
-        readings = self.understand(texts)
+        texts = message_parts(text)  # said to hold several: understood with the message
+        if not texts:
+            whole = self.policy.decide(understood, state)
+            clear = (context.strength(whole) >= CLEAR_AS_A_WHOLE
+                     and context.target_of(whole) not in SMALL_TALK)
+            if clear and greeted:  # "hi! my card hasn't come": say hello, answer the rest
+                hello, _ = self.renderer.system("utter_ack_greet", state)
+                response = self._decide(session_id, text, understood, state)
+                return response.model_copy(update={"text": f"{hello} {response.text}"})
+            texts = candidate_parts(text)
+            answered = whole.action != "clarify"  # only a clarifying question may hide two
+            if clear or (answered and not greeted) or not short_enough(texts, core):
+                # one clear request, an answer the whole message already gets, or one story
+                # told in several sentences: no second reading (it costs a model pass)
+                return None
+            if len(texts) == 1 and core == text.strip():
+                return None
+        given = dict(understood.parts)  # understood with the message, when it was
+        readings = ([given[t] for t in texts] if all(t in given for t in texts)
+                    else self.understand(texts))
         parts = [MessagePart(t, u, self.policy.decide(u, state))
                  for t, u in zip(texts, readings, strict=True)]
         requests = several_requests(parts)

@@ -67,6 +67,9 @@ class Understanding:
     prediction: IntentPrediction
     faq_hits: list[FaqHit]
     forced: bool = False
+    # The message's parts (bot.nlu.segments), understood in the same model pass as the
+    # whole message: (part text, its understanding). Empty for a message of one part.
+    parts: tuple[tuple[str, Understanding], ...] = ()
 
 
 def payload_understanding(kb: KnowledgeBase, text: str) -> Understanding | None:

@@ -21,6 +21,13 @@ WEAK_BREAK = re.compile(r"\s*,\s*and\s+|\s+and\s+(?=(?:i|i'm|im|i've|ive|i'd|my|
                         r"there|it|you|your|also|then|now|need|want)\b)|\s*,\s*(?=(?:how|what|"
                         r"when|where|why|can|could|is|are|do|does|will)\b)", re.IGNORECASE)
 WEAK_MIN_WORDS = 3
+# Words that say a second request follows ("also", "btw", "another thing", a dash): a message
+# with them is read in parts at once; one split only at full stops or "and" is read in parts
+# only when the whole message is unclear (most such messages tell one story).
+EXPLICIT_JOIN = re.compile(
+    r"\b(?:also|plus|and then|oh and|as well as that|another thing|one more thing|btw|"
+    r"by the way|and separately|two things|secondly|and honestly)\b",
+    re.IGNORECASE)
 # Join words left at the start of a part ("... card. Also, how much ...").
 LEADING_JOIN = re.compile(r"^\W*(?:and also|also|plus|and then|oh and|and|as well as that|"
                           r"another thing|one more thing|btw|by the way|separately|"
@@ -78,3 +85,22 @@ def candidate_parts(text: str) -> list[str]:
         stripped, _, _ = strip_courtesies(strong)
         parts.extend(split_weak(stripped))
     return parts[:MAX_PARTS] if parts else [core]
+
+
+# A message split only at full stops or "and", with no word saying it holds more than one
+# thing, is mostly one story told in several sentences: read in parts only when it is short.
+MAX_UNMARKED_PARTS = 2
+MAX_UNMARKED_WORDS = 25
+
+
+def short_enough(parts: list[str], text: str) -> bool:
+    return len(parts) <= MAX_UNMARKED_PARTS and words(text) <= MAX_UNMARKED_WORDS
+
+
+def message_parts(text: str) -> list[str]:
+    """The parts to understand in the same model pass as the whole message: those of a
+    message with words that join a second request ("also", "btw", "another thing"). None
+    otherwise: a greeting around a message, or several sentences, are read in parts only
+    when the whole reads unclearly (the dialogue manager decides, with a second pass)."""
+    parts = candidate_parts(text)
+    return parts if len(parts) > 1 and EXPLICIT_JOIN.search(text) else []
