@@ -155,8 +155,9 @@ class FormTurns:
         """A question that does not answer the one asked ("what happens if I miss a
         payment?" while the employer is asked) is answered before the form reads it as an
         answer: "one" and "monthly" in it are no answer about the employer."""
-        if not QUESTION.search(text) or self.forms is None:
-            return None
+        if (not QUESTION.search(text) or self.forms is None or LEAVE.search(text)
+                or CANCEL.search(text)):
+            return None  # not a question, or one that leaves the form (handled as such)
         reading = self._side_reading(text, understood, state, form)
         if reading is None:
             return None

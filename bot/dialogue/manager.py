@@ -4,6 +4,7 @@ have the reply rendered (bot.dialogue.render), store the turn."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
@@ -37,6 +38,11 @@ from bot.response import BotResponse, Button, IntentInfo
 
 # How sure the model must be that a message flagged out of scope asks for a person.
 RESCUE_HANDOFF_CONFIDENCE = 0.85
+# ... and it must name someone to talk to (a model sure of "person" for "what's the weather?"
+# is wrong).
+ASKS_FOR_SOMEONE = re.compile(
+    r"\b(person|human|agent|someone|somebody|manager|staff|representative|operator|advisor|"
+    r"adviser|colleague|team|speak|talk|call me)\b", re.IGNORECASE)
 # A message split only at full stops or "and" is read in parts when the whole reads less
 # surely than this.
 CLEAR_AS_A_WHOLE = 0.9
@@ -171,7 +177,8 @@ class DialogueManager(FormTurns):
         top = understood.prediction.top
         if decision.action not in ("out_of_scope", "fallback", "clarify") or top is None:
             return decision
-        if top.name == HANDOFF_INTENT and top.confidence >= RESCUE_HANDOFF_CONFIDENCE:
+        if (top.name == HANDOFF_INTENT and top.confidence >= RESCUE_HANDOFF_CONFIDENCE
+                and ASKS_FOR_SOMEONE.search(text)):
             return Decision("handoff", intent=top)
         for score in understood.prediction.ranking[:RESCUE_FORM_RANK]:
             form = self.kb.form_by_intent.get(score.name) if self.forms is not None else None
@@ -289,7 +296,7 @@ class DialogueManager(FormTurns):
         replies = list(dict.fromkeys(id(r) for _, r in done))  # the which-first reply once
         by_id = {id(r): r for _, r in done}
         texts = [by_id[i] for i in replies]
-        main = texts[-1] if forms else texts[0]
+        main = texts[-1] if forms or state.handed_off else texts[0]
         return main.model_copy(update={
             "text": "\n\n".join(r.text for r in texts),
             "buttons": [b for r in texts for b in r.buttons],

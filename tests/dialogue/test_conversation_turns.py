@@ -145,7 +145,7 @@ def test_asking_for_the_other_form_mid_form_switches_to_it(default_assistant: As
 
 def test_stored_replies_keep_the_banks_own_phone_number(default_assistant: Assistant) -> None:
     reply = default_assistant.handle(
-        "I want to talk to a person. My number is +353 87 765 4321")
+        "can I talk to a human please? btw my number is +353 87 765 4321")
     assert reply.action == "handoff"
     turn = default_assistant.store.turns(reply.session_id)[-1]
     assert "+353 87 765 4321" not in turn.user_text and "[PHONE]" in turn.user_text

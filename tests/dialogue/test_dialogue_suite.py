@@ -30,7 +30,7 @@ from training.dialogue_eval.suite import Conversation, Profile, select
 SUITE = Path(__file__).resolve().parents[2] / "benchmarks" / "dialogues"
 # The fast subset's success rate as measured on the default KB (rounded down). Raise it as
 # the dialogue manager improves; do not lower it to make a regression pass.
-FAST_SUBSET_SUCCESS_BAR = 0.8  # 17/21 = 0.81 measured on 2026-12-02
+FAST_SUBSET_SUCCESS_BAR = 0.8  # 18/21 = 0.86 measured on 2026-12-02 (one conversation of slack)
 
 LOAN_FACTS = {"amount": "5000", "duration": "2 years", "purpose": "doing up the kitchen",
               "age": "41", "employment": "9 years", "housing": "I rent a flat",
