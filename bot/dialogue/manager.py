@@ -325,6 +325,8 @@ class DialogueManager(FormTurns):
     def _reply(self, session_id: str, decision: Decision, understood: Understanding,
                state: SessionState, text: str) -> BotResponse:
         response = self.renderer.render(session_id, decision, understood, state)
+        if response.action != decision.action:  # the KB had nothing to say: a fallback
+            decision = Decision(response.action)
         offer = self.renderer.offer_of(decision) if state.active_form is None else None
         if offer is not None:
             response = response.model_copy(update={

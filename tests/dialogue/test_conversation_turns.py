@@ -203,3 +203,20 @@ def test_a_question_and_a_request_for_a_person_get_both(default_assistant: Assis
         "My transfer to my sister never arrived and honestly I'd like to speak to someone")
     assert reply.action == "handoff", (reply.text, reply.data.get(PARTS))
     assert len(reply.data[PARTS]) == 2 and reply.data[PARTS][0]["action"] != "handoff"
+
+
+def test_a_forms_intent_outside_its_form_counts_as_not_understood(
+    default_assistant: Assistant
+) -> None:
+    """Rendered without its form (no response, no FAQ entry), an intent is a fallback: the
+    turn counts towards offering a person and opens no topic."""
+    from bot.dialogue.policy import Decision
+    from bot.dialogue.state import SessionState
+    from bot.nlu.types import IntentScore
+
+    manager = default_assistant.components.dialogue
+    state = SessionState("s")
+    decision = Decision("answer_intent", intent=IntentScore("portfolio_recommendation", 0.9))
+    reply = manager._reply("s", decision, default_assistant.understand("x"), state, "x")
+    assert reply.action == "fallback"
+    assert state.fallback_count == 1 and state.topic_target is None
