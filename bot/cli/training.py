@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,6 +22,9 @@ from bot.cli.common import (
     load_settings,
 )
 from bot.errors import TellerError
+
+if TYPE_CHECKING:
+    from bot.nlu.recognizer import IntentRecognizer
 
 
 def train(
@@ -69,7 +72,10 @@ def train(
 
 def evaluate_command(
     data: Annotated[
-        Path | None, typer.Option("--data", help="Labelled CSV/JSONL (text + category)")
+        list[Path] | None,
+        typer.Option("--data", help="Labelled CSV/JSONL (text + category; rows labelled "
+                                    "out_of_scope must be declined); repeatable: with several "
+                                    "files (or with --oos) one table over all of them"),
     ] = None,
     dialogues: Annotated[
         Path | None,
@@ -95,11 +101,12 @@ def evaluate_command(
 ) -> None:
     """Accuracy, macro-F1, confusions and calibration of the current model on labelled data;
     with --oos, out-of-scope AUROC, recall and in-scope accuracy at the chosen threshold.
+    With several --data files: one table, a column group per file (and per --oos file).
     With --dialogues instead: task success of whole simulated conversations."""
     from dataclasses import asdict
     from datetime import UTC, datetime
 
-    if (data is None) == (dialogues is None):
+    if (not data) == (dialogues is None):
         raise fail("give exactly one of --data FILE (the intent model on labelled messages) "
                    "or --dialogues FILE_OR_FOLDER (whole conversations)")
     if dialogues is not None and oos is not None:
@@ -110,7 +117,7 @@ def evaluate_command(
     if dialogues is not None:
         _evaluate_dialogues(dialogues, tags or [], as_json, out, kb, data_dir, stamp)
         return
-    assert data is not None
+    assert data
     from training.evaluate import evaluate
 
     configure_logging()
@@ -119,8 +126,11 @@ def evaluate_command(
     assistant = load_runtime(settings, in_memory=True).assistant
     folder = out or settings.data_dir / "reports" / f"eval-{stamp}"
     recognizer = assistant.classifier
+    if len(data) > 1:
+        _evaluate_table(recognizer, [*data, *([oos] if oos else [])], as_json, folder)
+        return
     try:
-        report = evaluate(recognizer, data, oos, folder)
+        report = evaluate(recognizer, data[0], oos, folder)
     except TellerError as exc:
         raise fail(str(exc)) from exc
     if as_json:
@@ -140,6 +150,28 @@ def evaluate_command(
                    f"{o.in_scope_false_rejection:.1%}, accuracy {o.accuracy_with_rejection:.2%} "
                    f"({o.accuracy_loss_points:+.2f} points lost)")
     typer.echo(f"report, reliability.png and confusion.png in {folder}")
+
+
+def _evaluate_table(recognizer: IntentRecognizer, sources: list[Path], as_json: bool,
+                    folder: Path) -> None:
+    """One row for the serving model: accuracy and false rejection per labelled file,
+    out-of-scope recall and AUROC where a source has messages to decline."""
+    from dataclasses import asdict
+
+    from training.understanding import render_table, score_sources
+
+    try:
+        scores = score_sources(recognizer, sources)
+    except TellerError as exc:
+        raise fail(str(exc)) from exc
+    payload = [asdict(score) for score in scores]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "understanding.json").write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    if as_json:
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    typer.echo(render_table([(recognizer.kind, scores)]))
+    typer.echo(f"report in {folder / 'understanding.json'}")
 
 
 def _evaluate_dialogues(suite_path: Path, tags: list[str], as_json: bool, out: Path | None,
