@@ -134,6 +134,28 @@ def test_eval_reports_accuracy_confusions_and_out_of_scope(tiny_settings, tmp_pa
     assert json.loads((out / "report.json").read_text())["accuracy"] == 1.0
 
 
+def test_eval_prints_one_table_over_several_files(tiny_settings, tmp_path: Path) -> None:
+    casual = tmp_path / "casual.csv"
+    casual.write_text("text,category\ncard not here yet??,card_arrival\nlost my card,"
+                      "lost_or_stolen_card\nbest pizza dough,out_of_scope\n")
+    formal = tmp_path / "formal.csv"
+    formal.write_text("text,category\nI write to report that my card has been stolen.,"
+                      "lost_or_stolen_card\n")
+    oos = tmp_path / "oos.csv"
+    oos.write_text("text\nwhat is the capital of Peru\nwill it snow today\n")
+    result = runner.invoke(app, [*args(tiny_settings, "eval"), "--data", str(casual),
+                                 "--data", str(formal), "--oos", str(oos),
+                                 "--out", str(tmp_path / "report")])
+    assert result.exit_code == 0, result.output
+    header, rule, row = result.stdout.splitlines()[:3]
+    assert header.startswith("| model | ") and "casual right (2)" in header
+    assert "formal right (1)" in header and "oos out-of-scope recall (2)" in header
+    assert row.startswith("| finetuned-cosine-v2 | 100.0% | 0.0% | 100.0% |")
+    saved = json.loads((tmp_path / "report" / "understanding.json").read_text())
+    assert [s["source"] for s in saved] == [f"{tmp_path.name}/casual",
+                                            f"{tmp_path.name}/formal", f"{tmp_path.name}/oos"]
+
+
 def test_eval_refuses_a_broken_file(tiny_settings, tmp_path: Path) -> None:
     data = tmp_path / "broken.csv"
     data.write_text("utterance,category\nhi,greet\n")

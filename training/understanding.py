@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.nlu.recognizer import IntentRecognizer
-from training.data import file_examples
+from training.data import file_examples, text_rows
 from training.evaluate import CLINC_FILE, load_oos_messages
 from training.scope import auroc
 
@@ -60,9 +60,17 @@ def _read(recognizer: IntentRecognizer, texts: list[str]) -> tuple[np.ndarray, n
             recognizer.scope.scores(vectors))
 
 
-def score_source(recognizer: IntentRecognizer, path: Path) -> SetScore:
+def score_source(recognizer: IntentRecognizer, path: Path,
+                 all_out_of_scope: bool = False) -> SetScore:
+    """`all_out_of_scope`: every row of the file (its `text` column) must be declined, like
+    `teller eval --oos FILE`; CLINC150's data_full.json is recognised by its name."""
     recognizer.warm_up()
     threshold = recognizer.scope.threshold
+    if all_out_of_scope and Path(path).name != CLINC_FILE:
+        _, out_scores = _read(recognizer, text_rows(Path(path)))
+        return SetScore(source_name(path), 0, len(out_scores), accuracy=None,
+                        false_rejection=None,
+                        oos_recall=float((out_scores >= threshold).mean()), auroc=None)
     if Path(path).name == CLINC_FILE:
         inside, outside, _ = load_oos_messages(path)
         _, in_scores = _read(recognizer, inside)
@@ -92,8 +100,12 @@ def score_source(recognizer: IntentRecognizer, path: Path) -> SetScore:
     )
 
 
-def score_sources(recognizer: IntentRecognizer, paths: list[Path]) -> list[SetScore]:
-    return [score_source(recognizer, path) for path in paths]
+def score_sources(recognizer: IntentRecognizer, paths: list[Path],
+                  out_of_scope: Path | None = None) -> list[SetScore]:
+    scores = [score_source(recognizer, path) for path in paths]
+    if out_of_scope is not None:
+        scores.append(score_source(recognizer, out_of_scope, all_out_of_scope=True))
+    return scores
 
 
 def _cells(score: SetScore) -> list[str]:

@@ -127,7 +127,7 @@ def evaluate_command(
     folder = out or settings.data_dir / "reports" / f"eval-{stamp}"
     recognizer = assistant.classifier
     if len(data) > 1:
-        _evaluate_table(recognizer, [*data, *([oos] if oos else [])], as_json, folder)
+        _evaluate_table(recognizer, data, oos, as_json, folder)
         return
     try:
         report = evaluate(recognizer, data[0], oos, folder)
@@ -152,8 +152,8 @@ def evaluate_command(
     typer.echo(f"report, reliability.png and confusion.png in {folder}")
 
 
-def _evaluate_table(recognizer: IntentRecognizer, sources: list[Path], as_json: bool,
-                    folder: Path) -> None:
+def _evaluate_table(recognizer: IntentRecognizer, sources: list[Path], oos: Path | None,
+                    as_json: bool, folder: Path) -> None:
     """One row for the serving model: accuracy and false rejection per labelled file,
     out-of-scope recall and AUROC where a source has messages to decline."""
     from dataclasses import asdict
@@ -161,7 +161,7 @@ def _evaluate_table(recognizer: IntentRecognizer, sources: list[Path], as_json: 
     from training.understanding import render_table, score_sources
 
     try:
-        scores = score_sources(recognizer, sources)
+        scores = score_sources(recognizer, sources, oos)
     except TellerError as exc:
         raise fail(str(exc)) from exc
     payload = [asdict(score) for score in scores]
