@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 class ModelReadiness:
     model: bool
     index: bool
+    model_kind: str | None = None
 
 
 @dataclass
@@ -142,7 +143,9 @@ class Assistant:
     def readiness(self) -> ModelReadiness:
         """Which models are loaded and serving (the database is the runtime's to check)."""
         return ModelReadiness(model=self._ready and self.classifier.loaded,
-                              index=self._ready and self.faq_index.loaded)
+                              index=self._ready and self.faq_index.loaded,
+                              model_kind=self.classifier.kind if self.classifier.loaded
+                              else None)
 
     def warm_up(self) -> None:
         if self._ready:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -58,6 +59,8 @@ class Readiness:
     model: bool
     index: bool
     database: bool
+    model_kind: str | None = None  # which intent model serves (its manifest's kind)
+    training: str | None = None  # what trains in the background, if anything
 
     @property
     def ready(self) -> bool:
@@ -73,6 +76,29 @@ class Runtime:
     def __post_init__(self) -> None:
         self.watcher = ModelWatcher(self.assistant, self.settings.model_reload_seconds)
         self._channels: dict[str, Channel] = {}
+        self.training: str | None = None
+
+    def train_in_background(self, what: str, job: Callable[[], object]) -> threading.Thread:
+        """Run `job` (it writes a new model folder) in a daemon thread while the server
+        answers with the current model, then swap the new one in. A failure is logged and
+        the current model keeps serving; an interrupted fine-tune resumes from its last
+        epoch checkpoint at the next start."""
+
+        def run() -> None:
+            self.training = what
+            log.info("%s in the background; answering with the current model meanwhile", what)
+            try:
+                job()
+                self.assistant.reload_model_if_changed()
+                log.info("%s: done, the new model serves", what)
+            except Exception:
+                log.exception("%s failed; the current model keeps serving", what)
+            finally:
+                self.training = None
+
+        thread = threading.Thread(target=run, name="background-training", daemon=True)
+        thread.start()
+        return thread
 
     @property
     def store(self) -> SessionStore:
@@ -113,7 +139,8 @@ class Runtime:
     def readiness(self) -> Readiness:
         parts = self.assistant.readiness()
         return Readiness(model=parts.model, index=parts.index,
-                         database=self.assistant.store.ping())
+                         database=self.assistant.store.ping(), model_kind=parts.model_kind,
+                         training=self.training)
 
     def start(self) -> None:
         """Load the models, then watch for newer ones."""

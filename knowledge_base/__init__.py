@@ -1,8 +1,12 @@
 """The bank's content: FAQ entries, intents with examples, responses (plain YAML files).
 
-`DEFAULT_KB_DIR` is the embedded default knowledge base for the fictional Lumen Bank.
+`DEFAULT_KB_DIR` is the embedded default knowledge base for the fictional Lumen Bank;
+`BUILTIN_CORPORA` are labelled customer messages a KB may train on (see `corpora/`).
 """
 
 from pathlib import Path
 
 DEFAULT_KB_DIR = Path(__file__).resolve().parent / "default"
+# Training corpora shipped with Teller, by the name a KB's `training_corpora` uses.
+CORPORA_DIR = Path(__file__).resolve().parent / "corpora"
+BUILTIN_CORPORA = {"banking77": CORPORA_DIR / "banking77" / "train.csv"}

@@ -147,7 +147,7 @@ def test_eval_prints_one_table_over_several_files(tiny_settings, tmp_path: Path)
                                  "--data", str(formal), "--oos", str(oos),
                                  "--out", str(tmp_path / "report")])
     assert result.exit_code == 0, result.output
-    header, rule, row = result.stdout.splitlines()[:3]
+    header, _, row = result.stdout.splitlines()[:3]
     assert header.startswith("| model | ") and "casual right (2)" in header
     assert "formal right (1)" in header and "oos out-of-scope recall (2)" in header
     assert row.startswith("| finetuned-cosine-v2 | 100.0% | 0.0% | 100.0% |")

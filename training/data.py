@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,8 @@ import numpy as np
 from bot.errors import TrainingDataError
 from bot.kb import KnowledgeBase
 from bot.text import sentence_key
+
+log = logging.getLogger(__name__)
 
 TEXT_COLUMN = "text"
 LABEL_COLUMNS = ("category", "intent", "label")
@@ -32,6 +35,25 @@ def kb_examples(kb: KnowledgeBase) -> list[LabelledExample]:
         for intent in kb.intents.values()
         for text in intent.examples
     ]
+
+
+def corpus_examples(kb: KnowledgeBase) -> list[LabelledExample]:
+    """The rows of the KB's `training_corpora` whose label is one of its intents (a shared
+    corpus such as BANKING77 covers more intents than a bank's own KB may have)."""
+    examples = []
+    for path in kb.corpora:
+        rows = file_examples(path)
+        kept = [e for e in rows if e.label in kb.intents]
+        if len(kept) < len(rows):
+            log.info("%s: %d of %d rows used (the others' labels are not intents of the KB)",
+                     path.name, len(kept), len(rows))
+        examples.extend(kept)
+    return examples
+
+
+def training_examples(kb: KnowledgeBase) -> list[LabelledExample]:
+    """What the intent model learns from by default: the KB's examples and its corpora."""
+    return kb_examples(kb) + corpus_examples(kb)
 
 
 def _label_column(columns: list[str], path: Path) -> str:

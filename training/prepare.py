@@ -7,25 +7,28 @@ runtime (`bot/`) never trains, it reports a missing model as `ModelNotReady`.
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
 from bot.errors import ModelNotReady
-from bot.files import read_manifest
+from bot.files import LABELS, MANIFEST, read_manifest, write_json_atomic
 from bot.kb import KnowledgeBase
 from bot.nlu.embedding_classifier import KIND as HEAD_KIND
 from bot.nlu.encoder import SentenceEncoder
 from bot.nlu.finetuned import KIND as FINETUNED_KIND
 from bot.nlu.onnx_encoder import ONNX_FILE, export_sentence_onnx
+from bot.nlu.recognizer import load_recognizer
 from bot.nlu.spelling import SpellingCorrector
 from bot.retrieval.faq_index import FaqIndex
 from bot.tools.credit_risk.reference import read_credit_manifest
 from bot.tools.plugins import REFERENCE_SPEC
 from training.credit_risk import CreditTrainingReport, train_credit_risk_model
-from training.data import HUB_PREFIX, LabelledExample, file_examples, kb_examples
+from training.data import HUB_PREFIX, LabelledExample, file_examples, training_examples
 from training.finetune import FineTuneConfig, FineTuneReport, finetune_intent_model
 from training.intent_head import TrainingReport, train_embedding_classifier
 from training.scope import Embed, ScopeData, clinc_scope_data, train_scope_detector
@@ -41,6 +44,9 @@ class PrepareResult:
     scope_metrics: dict[str, Any] | None
     index_rebuilt: bool
     credit_risk: CreditTrainingReport | None = None  # set when the credit model was built
+    # Set when the fine-tune was left for later (`prepare_models(..., fine_tune_later=True)`):
+    # run it (in a background thread) and the server's model watcher swaps the result in.
+    fine_tune: Callable[[], FineTuneReport | TrainingReport] | None = None
 
 
 def model_is_current(settings: Settings, kb: KnowledgeBase, encoder: SentenceEncoder) -> bool:
@@ -53,11 +59,63 @@ def model_is_current(settings: Settings, kb: KnowledgeBase, encoder: SentenceEnc
     )
 
 
+def serves_kb(settings: Settings, kb: KnowledgeBase, encoder: SentenceEncoder) -> bool:
+    """Whether the model in `settings.model_dir`, current or not, can answer for this KB
+    (same encoder, every label an intent of the KB) while a better one trains."""
+    manifest = read_manifest(settings.model_dir)
+    if not manifest or manifest.get("kind") not in MODEL_KINDS.values():
+        return False
+    if manifest.get("encoder") != encoder.identity:
+        return False
+    try:
+        labels = json.loads((settings.model_dir / LABELS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(labels, list) and set(labels) <= set(kb.intents)
+
+
 def _previous(settings: Settings, key: str) -> list[Path]:
     """Corpora the current model was trained with, so an automatic retrain keeps them."""
     manifest = read_manifest(settings.model_dir) or {}
     return [Path(p) for p in manifest.get(key, [])
             if p.startswith(HUB_PREFIX) or Path(p).is_file()]
+
+
+def _scope_data(oos_files: list[Path]) -> ScopeData:
+    extra = ScopeData()
+    for path in oos_files:
+        data = clinc_scope_data(path)
+        for name in ("in_scope", "out_of_scope", "in_scope_val", "out_of_scope_val", "sources"):
+            getattr(extra, name).extend(getattr(data, name))
+    return extra
+
+
+def retrain_scope(
+    settings: Settings, kb: KnowledgeBase, encoder: SentenceEncoder, oos_files: list[Path],
+    *, max_false_rejection: float = 0.03,
+) -> dict[str, Any]:
+    """Rebuild only the out-of-scope detector of the trained model in `settings.model_dir`
+    (seconds; the intent model is kept): for new out-of-scope data or a corrected choice of
+    CLINC150 rows. The manifest is rewritten last, so a running server reloads the model
+    with its new detector. Returns the detector's validation metrics."""
+    manifest = read_manifest(settings.model_dir)
+    if not manifest:
+        raise ModelNotReady(f"no intent model in {settings.model_dir}; run `teller train`")
+    recognizer = load_recognizer(settings.model_dir, encoder, settings.device)
+    recognizer.warm_up()
+    examples = training_examples(kb)
+    known = set(kb.intents)
+    for path in _previous(settings, "data_files"):
+        examples.extend(file_examples(path, known_labels=known))
+    scope = train_scope_detector(recognizer.ranker.embed, [e.text for e in examples],
+                                 kb.out_of_scope_examples, _scope_data(oos_files),
+                                 max_false_rejection=max_false_rejection)
+    scope.write(settings.model_dir)
+    metrics = {"threshold": scope.threshold, **scope.metrics}
+    manifest["out_of_scope"] = metrics
+    manifest["oos_files"] = [str(Path(p).resolve()) for p in oos_files]
+    write_json_atomic(settings.model_dir / MANIFEST, manifest)
+    return metrics
 
 
 def train_intent_model(
@@ -70,15 +128,11 @@ def train_intent_model(
     `examples` when given (retraining builds its own dataset; `data_files` is then only
     recorded in the manifest so an automatic retrain at start uses the same corpora)."""
     if examples is None:
-        examples = kb_examples(kb)
+        examples = training_examples(kb)
         known = set(kb.intents)
         for path in data_files:
             examples.extend(file_examples(path, known_labels=known))
-    extra = ScopeData()
-    for path in oos_files:
-        data = clinc_scope_data(path)
-        for name in ("in_scope", "out_of_scope", "in_scope_val", "out_of_scope_val", "sources"):
-            getattr(extra, name).extend(getattr(data, name))
+    extra = _scope_data(oos_files)
     texts = [e.text for e in examples]
     scope_metrics: dict[str, Any] = {}
 
@@ -121,19 +175,38 @@ def prepare_models(
     settings: Settings, kb: KnowledgeBase, encoder: SentenceEncoder,
     *, show_progress: bool = True, force: bool = False, data_files: list[Path] | None = None,
     oos_files: list[Path] | None = None, finetune_config: FineTuneConfig | None = None,
+    fine_tune_later: bool = False,
 ) -> PrepareResult:
     """Train the intent model when asked (`force`, new files) or when missing or stale,
     rebuild the FAQ index when its content changed, and build the reference credit-risk
-    model when the settings use it and it is missing (`prepare_credit_risk_model`)."""
+    model when the settings use it and it is missing (`prepare_credit_risk_model`).
+
+    `fine_tune_later` (the server's first start): instead of fine-tuning now (minutes), make
+    sure a frozen-encoder model for this KB serves (seconds to train) and hand the fine-tune
+    back as `PrepareResult.fine_tune` for the caller to run in the background."""
     report, scope = None, None
+    later: Callable[[], FineTuneReport | TrainingReport] | None = None
     if (force or data_files is not None or oos_files is not None
             or not model_is_current(settings, kb, encoder)):
         files = data_files if data_files is not None else _previous(settings, "data_files")
         oos = oos_files if oos_files is not None else _previous(settings, "oos_files")
-        report, scope = train_intent_model(
-            settings, kb, encoder, files, oos, show_progress=show_progress,
-            finetune_config=finetune_config,
-        )
+
+        def train(for_settings: Settings) -> tuple[TrainingReport | FineTuneReport,
+                                                   dict[str, Any]]:
+            return train_intent_model(
+                for_settings, kb, encoder, files, oos, show_progress=show_progress,
+                finetune_config=finetune_config,
+            )
+
+        if fine_tune_later and settings.intent_model == "finetuned":
+            if not serves_kb(settings, kb, encoder):
+                quick = settings.model_copy(update={"intent_model": "embedding-head"})
+                log.info("training a frozen-encoder model to answer with while the intent "
+                         "model fine-tunes in the background")
+                report, scope = train(quick)
+            later = lambda: train(settings)[0]  # noqa: E731
+        else:
+            report, scope = train(settings)
     index = FaqIndex(settings.index_dir, kb, encoder, settings.device)
     if force:
         index.build(show_progress)
@@ -141,7 +214,7 @@ def prepare_models(
     else:
         rebuilt = index.ensure_built(show_progress)
     ensure_sentence_onnx(settings, encoder)
-    return PrepareResult(report, scope, rebuilt, prepare_credit_risk_model(settings))
+    return PrepareResult(report, scope, rebuilt, prepare_credit_risk_model(settings), later)
 
 
 def prepare_credit_risk_model(settings: Settings) -> CreditTrainingReport | None:

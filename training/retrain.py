@@ -37,8 +37,8 @@ from training.data import (
     deduplicate,
     examples_hash,
     file_examples,
-    kb_examples,
     stratified_split,
+    training_examples,
 )
 from training.evaluate import _macro_f1
 from training.finetune import FineTuneConfig
@@ -252,7 +252,7 @@ def retrain(settings: Settings, kb: KnowledgeBase, encoder: SentenceEncoder,
                 "labelled file (e.g. BANKING77's test.csv) or review more log examples")
         base = _base_files(settings, registry, config)
         known = set(kb.intents)
-        examples = kb_examples(kb)
+        examples = training_examples(kb)
         for path in base:
             examples.extend(file_examples(path, known_labels=known))
         examples = deduplicate(examples + reviewed_train)

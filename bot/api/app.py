@@ -50,6 +50,11 @@ class Readiness(BaseModel):
     model: bool
     index: bool
     database: bool
+    model_kind: str | None = Field(
+        default=None, description="Which intent model serves: finetuned-cosine-v2 or, while "
+        "the first fine-tune runs, the frozen-encoder embedding-softmax-v1")
+    training: str | None = Field(default=None,
+                                 description="What trains in the background, if anything")
 
 
 def create_app(runtime: Runtime, *, with_ui: bool = True,
@@ -120,7 +125,8 @@ def create_app(runtime: Runtime, *, with_ui: bool = True,
         # Each part checked on its own: the intent model, the FAQ index, the database.
         parts = runtime.readiness()
         state = Readiness(ready=parts.ready, model=parts.model, index=parts.index,
-                          database=parts.database)
+                          database=parts.database, model_kind=parts.model_kind,
+                          training=parts.training)
         return JSONResponse(status_code=200 if state.ready else 503, content=state.model_dump())
 
     if with_ui:

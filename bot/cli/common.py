@@ -64,9 +64,14 @@ def configure_logging(verbose: bool = False, fmt: str = "text") -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-def load_runtime(settings: Settings, *, in_memory: bool) -> Runtime:
+def load_runtime(settings: Settings, *, in_memory: bool,
+                 fine_tune_in_background: bool = False) -> Runtime:
     """Load the KB, build whatever model/index is missing or stale (the application's prepare
     step: the runtime never trains), return a warm `Runtime`.
+
+    `fine_tune_in_background` (the server): answer at once with a model that trains in
+    seconds and fine-tune the intent model in a background thread; the runtime's model
+    watcher swaps it in when it is written.
 
     Any TellerError (broken KB, unusable encoder...) exits with its message.
     """
@@ -78,9 +83,12 @@ def load_runtime(settings: Settings, *, in_memory: bool) -> Runtime:
     try:
         kb = load_knowledge_base(settings.kb_dir, settings.bank_name)
         encoder = SentenceEncoder.from_settings(settings)
-        prepare_models(settings, kb, encoder, show_progress=True)
+        prepared = prepare_models(settings, kb, encoder, show_progress=True,
+                                  fine_tune_later=fine_tune_in_background)
         runtime = build_runtime(settings, in_memory=in_memory, kb=kb, encoder=encoder)
         runtime.assistant.warm_up()
     except TellerError as exc:
         raise fail(str(exc)) from exc
+    if prepared.fine_tune is not None:
+        runtime.train_in_background("fine-tuning the intent model", prepared.fine_tune)
     return runtime

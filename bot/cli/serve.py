@@ -30,14 +30,16 @@ def serve(
     kb: KbOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Start the HTTP API and the web chat on one port (trains a model first if needed)."""
+    """Start the HTTP API and the web chat on one port. With no model yet it answers within
+    seconds on a frozen-encoder model and fine-tunes the intent model in the background."""
     import uvicorn
 
     from bot.api.app import create_app
 
     settings = load_settings(kb, data_dir)
     configure_logging(fmt=settings.log_format)
-    application = create_app(load_runtime(settings, in_memory=False))
+    application = create_app(load_runtime(settings, in_memory=False,
+                                          fine_tune_in_background=True))
     bind_host, bind_port = host or settings.host, port or settings.port
     typer.echo(f"Teller is ready: chat at http://{bind_host}:{bind_port}/ , API docs at "
                f"http://{bind_host}:{bind_port}/docs", err=True)

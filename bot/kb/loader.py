@@ -6,6 +6,7 @@ pull request without reading Python.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from bot.kb.models import FaqEntry, Form, Intent, KbMetadata, KnowledgeBase, Res
 from bot.kb.tool_forms import with_tool_schema
 from bot.payloads import parse_payload
 from bot.text import sentence_key
+from knowledge_base import BUILTIN_CORPORA
 
 SECTIONS: dict[str, type[BaseModel]] = {
     "intents": Intent, "faq": FaqEntry, "responses": Response, "forms": Form,
@@ -278,6 +280,28 @@ def _cross_check(parsed: _Parsed, problems: list[KbProblem]) -> None:
                                       f"'{example}' is also an example of intent '{other}'"))
 
 
+def resolve_corpora(folder: Path, names: list[str], problems: list[KbProblem]) -> list[Path]:
+    """The files behind `training_corpora`: a corpus shipped with Teller, or a CSV/JSONL
+    path relative to the KB folder."""
+    paths = []
+    for name in names:
+        path = BUILTIN_CORPORA.get(name) or (folder / name)
+        if not path.is_file():
+            shipped = ", ".join(sorted(BUILTIN_CORPORA))
+            problems.append(KbProblem(
+                METADATA_FILE, "metadata", "training_corpora",
+                f"'{name}' is neither a corpus shipped with Teller ({shipped}) nor a file in "
+                f"{folder}; fix the name or the path (relative to the KB folder)"))
+            continue
+        paths.append(path.resolve())
+    return paths
+
+
+def corpora_digest(paths: list[Path]) -> list[str]:
+    """Content hashes of the corpora: a changed corpus makes the trained model stale."""
+    return [hashlib.sha256(path.read_bytes()).hexdigest() for path in paths]
+
+
 def kb_files(folder: Path) -> list[Path]:
     return sorted(
         p for p in folder.iterdir()
@@ -310,6 +334,7 @@ def load_knowledge_base(folder: Path, bank_name: str | None = None) -> Knowledge
     if bank_name:
         metadata = metadata.model_copy(update={"bank_name": bank_name})
 
+    corpora = resolve_corpora(folder, metadata.training_corpora, problems)
     files = kb_files(folder)
     if not files:
         problems.append(
@@ -335,7 +360,10 @@ def load_knowledge_base(folder: Path, bank_name: str | None = None) -> Knowledge
     )
     faq_hash = KnowledgeBase.hash_content({k: v.model_dump() for k, v in sorted(faq.items())})
     out_of_scope = [example for _, example in merged.out_of_scope]
-    intents_hash = KnowledgeBase.hash_content({"intents": intents_hash, "oos": out_of_scope})
+    trained_on: dict[str, Any] = {"intents": intents_hash, "oos": out_of_scope}
+    if corpora:  # only then, so that KBs without corpora keep their models
+        trained_on["corpora"] = corpora_digest(corpora)
+    intents_hash = KnowledgeBase.hash_content(trained_on)
     content_hash = KnowledgeBase.hash_content(
         {
             "metadata": metadata.model_dump(),
@@ -356,6 +384,7 @@ def load_knowledge_base(folder: Path, bank_name: str | None = None) -> Knowledge
         faq_by_intent={f.intent: f for f in faq.values() if f.intent},
         response_by_intent={r.intent: r for r in responses.values() if r.intent},
         out_of_scope_examples=out_of_scope,
+        corpora=tuple(corpora),
         forms=forms,
         form_by_intent={f.intent: f for f in forms.values()},
     )

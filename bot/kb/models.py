@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -144,6 +145,10 @@ class KbMetadata(_Entry):
     bank_name: NonEmptyText = "Teller Bank"
     version: str = "0"
     language: str = "en"
+    # Labelled customer messages (CSV/JSONL: text + category) the intent model also learns
+    # from: a name shipped with Teller (`banking77`) or a path relative to the KB folder.
+    # Only rows whose label is one of this KB's intents are used.
+    training_corpora: list[NonEmptyText] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -160,6 +165,7 @@ class KnowledgeBase:
     faq_by_intent: dict[str, FaqEntry] = field(default_factory=dict)
     response_by_intent: dict[str, Response] = field(default_factory=dict)
     out_of_scope_examples: list[str] = field(default_factory=list)
+    corpora: tuple[Path, ...] = ()  # the resolved `metadata.training_corpora` files
     forms: dict[str, Form] = field(default_factory=dict)
     form_by_intent: dict[str, Form] = field(default_factory=dict)
 

@@ -36,6 +36,11 @@ class IntentRecognizer:
     def labels(self) -> list[str]:
         return self.ranker.labels
 
+    @property
+    def kind(self) -> str:
+        """The model kind, as its manifest names it (`finetuned-cosine-v2`, ...)."""
+        return FINETUNED_KIND if isinstance(self.ranker, FineTunedIntentClassifier) else HEAD_KIND
+
     def warm_up(self) -> None:
         self.ranker.warm_up()
         self.scope.warm_up()

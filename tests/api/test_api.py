@@ -67,7 +67,8 @@ def test_invalid_utf8_and_malformed_json(client: TestClient, tiny_assistant) -> 
 def test_health_readiness_openapi_and_chat_page(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok", "version": "0.1.0"}
     assert client.get("/readyz").json() == {
-        "ready": True, "model": True, "index": True, "database": True
+        "ready": True, "model": True, "index": True, "database": True,
+        "model_kind": "finetuned-cosine-v2", "training": None,
     }
     spec = client.get("/openapi.json").json()
     assert "/v1/chat" in spec["paths"]

@@ -46,7 +46,17 @@ def test_clinc_rows_are_sorted_into_in_and_out_of_scope() -> None:
 
         pytest.skip("CLINC150 not available")
     data = clinc_scope_data(path)
-    assert len(data.in_scope) == 37 * 100  # banking + credit cards + 7 conversational intents
-    assert len(data.out_of_scope) == 100 + 5 * 15 * 100 + 7 * 100
-    assert len(data.in_scope_val) == 37 * 20
+    # banking + credit cards, exchange_rate, travel_notification, direct_deposit and 7
+    # conversational intents
+    assert len(data.in_scope) == 40 * 100
+    # oos rows; travel but its 2 banking intents, kitchen, home, auto, utility; 20 others
+    assert len(data.out_of_scope) == 100 + (13 + 4 * 15) * 100 + 20 * 100
+    assert len(data.in_scope_val) == 40 * 20
     assert "what's the weather" not in " ".join(data.in_scope).lower()
+    import json
+
+    rows = json.loads(path.read_text(encoding="utf-8"))["train"]
+    declined = set(data.out_of_scope + data.out_of_scope_val)
+    for intent in ("exchange_rate", "travel_notification", "direct_deposit"):
+        texts = {text for text, label in rows if label == intent}
+        assert len(texts) == 100 and texts <= set(data.in_scope) and not texts & declined
