@@ -19,6 +19,12 @@ from bot.nlu.segments import words
 CONTINUES = re.compile(
     r"^\W*(?:and|also|what about|how about|what if|same (?:for|with|thing for)|ok(?:ay)? and|"
     r"so|but|then|plus|is that|does that|will that|can i do that|can that)\b", re.IGNORECASE)
+# "and to Germany?", "what about for my son?": the opener then a bare phrase led by a
+# preposition has no subject of its own; it changes one detail of the last question.
+CHANGES_A_DETAIL = re.compile(
+    r"^\W*(?:and|also|what about|how about|same for|ok(?:ay)? and|but)\W+(?:what about\W+)?"
+    r"(?:to|for|from|in|into|with|on|at|by|via|within|outside|abroad)\b[^?.!]{0,40}[?.!]*\W*$",
+    re.IGNORECASE)
 # Words that point back at something said before.
 POINTS_BACK = re.compile(r"\b(?:that|it|this|those|these|them|there|one|ones)\b", re.IGNORECASE)
 MAX_FOLLOWUP_WORDS = 12
@@ -96,6 +102,8 @@ def prefer_in_context(text: str, alone: Decision, in_context: Decision, topic: s
     if target_of(in_context) is None:
         return False
     if target_of(alone) is None:
+        return True
+    if CHANGES_A_DETAIL.match(text) and target_of(in_context) == topic:
         return True
     if strength(alone) >= CLEAR_ON_ITS_OWN and target_of(alone) != topic:
         return False

@@ -54,6 +54,19 @@ def test_context_wins_only_when_it_reads_better() -> None:
     assert not prefer_in_context("how much is that?", fee, unclear, topic)
 
 
+def test_a_bare_detail_keeps_the_topic_even_when_it_reads_clearly_alone() -> None:
+    """"and what about to Germany?" after a transfer-time answer asks about transfer times
+    to Germany, however sure the model is that "Germany" means country support."""
+    topic = "transfer_timing"
+    timing = Decision("answer_intent", intent=IntentScore(topic, 0.8))
+    countries = Decision("answer_intent", intent=IntentScore("country_support", 0.97))
+    for detail in ("and what about to Germany?", "and for my son?", "also from the US?"):
+        assert prefer_in_context(detail, countries, timing, topic), detail
+    # a subject of its own, or a context reading that is not the topic, is not bent back
+    assert not prefer_in_context("what about a business account?", countries, timing, topic)
+    assert not prefer_in_context("and to Germany?", countries, countries, topic)
+
+
 @pytest.mark.parametrize(("text", "reading", "expected"), [
     ("yes please", understood(), True),
     ("nope", understood(), False),

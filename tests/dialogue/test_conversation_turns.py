@@ -87,7 +87,8 @@ def test_a_greeting_is_acknowledged_and_the_request_answered(
 
 
 def test_a_follow_up_is_read_with_the_last_question(default_assistant: Assistant) -> None:
-    first = default_assistant.handle("how long will a transfer to a UK account take?")
+    first = default_assistant.handle(
+        "How long does it take for a transfer to reach the other account?")
     follow = default_assistant.handle("and what about to Germany?", first.session_id)
     assert follow.data["context"]["topic"] in (first.intent.name if first.intent else None,
                                                first.response_id)
