@@ -9,6 +9,7 @@ understands the combined text better than the message alone.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.dialogue.policy import Decision
@@ -94,21 +95,28 @@ def strength(decision: Decision) -> float:
     return 0.0
 
 
-def prefer_in_context(text: str, alone: Decision, in_context: Decision, topic: str) -> bool:
+def prefer_in_context(text: str, alone: Decision, in_context: Decision, topic: str,
+                      answer_of: Callable[[str], str] = lambda target: target) -> bool:
     """Keep the reading in context when it answers something and the message alone does
     not; never when the message alone is a clear question about something else ("what about
     a business account?" has its own answer); otherwise when the message carries on the
-    topic explicitly, or when context makes the model clearly surer."""
-    if target_of(in_context) is None:
+    topic explicitly, or when context makes the model clearly surer.
+
+    `answer_of` maps a target to the answer it gives, so that an intent and the FAQ entry
+    that answers it (`transfer_timing`, `faq:transfer-timing`) count as the same topic."""
+    in_context_target, alone_target = target_of(in_context), target_of(alone)
+    if in_context_target is None:
         return False
-    if target_of(alone) is None:
+    if alone_target is None:
         return True
-    if CHANGES_A_DETAIL.match(text) and target_of(in_context) == topic:
+    on_topic = answer_of(in_context_target) == answer_of(topic)
+    alone_on_topic = answer_of(alone_target) == answer_of(topic)
+    if CHANGES_A_DETAIL.match(text) and on_topic:
         return True
-    if strength(alone) >= CLEAR_ON_ITS_OWN and target_of(alone) != topic:
+    if strength(alone) >= CLEAR_ON_ITS_OWN and not alone_on_topic:
         return False
     if (words(text) >= SAYS_ENOUGH_WORDS and strength(alone) >= 0.5
-            and target_of(in_context) == topic and target_of(alone) != topic):
+            and on_topic and not alone_on_topic):
         # "and how much is it for sending money to the US?" names its own subject: context
         # that only repeats the last topic does not override it.
         return False

@@ -318,9 +318,14 @@ class DialogueManager(FormTurns):
         combined = self.understand([context.with_topic(topic.text, text)])[0]
         alone = self.policy.decide(understood, state)
         if context.prefer_in_context(text, alone, self.policy.decide(combined, state),
-                                     topic.target):
+                                     topic.target, self._answer_of):
             return combined, topic
         return understood, None
+
+    def _answer_of(self, target: str) -> str:
+        """The FAQ entry that answers an intent, else the target itself."""
+        entry = self.kb.faq_by_intent.get(target)
+        return f"faq:{entry.id}" if entry is not None else target
 
     def _reply(self, session_id: str, decision: Decision, understood: Understanding,
                state: SessionState, text: str) -> BotResponse:

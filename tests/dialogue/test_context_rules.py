@@ -65,6 +65,10 @@ def test_a_bare_detail_keeps_the_topic_even_when_it_reads_clearly_alone() -> Non
     # a subject of its own, or a context reading that is not the topic, is not bent back
     assert not prefer_in_context("what about a business account?", countries, timing, topic)
     assert not prefer_in_context("and to Germany?", countries, countries, topic)
+    # the last answer came from the FAQ entry that answers the intent read in context
+    answer_of = {topic: "faq:transfer-timing"}.get
+    assert prefer_in_context("and to Germany?", countries, timing, "faq:transfer-timing",
+                             lambda target: answer_of(target) or target)
 
 
 @pytest.mark.parametrize(("text", "reading", "expected"), [
