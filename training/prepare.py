@@ -95,7 +95,8 @@ def retrain_scope(
     *, max_false_rejection: float = 0.03,
 ) -> dict[str, Any]:
     """Rebuild only the out-of-scope detector of the trained model in `settings.model_dir`
-    (seconds; the intent model is kept): for new out-of-scope data or a corrected choice of
+    (about 2 minutes on 2 CPU cores with BANKING77 and CLINC150; the intent model is kept):
+    for new out-of-scope data or a corrected choice of
     CLINC150 rows. The manifest is rewritten last, so a running server reloads the model
     with its new detector. Returns the detector's validation metrics."""
     manifest = read_manifest(settings.model_dir)
