@@ -20,10 +20,8 @@ class Unauthorized(TellerError):
 class RateLimited(TellerError):
     http_status = 429
 
-    def __init__(self, retry_after_seconds: int) -> None:
-        super().__init__(
-            f"too many requests for this API key; retry in {retry_after_seconds} s"
-        )
+    def __init__(self, retry_after_seconds: int, who: str = "this API key") -> None:
+        super().__init__(f"too many requests for {who}; retry in {retry_after_seconds} s")
         self.headers = {"Retry-After": str(retry_after_seconds)}
 
 
@@ -79,3 +77,20 @@ class ModelNotReady(TellerError):
 
 class TrainingDataError(TellerError):
     """Training data that cannot be used; the message names the file and row."""
+
+
+class DamagedFile(TellerError):
+    """A file Teller wrote (model, index, database) that can no longer be read as written:
+    truncated, overwritten or not the format it should be. Never repaired silently: the
+    message names the file, what is wrong and what to do."""
+
+    http_status = 503
+
+    def __init__(self, path: object, problem: str, fix: str) -> None:
+        super().__init__(f"{path} is damaged ({problem}): {fix}")
+        self.path = str(path)
+        self.problem = problem
+        self.fix = fix
+
+    def __reduce__(self) -> tuple[type[DamagedFile], tuple[str, str, str]]:
+        return type(self), (self.path, self.problem, self.fix)

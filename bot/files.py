@@ -4,17 +4,25 @@ training."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bot.errors import DamagedFile, TellerError
+
 MANIFEST = "manifest.json"
 LABELS = "labels.json"
+# What to do about a damaged file of the intent model (models/intent/...).
+MODEL_FIX = ("run `teller train` to build a new model (it moves the damaged folder aside "
+             "first), or serve a saved version with `teller models promote VERSION` (see "
+             "`teller models list`)")
 
 
 def read_manifest(folder: Path) -> dict[str, Any] | None:
@@ -26,6 +34,54 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def load_manifest(folder: Path, fix: str = MODEL_FIX) -> dict[str, Any] | None:
+    """The folder's manifest, None when there is none; unlike `read_manifest`, one that is
+    there but cannot be read is `DamagedFile` (never mistaken for "no model yet")."""
+    path = folder / MANIFEST
+    if not path.is_file():
+        return None
+    with reading(path, fix):
+        data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise DamagedFile(path, "not a JSON object", fix)
+    return data
+
+
+def damage_of(exc: BaseException) -> str:
+    """A short phrase for why a file could not be read."""
+    if isinstance(exc, zipfile.BadZipFile):
+        return f"truncated or overwritten zip: {exc}"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not valid JSON: {exc.msg} at line {exc.lineno}"
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8 text"
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return first_line if len(first_line) <= 200 else first_line[:200] + "..."
+
+
+@contextmanager
+def reading(path: Path, fix: str = MODEL_FIX) -> Iterator[Path]:
+    """Read `path` inside the block. A file Teller wrote that is missing from its folder, or
+    there but unreadable (truncated, overwritten, another format), is `DamagedFile` naming
+    it, what is wrong and `fix`; Teller's own errors pass through."""
+    if not path.is_file():
+        raise DamagedFile(path, "missing", fix)
+    try:
+        yield path
+    except TellerError:
+        raise
+    except Exception as exc:  # any failure to parse a present file: it is not as written
+        raise DamagedFile(path, damage_of(exc), fix) from exc
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def write_json(path: Path, payload: Any) -> None:

@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
 from bot.errors import ModelNotReady
-from bot.files import LABELS, MANIFEST, read_manifest, write_json_atomic
+from bot.files import LABELS, MANIFEST, load_manifest, read_manifest, write_json_atomic
 from bot.kb import KnowledgeBase
 from bot.nlu.embedding_classifier import KIND as HEAD_KIND
 from bot.nlu.encoder import SentenceEncoder
 from bot.nlu.finetuned import KIND as FINETUNED_KIND
 from bot.nlu.onnx_encoder import ONNX_FILE, export_sentence_onnx
-from bot.nlu.recognizer import load_recognizer
+from bot.nlu.recognizer import load_recognizer, model_damage
 from bot.nlu.spelling import SpellingCorrector
 from bot.retrieval.faq_index import FaqIndex
 from bot.tools.credit_risk.reference import read_credit_manifest
@@ -99,7 +101,7 @@ def retrain_scope(
     for new out-of-scope data or a corrected choice of
     CLINC150 rows. The manifest is rewritten last, so a running server reloads the model
     with its new detector. Returns the detector's validation metrics."""
-    manifest = read_manifest(settings.model_dir)
+    manifest = load_manifest(settings.model_dir)  # a damaged one is named, not "no model"
     if not manifest:
         raise ModelNotReady(f"no intent model in {settings.model_dir}; run `teller train`")
     recognizer = load_recognizer(settings.model_dir, encoder, settings.device)
@@ -184,9 +186,14 @@ def prepare_models(
 
     `fine_tune_later` (the server's first start): instead of fine-tuning now (minutes), make
     sure a frozen-encoder model for this KB serves (seconds to train) and hand the fine-tune
-    back as `PrepareResult.fine_tune` for the caller to run in the background."""
+    back as `PrepareResult.fine_tune` for the caller to run in the background.
+
+    Damaged files: an intent model is never trained over in silence (`set_damaged_model_aside`:
+    refused at start, moved aside by `force`); the FAQ index, derived from the KB, is rebuilt
+    and the log says which file was damaged."""
     report, scope = None, None
     later: Callable[[], FineTuneReport | TrainingReport] | None = None
+    set_damaged_model_aside(settings.model_dir, explicit=force)
     if (force or data_files is not None or oos_files is not None
             or not model_is_current(settings, kb, encoder)):
         files = data_files if data_files is not None else _previous(settings, "data_files")
@@ -216,6 +223,31 @@ def prepare_models(
         rebuilt = index.ensure_built(show_progress)
     ensure_sentence_onnx(settings, encoder)
     return PrepareResult(report, scope, rebuilt, prepare_credit_risk_model(settings), later)
+
+
+def set_damaged_model_aside(folder: Path, *, explicit: bool) -> Path | None:
+    """A damaged intent model is never trained over in silence. At start (`explicit` False)
+    it stops Teller with `DamagedFile`, naming the file and the fix: the folder may be the
+    only copy of an approved model, or show a failing disk or tampering, and a model
+    retrained on its own may answer customers differently. When training was asked for
+    (`teller train`), the folder is moved aside (kept for inspection), the log says where,
+    and training goes on. Returns where it went."""
+    damage = model_damage(folder)
+    if damage is None:
+        return None
+    if not explicit:
+        raise damage
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    aside = folder.with_name(f"{folder.name}.damaged-{stamp}")
+    number = 1
+    while aside.exists():
+        number += 1
+        aside = folder.with_name(f"{folder.name}.damaged-{stamp}-{number}")
+    os.replace(folder, aside)
+    log.warning("intent model file %s is damaged (%s): moved the model folder aside to %s "
+                "(delete it once inspected) and training a new one", damage.path,
+                damage.problem, aside)
+    return aside
 
 
 def prepare_credit_risk_model(settings: Settings) -> CreditTrainingReport | None:

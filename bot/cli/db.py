@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import DataDirOption, fail, load_settings
+from bot.errors import TellerError
 
 db_app = typer.Typer(help="The database: schema migrations.", no_args_is_help=True)
 
@@ -41,6 +42,9 @@ def purge(
     if days <= 0:
         typer.echo("retention is 0 (keep everything): nothing erased")
         return
-    store = SqlSessionStore(settings.resolved_database_url)
-    erased = store.purge(datetime.now(UTC) - timedelta(days=days))
+    try:
+        store = SqlSessionStore(settings.resolved_database_url)
+        erased = store.purge(datetime.now(UTC) - timedelta(days=days))
+    except TellerError as exc:  # a damaged database: named, with the fix
+        raise fail(str(exc)) from exc
     typer.echo(f"erased {erased} sessions idle for more than {days} days")

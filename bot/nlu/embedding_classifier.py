@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.errors import ModelNotReady
-from bot.files import LABELS, read_manifest
+from bot.errors import DamagedFile, ModelNotReady
+from bot.files import LABELS, MODEL_FIX, load_manifest, reading
 from bot.nlu.encoder import SentenceEncoder
 from bot.nlu.spelling import tokenizer_words
 from bot.nlu.types import IntentPrediction, rank
@@ -26,6 +26,24 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=-1, keepdims=True)
     exp = np.exp(shifted)
     return exp / exp.sum(axis=-1, keepdims=True)
+
+
+def read_labels(folder: Path) -> list[str]:
+    """The intent names of a model folder, in head order."""
+    path = folder / LABELS
+    with reading(path):
+        labels = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(labels, list) or not all(isinstance(name, str) for name in labels):
+        raise DamagedFile(path, "not a JSON list of intent names", MODEL_FIX)
+    return labels
+
+
+def read_head(path: Path) -> tuple[np.ndarray, np.ndarray, float]:
+    """The head's weights, bias and temperature (the whole file is read: a truncated or
+    overwritten one fails its zip checksums here, not on the first message)."""
+    with reading(path), np.load(path) as head:
+        return (head["weights"].astype(np.float32), head["bias"].astype(np.float32),
+                float(head["temperature"]))
 
 
 class EmbeddingIntentClassifier:
@@ -48,24 +66,16 @@ class EmbeddingIntentClassifier:
     def warm_up(self) -> None:
         if self._labels is not None:
             return
-        manifest = read_manifest(self.folder)
+        manifest = load_manifest(self.folder)
         if manifest is None or manifest.get("kind") != KIND:
             raise ModelNotReady(
                 f"{self.folder} is not a '{KIND}' intent model; run `teller train` to build one"
             )
-        try:
-            labels = json.loads((self.folder / LABELS).read_text(encoding="utf-8"))
-            with np.load(self.folder / HEAD_FILE) as head:
-                weights = head["weights"].astype(np.float32)
-                bias = head["bias"].astype(np.float32)
-                temperature = float(head["temperature"])
-        except (OSError, KeyError, ValueError) as exc:
-            raise ModelNotReady(
-                f"intent model in {self.folder} is incomplete ({exc}); run `teller train`"
-            ) from exc
+        labels = read_labels(self.folder)
+        weights, bias, temperature = read_head(self.folder / HEAD_FILE)
         if weights.shape[0] != len(labels):
-            raise ModelNotReady(f"{self.folder}: head has {weights.shape[0]} rows for "
-                                f"{len(labels)} labels; run `teller train`")
+            raise DamagedFile(self.folder / HEAD_FILE, f"{weights.shape[0]} rows for "
+                              f"{len(labels)} labels", MODEL_FIX)
         self.encoder.warm_up()
         self._weights, self._bias, self._temperature = weights, bias, temperature
         self._labels = labels

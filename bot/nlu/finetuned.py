@@ -23,9 +23,9 @@ import torch
 from torch import nn
 
 from bot.device import resolve_device
-from bot.errors import ModelNotReady
-from bot.files import LABELS, read_manifest
-from bot.nlu.embedding_classifier import softmax
+from bot.errors import DamagedFile, ModelNotReady
+from bot.files import MODEL_FIX, load_manifest, reading
+from bot.nlu.embedding_classifier import read_labels, softmax
 from bot.nlu.onnx_encoder import OnnxEncoder, load_onnx_encoder
 from bot.nlu.spelling import tokenizer_words
 from bot.nlu.types import IntentPrediction, rank
@@ -62,6 +62,22 @@ class CosineIntentModel(nn.Module):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         return self.logits(self.embed(input_ids, attention_mask))
+
+
+def check_files(folder: Path) -> None:
+    """Raise `DamagedFile` for a file of the model in `folder` that cannot be what training
+    wrote, without loading the network: the labels, the head, the encoder's configuration
+    and the headers and sizes of its weights (a truncated safetensors file fails here)."""
+    from safetensors import safe_open
+
+    read_labels(folder)
+    encoder = folder / ENCODER_DIR
+    with reading(encoder / "config.json"):
+        json.loads((encoder / "config.json").read_text(encoding="utf-8"))
+    for weights in (folder / HEAD_FILE, *sorted(encoder.glob("*.safetensors"))):
+        with reading(weights), safe_open(str(weights), "np") as opened:
+            if not list(opened.keys()):
+                raise DamagedFile(weights, "no tensors", MODEL_FIX)
 
 
 class FineTunedIntentClassifier:
@@ -102,16 +118,18 @@ class FineTunedIntentClassifier:
             from safetensors.torch import load_file
             from transformers import AutoModel, AutoTokenizer
 
-            manifest = read_manifest(self.folder)
+            manifest = load_manifest(self.folder)
             if manifest is None or manifest.get("kind") != KIND:
                 raise ModelNotReady(
                     f"{self.folder} is not a '{KIND}' intent model; run `teller train`"
                 )
+            check_files(self.folder)
+            labels = read_labels(self.folder)
+            with reading(self.folder / HEAD_FILE):
+                head = load_file(str(self.folder / HEAD_FILE))
             try:
-                labels = json.loads((self.folder / LABELS).read_text(encoding="utf-8"))
                 tokenizer = AutoTokenizer.from_pretrained(self.folder / ENCODER_DIR)
                 encoder = AutoModel.from_pretrained(self.folder / ENCODER_DIR)
-                head = load_file(str(self.folder / HEAD_FILE))
             except (OSError, ValueError, KeyError) as exc:
                 raise ModelNotReady(
                     f"intent model in {self.folder} is incomplete ({exc}); run `teller train`"

@@ -7,14 +7,19 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.errors import ModelNotReady
-from bot.files import read_manifest
+from bot.errors import DamagedFile, ModelNotReady
+from bot.files import MANIFEST, MODEL_FIX, load_manifest
+from bot.nlu.embedding_classifier import (
+    HEAD_FILE,
+    EmbeddingIntentClassifier,
+    read_head,
+    read_labels,
+)
 from bot.nlu.embedding_classifier import KIND as HEAD_KIND
-from bot.nlu.embedding_classifier import EmbeddingIntentClassifier
 from bot.nlu.encoder import SentenceEncoder
 from bot.nlu.finetuned import KIND as FINETUNED_KIND
-from bot.nlu.finetuned import FineTunedIntentClassifier
-from bot.nlu.scope import ScopeDetector
+from bot.nlu.finetuned import FineTunedIntentClassifier, check_files
+from bot.nlu.scope import SCOPE_DIR, ScopeDetector
 from bot.nlu.spelling import SpellingCorrector
 from bot.nlu.types import EmbeddingIntentRanker, IntentPrediction, rank
 
@@ -100,7 +105,7 @@ def load_recognizer(
     folder: Path, encoder: SentenceEncoder, device: str = "auto"
 ) -> IntentRecognizer:
     """Pick the ranking model by the kind written in the folder's manifest."""
-    manifest = read_manifest(folder)
+    manifest = load_manifest(folder)
     kind = (manifest or {}).get("kind")
     ranker: EmbeddingIntentRanker
     if kind == FINETUNED_KIND:
@@ -110,3 +115,32 @@ def load_recognizer(
     else:
         raise ModelNotReady(f"no intent model in {folder}; run `teller train`")
     return IntentRecognizer(ranker, ScopeDetector(folder), folder)
+
+
+def model_damage(folder: Path) -> DamagedFile | None:
+    """The first file of the intent model in `folder` that is not as training wrote it, as
+    the error to raise; None for a folder that reads whole, is absent or empty (no model
+    yet), or holds a model of an older kind (stale, not damaged: it is retrained). Reads
+    the small files whole and the encoder's weights by header and size, loading no network
+    (well under a second)."""
+    try:
+        manifest = load_manifest(folder)
+        if manifest is None:
+            leftovers = folder.is_dir() and any(not p.name.startswith(".")
+                                                for p in folder.iterdir())
+            return DamagedFile(folder / MANIFEST, "missing", MODEL_FIX) if leftovers else None
+        kind = manifest.get("kind")
+        if kind == HEAD_KIND:
+            read_labels(folder)
+            read_head(folder / HEAD_FILE)
+        elif kind == FINETUNED_KIND:
+            check_files(folder)
+        else:
+            return None
+        ScopeDetector(folder).warm_up()
+        SpellingCorrector.load(folder)
+    except DamagedFile as damage:
+        return damage
+    except ModelNotReady:  # the out-of-scope detector's folder is gone
+        return DamagedFile(folder / SCOPE_DIR, "missing", MODEL_FIX)
+    return None

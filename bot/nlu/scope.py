@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.errors import ModelNotReady
+from bot.files import reading
 
 SCOPE_DIR = "scope"
 IN_SCOPE_FILE = "in_scope.npy"
@@ -48,6 +49,14 @@ def contrast_scores(
     return 1.0 / (1.0 + np.exp(-SHARPNESS * margin)), inside.max(axis=1)
 
 
+def read_vectors(path: Path) -> np.ndarray:
+    with reading(path):
+        vectors = np.load(path).astype(np.float32)
+        if vectors.ndim != 2:
+            raise ValueError(f"expected a matrix, found {vectors.ndim} dimensions")
+        return vectors
+
+
 class ScopeDetector:
     """Scores embeddings from the intent model's space against the saved reference vectors."""
 
@@ -62,19 +71,17 @@ class ScopeDetector:
     def warm_up(self) -> None:
         if self._in is not None:
             return
-        try:
-            inside = np.load(self.folder / IN_SCOPE_FILE).astype(np.float32)
-            outside = np.load(self.folder / OUT_OF_SCOPE_FILE).astype(np.float32)
-            meta = json.loads((self.folder / SCOPE_MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, KeyError, ValueError) as exc:
-            raise ModelNotReady(
-                f"out-of-scope detector in {self.folder} is missing or incomplete ({exc}); "
-                "run `teller train`"
-            ) from exc
-        self.k = int(meta.get("k", 10))
+        if not self.folder.is_dir():
+            raise ModelNotReady(f"no out-of-scope detector in {self.folder}; run `teller train`")
+        inside = read_vectors(self.folder / IN_SCOPE_FILE)
+        outside = read_vectors(self.folder / OUT_OF_SCOPE_FILE)
+        path = self.folder / SCOPE_MANIFEST
+        with reading(path):
+            meta = json.loads(path.read_text(encoding="utf-8"))
+            self.k = int(meta.get("k", 10))
+            threshold = float(meta["threshold"])
         self.threshold = (
-            self.threshold_override if self.threshold_override is not None
-            else float(meta["threshold"])
+            self.threshold_override if self.threshold_override is not None else threshold
         )
         self._out = outside
         self._in = inside

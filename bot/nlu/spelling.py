@@ -22,6 +22,8 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
+from bot.files import reading
+
 SPELLING_FILE = "spelling.json"
 MIN_LENGTH = 4
 _WORD = re.compile(r"[A-Za-z]+")
@@ -92,5 +94,7 @@ class SpellingCorrector:
         path = Path(folder) / SPELLING_FILE
         if not path.is_file():
             return None
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls({str(k): int(v) for k, v in data["counts"].items()}, dictionary)
+        with reading(path):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            counts = {str(k): int(v) for k, v in data["counts"].items()}
+        return cls(counts, dictionary)

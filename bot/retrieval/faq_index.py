@@ -15,8 +15,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from bot.errors import ModelNotReady
-from bot.files import MANIFEST, atomic_folder, library_versions, read_manifest, write_json
+from bot.errors import DamagedFile, ModelNotReady
+from bot.files import (
+    MANIFEST,
+    atomic_folder,
+    library_versions,
+    load_manifest,
+    read_manifest,
+    reading,
+    sha256_of,
+    write_json,
+)
 from bot.kb import FaqEntry, KnowledgeBase
 from bot.nlu.encoder import SentenceEncoder
 
@@ -25,6 +34,9 @@ log = logging.getLogger(__name__)
 INDEX_FILE = "faq.faiss"
 ROWS_FILE = "rows.json"
 FORMAT = "faq-flat-ip-v1"
+# The index is derived from the KB: a damaged one is rebuilt, nothing is lost.
+INDEX_FIX = ("restart Teller or run `teller train`: the FAQ index is rebuilt from the "
+             "knowledge base")
 
 
 @dataclass(frozen=True)
@@ -109,6 +121,8 @@ class FaqIndex:
                     "kb_faq_hash": self.kb.faq_hash,
                     "entries": len(self.kb.faq),
                     "vectors": len(rows),
+                    # Checked when loading: FAISS reads overwritten vectors without a word.
+                    "sha256": {name: sha256_of(tmp / name) for name in (INDEX_FILE, ROWS_FILE)},
                     "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
                     "versions": library_versions(),
                 },
@@ -116,11 +130,53 @@ class FaqIndex:
         log.info("built FAQ index: %d vectors for %d entries", len(rows), len(self.kb.faq))
 
     def ensure_built(self, show_progress: bool = False) -> bool:
-        """Build the index if it is missing or stale. Returns True when it (re)built."""
-        if self.is_current():
+        """Build the index if it is missing, stale or damaged (the log says which file and
+        why). Returns True when it (re)built."""
+        damage = self.damage()
+        if damage is not None:
+            log.warning("FAQ index file %s is damaged (%s); rebuilding the index from the "
+                        "knowledge base (it is derived from it: nothing is lost)",
+                        damage.path, damage.problem)
+        elif self.is_current():
             return False
         self.build(show_progress=show_progress)
         return True
+
+    def damage(self) -> DamagedFile | None:
+        """The first file of a built index that is not as `build` wrote it, or None (also
+        for no index at all). Reads the whole index: a few MB, milliseconds."""
+        try:
+            self._read()
+        except DamagedFile as damage:
+            return damage
+        except ModelNotReady:  # none built, or stale: not damage
+            return None
+        return None
+
+    def _read(self) -> tuple[Any, list[IndexedText]]:
+        """The index and its rows from disk, each file checked against the checksum its
+        manifest recorded (indexes built before checksums are read unchecked)."""
+        import faiss
+
+        manifest = load_manifest(self.folder, INDEX_FIX)
+        if manifest is None or manifest.get("format") != FORMAT:
+            raise ModelNotReady(f"no FAQ index in {self.folder}; run `teller train`")
+        checksums = manifest.get("sha256") or {}
+        for name in (INDEX_FILE, ROWS_FILE):
+            path = self.folder / name
+            with reading(path, INDEX_FIX):
+                if name in checksums and sha256_of(path) != checksums[name]:
+                    raise DamagedFile(path, "its checksum differs from the one recorded "
+                                      "when it was built", INDEX_FIX)
+        with reading(self.folder / INDEX_FILE, INDEX_FIX):
+            index = faiss.read_index(str(self.folder / INDEX_FILE))
+        with reading(self.folder / ROWS_FILE, INDEX_FIX):
+            rows = [IndexedText(**row) for row in
+                    json.loads((self.folder / ROWS_FILE).read_text(encoding="utf-8"))]
+        if index.ntotal != len(rows):
+            raise DamagedFile(self.folder / INDEX_FILE, f"{index.ntotal} vectors for "
+                              f"{len(rows)} rows", INDEX_FIX)
+        return index, rows
 
     # -- serving --------------------------------------------------------------------------
 
@@ -137,15 +193,11 @@ class FaqIndex:
                 return
             import faiss
 
+            index, rows = self._read()
             if not self.is_current():
                 raise ModelNotReady(
                     f"FAQ index in {self.folder} is missing or out of date; run `teller train`"
                 )
-            index = faiss.read_index(str(self.folder / INDEX_FILE))
-            rows = [IndexedText(**row) for row in
-                    json.loads((self.folder / ROWS_FILE).read_text(encoding="utf-8"))]
-            if index.ntotal != len(rows):
-                raise ModelNotReady(f"{self.folder}: index and rows disagree; run `teller train`")
             if self.device != "cpu" and faiss_gpu_available():
                 self._gpu_resources = faiss.StandardGpuResources()
                 index = faiss.index_cpu_to_gpu(self._gpu_resources, 0, index)

@@ -21,7 +21,14 @@ from bot.dialogue.store import (
     SessionInfo,
     SessionLocks,
 )
-from bot.storage.database import make_engine, migrate
+from bot.storage.database import (
+    SqliteIntegrity,
+    checkpoint_wal,
+    make_engine,
+    migrate,
+    sqlite_file,
+    vacuum,
+)
 from bot.storage.models import (
     FeedbackRow,
     LogExampleRow,
@@ -30,6 +37,10 @@ from bot.storage.models import (
     SessionRow,
     TurnRow,
 )
+
+# Every table an erasure deletes from (VACUUMed after a purge on PostgreSQL).
+ERASED_TABLES = tuple(row.__tablename__ for row in (
+    SessionRow, TurnRow, FeedbackRow, ReviewItemRow, LogExampleRow, LogExampleSessionRow))
 
 
 def _utc(moment: datetime) -> datetime:
@@ -87,6 +98,11 @@ class SqlSessionStore:
     one server process, where an in-process lock does the same."""
 
     def __init__(self, url: str, *, run_migrations: bool = True) -> None:
+        path = sqlite_file(url)
+        # A damaged SQLite file stops the start here, named with the fix (PRAGMA quick_check).
+        self.integrity = SqliteIntegrity(path) if path is not None else None
+        if self.integrity is not None:
+            self.integrity.verify()
         self.engine = make_engine(url)
         if run_migrations:
             migrate(self.engine)
@@ -169,7 +185,14 @@ class SqlSessionStore:
 
     def delete(self, session_id: str) -> bool:
         """Erase the session, its turns, feedback, review items, and the training examples
-        ingested from it that no other conversation also contributed."""
+        ingested from it that no other conversation also contributed; on SQLite its text is
+        then in neither the database file nor its WAL (`_scrub`)."""
+        erased = self._erase(session_id)
+        if erased:
+            self._scrub()
+        return erased
+
+    def _erase(self, session_id: str) -> bool:
         with self._locks.get(session_id), self._sessions.begin() as db:
             for table in (FeedbackRow, ReviewItemRow, TurnRow):  # no reliance on cascades
                 db.execute(delete(table).where(table.session_id == session_id))
@@ -191,7 +214,26 @@ class SqlSessionStore:
         with self._sessions() as db:
             stale = db.scalars(select(SessionRow.id)
                                .where(SessionRow.updated_at < older_than)).all()
-        return sum(self.delete(session_id) for session_id in stale)
+        erased = sum(self._erase(session_id) for session_id in stale)
+        if erased:
+            self._scrub(vacuum_postgres=True)
+        return erased
+
+    def _scrub(self, *, vacuum_postgres: bool = False) -> None:
+        """After erasing: the rows' bytes are already zeroed in SQLite pages (secure_delete);
+        checkpoint and truncate the WAL, which still holds the pages as they were written.
+        On PostgreSQL (purge only: it scans the tables) VACUUM them, so that the dead rows
+        go and their space is reused; what that does not promise is in the README."""
+        if self._postgres:
+            if vacuum_postgres:
+                vacuum(self.engine, ERASED_TABLES)
+        elif self.integrity is not None:
+            checkpoint_wal(self.engine)
+
+    def intact(self) -> bool:
+        """The SQLite file passed its last integrity check (at most a minute old); always
+        True on PostgreSQL (watch it with its own tools: data checksums, amcheck)."""
+        return self.integrity is None or self.integrity.intact()
 
     def ping(self) -> bool:
         try:
