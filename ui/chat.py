@@ -20,11 +20,13 @@ from typing import Any
 
 import gradio as gr
 
+from bot.api.errors import teller_error_message
 from bot.dialogue.context import CONTEXT
 from bot.dialogue.offers import OFFER, OFFER_ACCEPTED, OFFER_DECLINED
 from bot.dialogue.parts import PARTS
 from bot.errors import TellerError
 from bot.kb import KnowledgeBase
+from bot.limits import ClientLimit, Limiter, make_limiter
 from bot.payloads import intent_payload
 from bot.response import SLOTS_FILLED, BotResponse, Button
 from bot.runtime import Runtime
@@ -35,6 +37,7 @@ CHANNEL = "web-chat"
 WEB_OWNER = "channel:web"  # the chat page's sessions; no API key can read them
 MAX_BUTTONS = 10  # the longest form question (loan purpose) offers 10 choices
 WHY_TITLE = "Why this answer?"
+SLOW_DOWN = "You're sending messages faster than I can answer; please wait {wait} {unit}."
 # Only our own tools' charts are shown: base64 PNG/JPEG data URLs, nothing that can run.
 SAFE_IMAGE = re.compile(r"^data:image/(png|jpeg);base64,[A-Za-z0-9+/]+=*$")
 # The chat's first message: this system response, else the greeting intent's response.
@@ -188,9 +191,17 @@ def _button_updates(buttons: list[Any]) -> list[Any]:
             else gr.update(value="", visible=False) for i in range(MAX_BUTTONS)]
 
 
-def build_chat_ui(runtime: Runtime) -> gr.Blocks:
+def slow_down(wait: int) -> str:
+    return SLOW_DOWN.format(wait=wait, unit="second" if wait == 1 else "seconds")
+
+
+def build_chat_ui(runtime: Runtime, limiter: Limiter | None = None) -> gr.Blocks:
+    """The chat page. Each client address may send TELLER_ANONYMOUS_RATE_LIMIT_PER_MINUTE
+    messages a minute (counted on `limiter`, by default the one the settings choose)."""
     assistant = runtime.assistant
     channel = runtime.channel(CHANNEL)
+    client_limit = ClientLimit.of(runtime.settings, limiter or make_limiter(runtime.settings),
+                                  CHANNEL)
     bank = assistant.kb.metadata.bank_name
     store = runtime.store
     handoff_message = (intent_payload("human_handoff")
@@ -220,17 +231,23 @@ def build_chat_ui(runtime: Runtime) -> gr.Blocks:
                            elem_id="teller-person")
 
         def exchange(message: str, shown: str, history: list, session_id: str | None,
-                     turn_map: dict[str, int]) -> tuple[Any, ...]:
+                     turn_map: dict[str, int], request: gr.Request | None
+                     ) -> tuple[Any, ...]:
             history = list(history or [])
             unchanged = [gr.update()] * MAX_BUTTONS
             if not message or not message.strip():  # an empty send does nothing
                 return (history, session_id, gr.update(), turn_map, gr.update(), *unchanged)
+            wait = client_limit.wait(request) if request is not None else None
+            if wait is not None:  # nothing sent, nothing stored; the text stays in the box
+                history.append({"role": "assistant", "content": html.escape(slow_down(wait))})
+                return (history, session_id, gr.update(), turn_map, gr.update(value=message),
+                        *unchanged)
             session_id = session_id or assistant.new_session_id()
             try:
                 reply = channel.handle(message, session_id, owner=WEB_OWNER)
             except TellerError as exc:
                 history.append({"role": "assistant",
-                                "content": html.escape(f"Not sent: {exc}")})
+                                "content": html.escape(f"Not sent: {teller_error_message(exc)}")})
                 return (history, session_id, gr.update(), turn_map, gr.update(value=message),
                         *unchanged)
             history.append({"role": "user", "content": html.escape(shown)})
@@ -245,23 +262,25 @@ def build_chat_ui(runtime: Runtime) -> gr.Blocks:
 
         outputs = [chatbot, session, payloads, turns, box, *quick]
 
-        def typed(message, history, session_id, turn_map):
-            return exchange(message, message, history, session_id, turn_map)
+        def typed(message, history, session_id, turn_map, request: gr.Request):
+            return exchange(message, message, history, session_id, turn_map, request)
 
         box.submit(typed, [box, chatbot, session, turns], outputs)
         send.click(typed, [box, chatbot, session, turns], outputs)
 
-        def ask_person(history, session_id, turn_map):
-            return exchange(handoff_message, "Talk to a person", history, session_id, turn_map)
+        def ask_person(history, session_id, turn_map, request: gr.Request):
+            return exchange(handoff_message, "Talk to a person", history, session_id, turn_map,
+                            request)
 
         person.click(ask_person, [chatbot, session, turns], outputs)
         for index, button in enumerate(quick):
-            def pressed(history, session_id, current, turn_map, _i=index):
+            def pressed(history, session_id, current, turn_map, request: gr.Request,
+                        _i=index):
                 if _i >= len(current):
                     return (history, session_id, current, turn_map, gr.update(),
                             *[gr.update()] * MAX_BUTTONS)
                 return exchange(current[_i].payload, current[_i].title, history, session_id,
-                                turn_map)
+                                turn_map, request)
 
             button.click(pressed, [chatbot, session, payloads, turns], outputs)
 

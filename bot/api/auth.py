@@ -1,4 +1,6 @@
-"""Who is calling: API keys sent as `Authorization: Bearer tk_...`, and a per-key rate limit.
+"""Who is calling: API keys sent as `Authorization: Bearer tk_...` with a per-key rate limit,
+and, on the channels without a key, the client address with a per-address limit. Both are
+counted in `bot.limits` (in Redis when configured, so all replicas share one budget).
 
 A caller's key id owns the sessions it creates; every other key gets 404 for them.
 """
@@ -6,16 +8,13 @@ A caller's key id owns the sessions it creates; every other key gets 404 for the
 from __future__ import annotations
 
 import logging
-import math
-import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import Request
 
 from bot.config import Settings
 from bot.errors import RateLimited, Unauthorized
+from bot.limits import ClientLimit, Limiter, make_limiter, trusted_networks
 from bot.storage.api_keys import ApiKeyStore
 
 log = logging.getLogger(__name__)
@@ -30,33 +29,13 @@ class Caller:
     rate_limit_per_minute: int
 
 
-class RateLimiter:
-    """A token bucket per key: `limit` requests a minute, bursts up to `limit`. Counted in
-    this process, so with N replicas behind a balancer a key gets up to N times the limit."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, last refill)
-        self._guard = threading.Lock()
-
-    def take(self, key_id: str, limit_per_minute: int) -> int | None:
-        """Take one request's token; None when allowed, else seconds until one is free."""
-        rate = limit_per_minute / 60.0
-        now = self._clock()
-        with self._guard:
-            tokens, last = self._buckets.get(key_id, (float(limit_per_minute), now))
-            tokens = min(float(limit_per_minute), tokens + (now - last) * rate)
-            if tokens >= 1.0:
-                self._buckets[key_id] = (tokens - 1.0, now)
-                return None
-            self._buckets[key_id] = (tokens, now)
-            return max(1, math.ceil((1.0 - tokens) / rate))
-
-
 class Authenticator:
-    def __init__(self, settings: Settings, keys: ApiKeyStore | None) -> None:
+    def __init__(self, settings: Settings, keys: ApiKeyStore | None,
+                 limiter: Limiter | None = None) -> None:
         self.keys = keys
-        self.limiter = RateLimiter()
+        self.settings = settings
+        self.limiter = limiter if limiter is not None else make_limiter(settings)
+        trusted_networks(settings.trusted_proxies)  # a bad entry fails at start
         self.dev_key = settings.dev_api_key if settings.environment == "development" else ""
         self.default_limit = settings.rate_limit_per_minute
         if self.dev_key:
@@ -82,8 +61,16 @@ class Authenticator:
     def __call__(self, request: Request) -> Caller:
         """FastAPI dependency: the authenticated caller, within its rate limit."""
         caller = self.caller(request.headers.get("authorization"))
-        wait = self.limiter.take(caller.key_id, caller.rate_limit_per_minute)
+        wait = self.limiter.take(f"key:{caller.key_id}", caller.rate_limit_per_minute)
         if wait is not None:
             raise RateLimited(wait)
         request.state.key_id = caller.key_id
         return caller
+
+    def anonymous(self, request: Request, channel: str) -> None:
+        """On a channel without API key: 429 when this client address is over the channel's
+        per-address limit (TELLER_ANONYMOUS_RATE_LIMIT_PER_MINUTE)."""
+        limit = ClientLimit.of(self.settings, self.limiter, channel)
+        wait = limit.wait(request.scope)
+        if wait is not None:
+            raise RateLimited(wait, "this client address")
