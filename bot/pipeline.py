@@ -13,6 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass, replace
 from functools import partial
+from typing import TYPE_CHECKING
 
 from bot.batching import MicroBatcher
 from bot.config import Settings
@@ -31,6 +32,9 @@ from bot.nlu.recognizer import IntentRecognizer, load_recognizer
 from bot.nlu.segments import message_parts
 from bot.response import BotResponse
 from bot.retrieval.faq_index import FaqIndex
+
+if TYPE_CHECKING:
+    from bot.kb.sync import SharedKnowledgeBase
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +108,8 @@ class Assistant:
         self._ready = False
         self._lock = threading.Lock()
         self._model_fingerprint: tuple[int, int] | None = None
+        # Set by the runtime when replicas share a database: admin edits go through it.
+        self.shared_kb: SharedKnowledgeBase | None = None
         # Messages from concurrent requests are understood together (see bot.batching).
         self._nlu: MicroBatcher[str, Understanding] = MicroBatcher(
             partial(self.understand_many, with_parts=True), settings.nlu_max_batch,

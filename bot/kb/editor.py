@@ -4,12 +4,16 @@ Every edit is validated as the whole KB before anything is written: the change i
 to a copy of the folder, the copy is loaded with the normal loader, and only if it loads
 is the one changed file replaced (atomically). YAML is edited round-trip (ruamel.yaml), so
 the content team's comments and layout survive. New FAQ entries go to `admin-added.yaml`.
+`checked_copy` is the same check for files from elsewhere (another replica's edit, `bot.kb.sync`).
 """
 
 from __future__ import annotations
 
+import io
 import shutil
 import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,15 +99,32 @@ class KbEditor:
         return self._write_checked(path, document)
 
     def _write_checked(self, path: Path, document: Any) -> KnowledgeBase:
-        with tempfile.TemporaryDirectory(prefix="teller-kb-edit-") as scratch:
-            copy = Path(scratch) / "kb"
-            shutil.copytree(self.folder, copy)
-            target = copy / path.name
-            with open(target, "w", encoding="utf-8") as handle:
-                _yaml().dump(document, handle)
-            try:
-                knowledge = load_knowledge_base(copy, self.bank_name)
-            except KnowledgeBaseError as exc:  # name the folder edited, not the scratch copy
-                raise KnowledgeBaseError(exc.problems, self.folder) from None
-            replace_file(target, path)
+        stream = io.StringIO()
+        _yaml().dump(document, stream)
+        with checked_copy(self.folder, {path.name: stream.getvalue()},
+                          self.bank_name) as (copy, knowledge):
+            replace_file(copy / path.name, path)
         return knowledge
+
+
+@contextmanager
+def checked_copy(folder: Path, files: Mapping[str, str | None], bank_name: str | None = None
+                 ) -> Iterator[tuple[Path, KnowledgeBase]]:
+    """A scratch copy of `folder` with `files` (name -> content; None: removed) written, and
+    the knowledge base loaded from it. Raises KnowledgeBaseError, naming `folder`, when that
+    KB would be invalid; copy the files you keep from the scratch copy before it goes."""
+    with tempfile.TemporaryDirectory(prefix="teller-kb-edit-") as scratch:
+        copy = Path(scratch) / "kb"
+        shutil.copytree(folder, copy)
+        for name, content in files.items():
+            target = copy / name
+            if content is None:
+                target.unlink(missing_ok=True)
+            else:
+                with open(target, "w", encoding="utf-8") as handle:
+                    handle.write(content)
+        try:
+            knowledge = load_knowledge_base(copy, bank_name)
+        except KnowledgeBaseError as exc:  # name the folder edited, not the scratch copy
+            raise KnowledgeBaseError(exc.problems, folder) from None
+        yield copy, knowledge

@@ -21,7 +21,7 @@ HERE = Path(__file__).parent
 
 def test_store_masks_deduplicates_and_keeps_origin(database_url) -> None:
     store = LogExampleStore(database_url)
-    assert current_revision(store.engine) == "0003"
+    assert current_revision(store.engine) == "0004"
     assert "log_examples" in inspect(store.engine).get_table_names()
     counts = store.add([
         LogRecord("my email is jo@example.com, card lost", "file:a.csv"),

@@ -30,7 +30,7 @@ def test_a_database_from_before_migrations_is_upgraded_keeping_its_data(
     engine.dispose()
 
     store = SqlSessionStore(database_url)
-    assert current_revision(store.engine) == "0003"
+    assert current_revision(store.engine) == "0004"
     assert [t.user_text for t in store.turns("old")] == ["hi"]
     info = store.info("old")
     assert info is not None and info.owner is None
@@ -53,7 +53,7 @@ def test_migrations_downgrade_and_upgrade_cleanly(database_url: str) -> None:
     migrate(engine)
     assert set(sa.inspect(engine).get_table_names()) >= {
         "sessions", "turns", "feedback", "review_items", "api_keys", "log_examples",
-        "log_example_sessions"}
+        "log_example_sessions", "kb_revisions", "kb_revision_files"}
     engine.dispose()
 
 
@@ -94,6 +94,6 @@ def test_keys_command_line(tmp_path: Path) -> None:
     blank = runner.invoke(app, ["keys", "create", " ", *data])
     assert blank.exit_code == 2 and "needs a name" in blank.output
     upgraded = runner.invoke(app, ["db", "upgrade", *data])
-    assert upgraded.exit_code == 0 and "revision 0003" in upgraded.stdout
+    assert upgraded.exit_code == 0 and "revision 0004" in upgraded.stdout
     purged = runner.invoke(app, ["purge", "--older-than-days", "30", *data])
     assert purged.exit_code == 0 and "erased 0 sessions" in purged.stdout

@@ -9,13 +9,17 @@ from typing import Protocol
 from bot.errors import TellerError
 from bot.kb import KnowledgeBase
 from bot.kb.loader import KnowledgeBaseError
+from bot.kb.sync import KbNotServed, SharedKnowledgeBase
 
 MAX_PROBLEMS_SHOWN = 20
 
 
 class ServedKnowledge(Protocol):
     """The knowledge base the assistant answers with, and how to swap in an edited one
-    (`bot.pipeline.Assistant` is one)."""
+    (`bot.pipeline.Assistant` is one). `shared_kb`: how edits reach the other replicas,
+    None when there are none (no SQL database)."""
+
+    shared_kb: SharedKnowledgeBase | None
 
     @property
     def kb(self) -> KnowledgeBase: ...
@@ -40,15 +44,22 @@ def problems(exc: KnowledgeBaseError) -> str:
 
 def save_and_serve(edit: Callable[[], KnowledgeBase], served: ServedKnowledge
                    ) -> tuple[KnowledgeBase | None, str | None]:
-    """Run a `KbEditor` edit, then serve the edited knowledge base. Returns the new knowledge
-    base, or None and the refusal to show."""
+    """Run a `KbEditor` edit, then serve the edited knowledge base; with a shared database
+    the edit is recorded there and every replica serves it within seconds. Returns the new
+    knowledge base, or None and the refusal to show."""
+    not_served = "Saved, but the assistant still answers with the previous knowledge base: "
     try:
+        if served.shared_kb is not None:
+            return served.shared_kb.save(edit), None
         knowledge = edit()
     except KnowledgeBaseError as exc:
         return None, problems(exc)
+    except KbNotServed as exc:
+        return None, message(f"{not_served}{exc}", ok=False)
+    except TellerError as exc:  # another replica's edit in the way (KbEditConflict)
+        return None, message(f"Not saved: {exc}", ok=False)
     try:
         served.reload_knowledge_base(knowledge)
     except TellerError as exc:
-        return None, message(f"Saved, but the assistant still answers with the previous "
-                             f"knowledge base: {exc}", ok=False)
+        return None, message(f"{not_served}{exc}", ok=False)
     return knowledge, None
