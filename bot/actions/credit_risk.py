@@ -3,13 +3,15 @@ decision band and the reasons behind it (as credit rules ask: US Reg B, the EU's
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import logging
+from typing import TYPE_CHECKING, Any, Final
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.actions.slot_values import NumberAnswer, slot_number, slot_whole_number
 from bot.tools.credit_risk.application import InvalidLoanApplication, LoanApplication
 from bot.tools.credit_risk.assessment import (
     CreditAssessment,
@@ -22,6 +24,8 @@ from bot.tools.plugins import LoadOnce
 
 if TYPE_CHECKING:
     from bot.config import Settings
+
+log = logging.getLogger(__name__)
 
 BAND_TEXT = {
     "approve": "Good news: on these answers you would very likely be approved.",
@@ -53,15 +57,36 @@ def savings_band(euros: float) -> str:
     return "500_to_1000" if marks < 1000 else "1000_or_more"
 
 
+# What to type when a number slot holds no number (a Rasa tracker may send "abc").
+NUMBER_ANSWERS: Final = {
+    "amount": NumberAnswer("the loan amount", "a number of euros", "5000"),
+    "duration_months": NumberAnswer("the repayment period", "a whole number of months", "24"),
+    "age": NumberAnswer("your age", "a whole number of years", "41"),
+    "employment_years": NumberAnswer("your time with your current employer",
+                                     "a number of years (-1 if you are not working)", "3"),
+    "savings": NumberAnswer("your savings", "a number of euros (0 if none)", "2000"),
+}
+
+
+def _number(slots: dict[str, Any], name: str) -> float:
+    return slot_number(name, slots[name], NUMBER_ANSWERS[name], InvalidLoanApplication)
+
+
+def _whole(slots: dict[str, Any], name: str) -> int:
+    return slot_whole_number(name, slots[name], NUMBER_ANSWERS[name], InvalidLoanApplication)
+
+
 def application_from_slots(slots: dict[str, Any]) -> LoanApplication:
+    """The application the slots give; `InvalidLoanApplication` (its message written for
+    the customer) for a value that won't do."""
     return LoanApplication(
-        amount_eur=float(slots["amount"]),
-        duration_months=int(slots["duration_months"]),
+        amount_eur=_number(slots, "amount"),
+        duration_months=_whole(slots, "duration_months"),
         purpose=str(slots["purpose"]),
-        age=int(slots["age"]),
-        employment=employment_band(float(slots["employment_years"])),
+        age=_whole(slots, "age"),
+        employment=employment_band(_number(slots, "employment_years")),
         housing=str(slots["housing"]),
-        savings=savings_band(float(slots["savings"])),
+        savings=savings_band(_number(slots, "savings")),
     )
 
 
@@ -114,7 +139,8 @@ class ActionAssessCreditRisk(Action):
             return []
         try:
             application = application_from_slots(slots)
-        except (InvalidLoanApplication, ValueError, TypeError) as exc:
+        except InvalidLoanApplication as exc:  # its message is written for the customer
+            log.info("loan application refused: %s does not fit", exc.field)
             dispatcher.utter_message(text=str(exc))
             return []
         assessment = self.model.assess(application)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import base64
-from typing import Any
+import logging
+from typing import Any, Final
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.actions.slot_values import NumberAnswer, slot_whole_number
 from bot.tools.plugins import LoadOnce
 from bot.tools.portfolio.chart import allocation_chart_png
 from bot.tools.portfolio.loading import load_portfolio_advisor
@@ -20,6 +22,29 @@ from bot.tools.portfolio.questionnaire import (
     RiskQuestionnaire,
 )
 from bot.tools.portfolio.recommendation import PortfolioAdvisor, PortfolioRecommendation
+
+log = logging.getLogger(__name__)
+# What to type when a number slot holds no number (a Rasa tracker may send "abc").
+NUMBER_ANSWERS: Final = {
+    "age": NumberAnswer("your age", "a whole number of years", "41"),
+    "horizon_years": NumberAnswer("the number of years you plan to stay invested",
+                                  "a whole number", "10"),
+}
+
+
+def _whole(answers: dict[str, Any], name: str) -> int:
+    return slot_whole_number(name, answers[name], NUMBER_ANSWERS[name], InvalidQuestionnaire)
+
+
+def questionnaire_from_slots(answers: dict[str, Any]) -> RiskQuestionnaire:
+    """The questionnaire the slots give; `InvalidQuestionnaire` (its message written for
+    the customer, its `field` the question) for a value that won't do."""
+    return RiskQuestionnaire(
+        age=_whole(answers, "age"), horizon_years=_whole(answers, "horizon_years"),
+        goal=str(answers["goal"]),
+        reaction_to_drop=str(answers["reaction_to_drop"]),
+        income_stability=str(answers["income_stability"]),
+    )
 
 
 def _percent(value: float) -> str:
@@ -73,14 +98,11 @@ class ActionRecommendPortfolio(Action):
                 text=f"I still need your answer about {', '.join(missing)} first.")
             return []
         try:
-            questionnaire = RiskQuestionnaire(
-                age=int(answers["age"]), horizon_years=int(answers["horizon_years"]),
-                goal=str(answers["goal"]), reaction_to_drop=str(answers["reaction_to_drop"]),
-                income_stability=str(answers["income_stability"]),
-            )
-        except (InvalidQuestionnaire, ValueError, TypeError) as exc:
+            questionnaire = questionnaire_from_slots(answers)
+        except InvalidQuestionnaire as exc:  # its message is written for the customer
+            log.info("risk questionnaire refused: %s does not fit", exc.field)
             dispatcher.utter_message(text=str(exc))
-            return [SlotSet(getattr(exc, "field", "age"), None)]
+            return [SlotSet(exc.field, None)]
         recommendation = self.advisor.recommend(questionnaire)
         chart = base64.b64encode(allocation_chart_png(recommendation)).decode("ascii")
         dispatcher.utter_message(

@@ -3,7 +3,8 @@
 The dialogue manager builds the same request a Rasa server would post to an action server
 (`next_action`, `sender_id`, `tracker`, `domain`, `version`), runs it on a worker thread
 with a deadline, and reads back the `events` and `responses`. A tool that raises or runs
-past `timeout_seconds` becomes a `ToolFailure` with a message for the customer; the
+past `timeout_seconds` becomes a `ToolFailure`: the cause goes to the log, the message names
+only the action, and the dialogue manager answers the customer in its own words; the
 conversation goes on.
 """
 
@@ -121,7 +122,10 @@ class ActionRunner:
             raise ToolFailure(f"{action} took longer than {self.timeout_seconds:g} s") from exc
         except Exception as exc:  # a tool's own failure must not end the conversation
             log.exception("action %s failed", action)
-            raise ToolFailure(f"{action} failed: {exc}") from exc
+            # The exception's own text stays in the log: it may quote the customer's input
+            # or Python internals, and a ToolFailure's message can reach a client.
+            raise ToolFailure(f"{action} failed ({type(exc).__name__}); the server log has "
+                              "the details") from exc
         if result is None:
             return ActionResult()
         return ActionResult(list(result.events), list(result.responses))

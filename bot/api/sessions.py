@@ -21,6 +21,10 @@ from bot.pipeline import Assistant
 from bot.privacy import redact
 from bot.response import BotResponse
 
+# Turn numbers are stored in a 32-bit INTEGER column (PostgreSQL's limit; SQLite's is 64-bit):
+# a larger number is refused as invalid before it reaches the database.
+MAX_TURN = 2**31 - 1
+
 SessionIdPath = Annotated[str, Path(description="The id POST /v1/sessions returned",
                                     examples=["3f2c9a7e0b6d4c1a8e5f2d9b7c4a1e6f"])]
 
@@ -48,7 +52,9 @@ class MessageIn(BaseModel):
 
 
 class FeedbackIn(BaseModel):
-    turn: int = Field(ge=1, description="The bot turn rated (`seq` in the history)")
+    turn: int = Field(ge=1, le=MAX_TURN,
+                      description="The bot turn rated (`seq` in the history), a whole number "
+                      f"from 1 to {MAX_TURN}")
     rating: Rating
     comment: str | None = Field(default=None, max_length=1000)
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.actions.runner import ActionRunner, ToolFailure, tracker_state
+from bot.dialogue.answer_hints import answer_hint
 from bot.dialogue.slots import display_value
 from bot.dialogue.state import SessionState
 from bot.kb import Form, FormSlot, KnowledgeBase
@@ -47,6 +48,7 @@ LEAVE = re.compile(
     r"( (the|this|that) \w+)?|leave it|rather not|changed my mind|"
     r"(i )?(don'?t|do not) want (to do )?(this|that|it)( now| any ?more)?|not now|"
     r"(i'?d|i would) rather|no longer want)\b[\s,.!;:-]*", re.IGNORECASE)
+UNREADABLE = "Sorry, I couldn't read that answer."
 CORRECTION_WORDS = re.compile(r"\b(actually|sorry|instead|change|make it|correction|i meant)\b",
                               re.IGNORECASE)
 
@@ -178,8 +180,14 @@ class FormController:
         tracker = tracker_state(state.session_id,
                                 {**state.slots, "requested_slot": state.requested_slot},
                                 text, form.name)
-        result = self.runner.run(f"validate_{form.name}", tracker)
         found = Validation()
+        try:
+            result = self.runner.run(f"validate_{form.name}", tracker)
+        except ToolFailure:  # the runner logged why; the customer is asked again
+            if state.requested_slot is not None:
+                asked = self._slot(form, state.requested_slot)
+                found.problems[asked.name] = f"{UNREADABLE} {answer_hint(asked)}"
+            return found
         for response in result.responses:
             custom = response.get("custom") or {}
             if custom.get("invalid_slot"):

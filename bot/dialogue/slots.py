@@ -11,10 +11,12 @@ a question ("...?") or a request to start again is never matched that way.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.dialogue.answer_hints import answer_hint
 from bot.kb import Form, FormSlot
 from bot.nlu.entities import Entity, extract_entities, yes_no
 from bot.nlu.paraphrase import PhraseMatch, PhraseMatcher
@@ -100,19 +102,32 @@ def understood_note(slot: FormSlot, text: str, fill: SlotFill) -> str:
     return f"Got it: {words}, so '{title}'."
 
 
+def _span(slot: FormSlot) -> str | None:
+    """The slot's range in words: "between €1,000 and €50,000", "at least 18"."""
+    low, high = slot.min, slot.max
+    if low is not None and high is not None:
+        return f"between {display_value(slot, low)} and {display_value(slot, high)}"
+    if low is not None:
+        return f"at least {display_value(slot, low)}"
+    if high is not None:
+        return f"at most {display_value(slot, high)}"
+    return None
+
+
 def _in_range(slot: FormSlot, value: float) -> str | None:
     """The problem with a number outside the slot's range, in words a customer understands."""
     low, high = slot.min, slot.max
     if (low is not None and value < low) or (high is not None and value > high):
-        given = display_value(slot, value)
-        if low is not None and high is not None:
-            span = f"between {display_value(slot, low)} and {display_value(slot, high)}"
-        elif low is not None:
-            span = f"at least {display_value(slot, low)}"
-        else:
-            span = f"at most {display_value(slot, high)}"
-        return f"{given} won't work here: it needs to be {span}."
+        return f"{display_value(slot, value)} won't work here: it needs to be {_span(slot)}."
     return None
+
+
+def _unusable_number(slot: FormSlot) -> str:
+    """The problem with a number too large to read ("9" typed 400 times reads as infinity)."""
+    span = _span(slot)
+    if span is not None:
+        return f"That number is too large to use here: it needs to be {span}."
+    return f"That number is too large to use here. {answer_hint(slot)}"
 
 
 def _word_value(slot: FormSlot, text: str) -> float | None:
@@ -144,6 +159,8 @@ def read_slot(slot: FormSlot, text: str, entities: list[Entity], requested: bool
         if word is None:
             return None
         number = word
+    if not math.isfinite(number):
+        return _unusable_number(slot)
     if slot.type in ("age", "duration") and not float(number).is_integer():
         number = round(number)
     problem = _in_range(slot, number)

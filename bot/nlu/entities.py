@@ -10,6 +10,7 @@ fills several slots, and one value is never read twice.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -144,7 +145,9 @@ def extract_entities(text: str, today: date | None = None) -> list[Entity]:
             number += 0.5
         unit = match.group("unit").lower().rstrip("s")
         months = number * UNIT_MONTHS.get(unit, UNIT_MONTHS.get(unit[:2], 1))
-        add(Entity("duration", round(months), match.group(0), *match.span(), unit="months"))
+        # A number too long for a float stays infinite (the form says it is too large).
+        months = round(months) if math.isfinite(months) else months
+        add(Entity("duration", months, match.group(0), *match.span(), unit="months"))
     for match in _PERCENT.finditer(text):
         number = parse_number(match.group("num"))
         if number is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -126,3 +127,71 @@ def test_unknown_action_is_a_clear_error(action_server: str) -> None:
     reply = httpx.post(f"{action_server}/webhook", json=rasa_call("action_nope", {}), timeout=10)
     assert reply.status_code == 404
     assert "action_nope" in reply.text
+
+
+def _valid_call() -> dict[str, object]:
+    return rasa_call("action_assess_credit_risk", LOAN)
+
+
+def _without(key: str) -> dict[str, object]:
+    return {k: v for k, v in _valid_call().items() if k != key}
+
+
+def _with_slot(name: str, raw_value: str) -> bytes:
+    """A valid call whose slot `name` holds `raw_value`, spelled as raw JSON."""
+    marker = "__SLOT_VALUE__"
+    call = _valid_call()
+    call["tracker"]["slots"] = {**LOAN, name: marker}  # type: ignore[index]
+    return json.dumps(call).replace(f'"{marker}"', raw_value).encode()
+
+
+MALFORMED_CALLS: list[tuple[str, bytes]] = [
+    ("a JSON array", json.dumps([_valid_call()]).encode()),
+    ("no tracker", json.dumps(_without("tracker")).encode()),
+    ("no next_action", json.dumps(_without("next_action")).encode()),
+    ("tracker not an object", json.dumps({**_valid_call(), "tracker": "t"}).encode()),
+    ("slots not an object", json.dumps({**_valid_call(), "tracker": {
+        **_valid_call()["tracker"], "slots": [1, 2]}}).encode()),  # type: ignore[dict-item]
+    ("next_action a number", json.dumps({**_valid_call(), "next_action": 7}).encode()),
+    ("version a number", json.dumps({**_valid_call(), "version": 3}).encode()),
+    ("duration 1e400", _with_slot("duration_months", "1e400")),
+    ("amount NaN", _with_slot("amount", "NaN")),
+    ("age -Infinity", _with_slot("age", "-Infinity")),
+    ("amount of 5000 digits", _with_slot("amount", "9" * 5000)),
+    ("non-JSON bytes", b"\xff\xfe not json {"),
+    ("truncated JSON", json.dumps(_valid_call()).encode()[:-5]),
+    ("deeply nested", b"[" * 50_000 + b"]" * 50_000),
+    ("empty body", b""),
+    ("JSON null", b"null"),
+]
+
+
+@pytest.mark.parametrize(("case", "body"), MALFORMED_CALLS, ids=[c for c, _ in MALFORMED_CALLS])
+def test_a_malformed_call_is_a_short_4xx_that_does_not_echo_it(action_server: str, case: str,
+                                                               body: bytes) -> None:
+    reply = httpx.post(f"{action_server}/webhook", content=body, timeout=30,
+                       headers={"content-type": "application/json"})
+    assert 400 <= reply.status_code < 500, (case, reply.status_code, reply.text[:300])
+    error = reply.json()["error"]
+    assert isinstance(error, str) and 0 < len(error) <= 300, error
+    assert "request_body" not in reply.json()
+    assert "customer-1" not in reply.text and "business" not in reply.text
+
+
+@pytest.mark.parametrize(("slot", "value", "hint"), [
+    ("amount", '"abc"', "Please give the loan amount as a number of euros, like 5000."),
+    ("duration_months", '"two years"',
+     "Please give the repayment period as a whole number of months, like 24."),
+    ("age", "[41]", "Please give your age as a whole number of years, like 41."),
+    ("savings", '{"eur": 5}', "Please give your savings as a number of euros (0 if none)"),
+])
+def test_a_slot_that_is_no_number_gets_a_polite_reply_not_a_python_error(
+        action_server: str, slot: str, value: str, hint: str) -> None:
+    reply = httpx.post(f"{action_server}/webhook", content=_with_slot(slot, value), timeout=30,
+                       headers={"content-type": "application/json"})
+    assert reply.status_code == 200, reply.text[:300]
+    [response] = reply.json()["responses"]
+    assert response["text"].startswith(hint), response["text"]
+    for python_words in ("could not convert", "invalid literal", "argument must be", "float()",
+                         "int()"):
+        assert python_words not in response["text"]

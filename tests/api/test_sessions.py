@@ -222,3 +222,64 @@ def test_purge_erases_only_sessions_past_retention(api: Api) -> None:
     assert api.store.purge(datetime.now(UTC) - timedelta(days=90)) == 1
     assert api.store.info(old) is None and api.store.info(recent) is not None
     assert api.counts()["turns"] == 1
+
+
+# Whole numbers a database column cannot hold (PostgreSQL INTEGER is 32-bit, SQLite 64-bit),
+# and the other numbers that are no turn: each a 422 naming the field, never a 500.
+OUT_OF_RANGE_TURNS = [2**63, 2**31, 2**64, 10**40, -1, 0, 1e30, -1e30, 1.5]
+
+
+def test_feedback_on_a_turn_number_out_of_range_is_a_422_naming_the_field(api: Api) -> None:
+    key = api.key()
+    session = api.new_session(key)
+    api.say(key, session, "hello")
+    before = api.counts()
+    for turn in OUT_OF_RANGE_TURNS:
+        response = api.client.post(f"/v1/sessions/{session}/feedback",
+                                    json={"turn": turn, "rating": "up"}, headers=key)
+        assert response.status_code == 422, (turn, response.text)
+        message = response.json()["error"]["message"]
+        assert message.startswith("body.turn: "), message
+    for raw in (b'{"turn": NaN, "rating": "up"}', b'{"turn": Infinity, "rating": "up"}',
+                b'{"turn": "NaN", "rating": "up"}', b'{"turn": 1e400, "rating": "up"}'):
+        response = api.client.post(f"/v1/sessions/{session}/feedback", content=raw,
+                                   headers={**key, "content-type": "application/json"})
+        assert response.status_code == 422, (raw, response.text)
+    assert api.counts() == before
+    # The connection and the session still work afterwards.
+    rated = api.client.post(f"/v1/sessions/{session}/feedback",
+                            json={"turn": 1, "rating": "up"}, headers=key)
+    assert rated.status_code == 201, rated.text
+
+
+def test_feedback_turn_limit_is_in_the_openapi_spec(api: Api) -> None:
+    spec = api.client.get("/openapi.json").json()
+    turn = spec["components"]["schemas"]["FeedbackIn"]["properties"]["turn"]
+    assert turn["minimum"] == 1 and turn["maximum"] == 2**31 - 1
+
+
+def test_chat_answers_a_foreign_session_id_exactly_like_an_unknown_one(api: Api) -> None:
+    """`/v1/chat` must not tell a caller whether a session id it chose exists: another key's
+    session and an id nobody used get the same 404, and neither creates a session. A new
+    session starts only by leaving `session_id` out."""
+    owner, stranger = api.key("owner"), api.key("stranger")
+    theirs = api.new_session(owner)
+    api.say(owner, theirs, "hello")
+    before = api.counts()
+    answers = []
+    for session_id in (theirs, "f" * 32, "customer-42"):
+        response = api.client.post("/v1/chat", json={"session_id": session_id,
+                                                     "message": "hello"}, headers=stranger)
+        body = response.json()
+        answers.append((response.status_code, body["error"]["type"],
+                        body["error"]["message"].replace(session_id, "<id>")))
+    assert answers[0] == answers[1] == answers[2], answers
+    assert answers[0][0] == 404
+    assert api.counts() == before  # no session was created for a chosen id
+    started = api.client.post("/v1/chat", json={"message": "hello"}, headers=stranger)
+    assert started.status_code == 200
+    again = api.client.post("/v1/chat", json={"session_id": started.json()["session_id"],
+                                              "message": "my card hasn't arrived"},
+                            headers=stranger)
+    assert again.status_code == 200
+    assert again.json()["session_id"] == started.json()["session_id"]
