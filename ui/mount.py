@@ -11,14 +11,16 @@ from pathlib import Path
 import gradio as gr
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, RedirectResponse
+from starlette.middleware import Middleware
 
-from bot.config import Settings
+from bot.config import DEV_ADMIN_PASSWORD, Settings
 from bot.runtime import Runtime
+from ui.admin_auth import COOKIE, AdminGuard, AdminSessions, AllowedOrigins, admin_routes
 from ui.chat import CHAT_CSS, PAGE_CSS, build_chat_ui
+from ui.gradio_guard import GradioFunctions, GradioGuard
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
-DEV_ADMIN_PASSWORD = "teller-dev-admin"
 ADMIN_PATH = "/admin"
 
 
@@ -62,6 +64,38 @@ def theme(color: str) -> gr.themes.Base:
                        if name != "color_accent"})  # the one with no dark variant
 
 
+def mount_admin(app: FastAPI, runtime: Runtime, password: str) -> GradioFunctions:
+    """The admin pages at /admin/, behind Teller's own sign-in (ui/admin_auth.py)."""
+    from bot.limits import client_ip, make_login_throttle
+    from ui.admin import build_admin_ui
+
+    settings = runtime.settings
+    sessions = AdminSessions(settings.admin_username, password)
+    bank = runtime.kb.metadata.bank_name
+
+    @app.get(ADMIN_PATH, include_in_schema=False)
+    def admin_slash(request: Request) -> RedirectResponse:
+        # Gradio's mount answers only below /admin/; without this the chat's catch-all
+        # mount at / would answer /admin with a 404.
+        return RedirectResponse(f"{request.scope.get('root_path', '')}{ADMIN_PATH}/")
+
+    app.include_router(admin_routes(
+        sessions, make_login_throttle(settings),
+        lambda request: client_ip(request.scope, settings.trusted_proxies),
+        title=f"{bank} assistant: admin sign-in", color=settings.brand_color,
+        secure_cookie=settings.environment == "production", prefix=ADMIN_PATH))
+    admin = build_admin_ui(runtime)
+    gr.mount_gradio_app(
+        app, admin, path=ADMIN_PATH,
+        auth_dependency=lambda request: sessions.user(request.cookies.get(COOKIE)),
+        css=CHAT_CSS, theme=theme(settings.brand_color), footer_links=[],
+    )
+    app.user_middleware.append(Middleware(
+        AdminGuard, sessions=sessions, origins=AllowedOrigins.of(settings.cors_origins),
+        prefix=ADMIN_PATH))
+    return GradioFunctions.of(admin)
+
+
 def mount_ui(app: FastAPI, runtime: Runtime) -> FastAPI:
     settings = runtime.settings
 
@@ -73,23 +107,15 @@ def mount_ui(app: FastAPI, runtime: Runtime) -> FastAPI:
     def widget_demo() -> FileResponse:
         return FileResponse(STATIC / "widget-demo.html", media_type="text/html")
 
+    mounts: dict[str, GradioFunctions] = {}
     password = admin_password(settings)
     if password:
-        from ui.admin import build_admin_ui
-
-        @app.get(ADMIN_PATH, include_in_schema=False)
-        def admin_slash(request: Request) -> RedirectResponse:
-            # Gradio's mount answers only below /admin/; without this the chat's catch-all
-            # mount at / would answer /admin with a 404.
-            return RedirectResponse(f"{request.scope.get('root_path', '')}{ADMIN_PATH}/")
-
-        app = gr.mount_gradio_app(
-            app, build_admin_ui(runtime), path=ADMIN_PATH,
-            auth=(settings.admin_username, password),
-            auth_message=f"{runtime.kb.metadata.bank_name} assistant: admin sign-in",
-            css=CHAT_CSS, theme=theme(settings.brand_color), footer_links=[],
-        )
-    return gr.mount_gradio_app(app, build_chat_ui(runtime), path="/",
-                               css=CHAT_CSS, theme=theme(settings.brand_color),
+        mounts[ADMIN_PATH] = mount_admin(app, runtime, password)
+    chat = build_chat_ui(runtime)
+    mounts[""] = GradioFunctions.of(chat)
+    # Innermost (appended last): inside the request log, the size limit and the admin guard.
+    app.user_middleware.append(Middleware(GradioGuard, mounts=mounts))
+    return gr.mount_gradio_app(app, chat, path="/", css=CHAT_CSS,
+                               theme=theme(settings.brand_color),
                                head=f"{ACCESSIBILITY_HEAD}<style>{PAGE_CSS}</style>",
                                footer_links=[])

@@ -371,7 +371,22 @@ def test_admin_without_a_slash_goes_to_the_admin_pages(browser: Browser, server:
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     page.goto(f"{server.base}/admin", wait_until="load")
     page.wait_for_selector("input[type=password]", timeout=30_000)
-    assert page.url == f"{server.base}/admin/"
+    assert page.url == f"{server.base}/admin/login"  # not signed in yet
+    page.close()
+
+
+def test_an_admin_signs_in_and_out(browser: Browser, server: Server) -> None:
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto(f"{server.base}/admin/", wait_until="load")
+    page.locator("input").first.fill("admin")
+    page.locator("input[type=password]").fill("not the password")
+    page.get_by_role("button", name="Login").click()
+    assert page.get_by_role("alert").inner_text() == "Incorrect username or password."
+    admin_login(page, server)
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_selector("input[type=password]", timeout=30_000)
+    page.goto(f"{server.base}/admin/", wait_until="load")  # the session is over
+    assert page.url == f"{server.base}/admin/login"
     page.close()
 
 

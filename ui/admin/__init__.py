@@ -34,8 +34,10 @@ def build_admin_ui(runtime: Runtime) -> gr.Blocks:
     engine = store.engine if isinstance(store, SqlSessionStore) else None
     editor = KbEditor(settings.kb_dir, settings.bank_name)
     with gr.Blocks(title=f"{bank} assistant: admin") as page:
-        gr.HTML(f'<h2 role="banner">{html.escape(bank)} assistant: admin</h2>',
-                elem_id="teller-header")
+        gr.HTML(f'<div role="banner" style="display:flex;justify-content:space-between;'
+                f'align-items:center"><h2>{html.escape(bank)} assistant: admin</h2>'
+                '<form method="post" action="logout"><button type="submit">Sign out'
+                '</button></form></div>', elem_id="teller-header")
         with gr.Tabs():
             build_dashboard_tab(engine, page)
             build_review_tab(runtime.review_service, runtime.log_examples, assistant)
