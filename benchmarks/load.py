@@ -9,17 +9,21 @@ find the most the server can do.
 
     python benchmarks/load.py [--rate 100] [--sessions 50] [--duration 60] [--closed]
         [--url http://HOST:PORT --key KEY] [--data-dir DIR] [--json OUT.json]
+        [--replicas 2 --database-url postgresql://... --redis-url redis://...]
 
 Without --url it starts `teller serve` on a free port with TELLER_DATA_DIR (default .teller;
 models are built there first if missing) and a SQLite database in a temporary folder (or
 --database-url), and stops it afterwards. Messages are BANKING77 test questions (or the
-KB's examples).
+KB's examples). With --replicas N it starts N servers on the one database (and Redis, for
+the shared limits) and sends each session's messages to the replicas in turn, as a balancer
+without sticky sessions would.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import json
 import os
@@ -53,6 +57,7 @@ class LoadResult:
     p99_ms: float
     max_ms: float
     server_cpu_s: float | None
+    replicas: int
     machine: str
 
 
@@ -73,14 +78,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(data_dir: Path, database: Path, database_url: str | None
-                 ) -> tuple[subprocess.Popen, str]:
+def start_server(data_dir: Path, database: Path, database_url: str | None,
+                 redis_url: str = "", replica: int = 0) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TELLER_DATA_DIR": str(data_dir),
            "TELLER_DATABASE_URL": database_url or f"sqlite:///{database}",
-           "TELLER_MODEL_RELOAD_SECONDS": "0",
+           "TELLER_MODEL_RELOAD_SECONDS": "0", "TELLER_REDIS_URL": redis_url,
            "TELLER_RATE_LIMIT_PER_MINUTE": "1000000", "TELLER_LOG_FORMAT": "json"}
-    log = open(database.parent / "server.log", "w")  # noqa: SIM115 - lives as long as the server
+    log_path = database.parent / f"server-{replica}.log"
+    log = open(log_path, "w")  # noqa: SIM115 - lives as long as the server
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
         env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -89,7 +95,7 @@ def start_server(data_dir: Path, database: Path, database_url: str | None
     deadline = time.monotonic() + 900  # first start may train the model
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"server exited; see {database.parent / 'server.log'}")
+            raise SystemExit(f"server exited; see {log_path}")
         try:
             if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
                 return process, base
@@ -108,17 +114,21 @@ def process_cpu_seconds(pid: int) -> float | None:
         return None
 
 
-async def run_load(base: str, key: str, messages: list[str], sessions: int, duration: float,
-                   rate: float | None) -> tuple[list[float], dict[str, int], float]:
+async def run_load(bases: list[str], key: str, messages: list[str], sessions: int,
+                   duration: float, rate: float | None
+                   ) -> tuple[list[float], dict[str, int], float]:
     headers = {"Authorization": f"Bearer {key}"}
     limits = httpx.Limits(max_connections=sessions + 10, max_keepalive_connections=sessions + 10)
     latencies: list[float] = []
     errors: dict[str, int] = {}
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits,
-                                 timeout=30) as client:
+    clients = [httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30)
+               for base in bases]
+    async with contextlib.AsyncExitStack() as stack:
+        for client in clients:
+            await stack.enter_async_context(client)
         ids = []
-        for _ in range(sessions):
-            created = await client.post("/v1/sessions", json={})
+        for number in range(sessions):
+            created = await clients[number % len(clients)].post("/v1/sessions", json={})
             created.raise_for_status()
             ids.append(created.json()["session_id"])
         started = time.perf_counter()
@@ -134,6 +144,7 @@ async def run_load(base: str, key: str, messages: list[str], sessions: int, dura
                 if delay > 0:
                     await asyncio.sleep(delay)
                 text = messages[(number * 7919 + turn) % len(messages)]
+                client = clients[(number + turn) % len(clients)]  # replicas in turn
                 try:
                     reply = await client.post(f"/v1/sessions/{ids[number]}/messages",
                                               json={"message": text})
@@ -164,28 +175,39 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--warmup", type=float, default=5.0, help="Seconds of load not counted")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--replicas", type=int, default=1,
+                        help="Servers started on the one database (use PostgreSQL for > 1)")
+    parser.add_argument("--redis-url", default="", help="Shared limits for the started servers")
     args = parser.parse_args()
 
     messages = load_messages(args.data)
-    server = None
+    servers: list[subprocess.Popen] = []
     with tempfile.TemporaryDirectory(prefix="teller-load-") as folder:
-        if args.url:
-            base = args.url.rstrip("/")
-        else:
-            server, base = start_server(args.data_dir, Path(folder) / "teller.db",
-                                        args.database_url)
         try:
+            if args.url:
+                bases = [args.url.rstrip("/")]
+            else:
+                bases = []
+                for replica in range(args.replicas):
+                    server, base = start_server(args.data_dir, Path(folder) / "teller.db",
+                                                args.database_url, args.redis_url, replica)
+                    servers.append(server)
+                    bases.append(base)
             rate = None if args.closed else args.rate
             if args.warmup > 0:
-                asyncio.run(run_load(base, args.key, messages, args.sessions, args.warmup, rate))
-            cpu_before = process_cpu_seconds(server.pid) if server else None
+                asyncio.run(run_load(bases, args.key, messages, args.sessions, args.warmup, rate))
+            cpu_before = [process_cpu_seconds(s.pid) for s in servers]
             latencies, errors, elapsed = asyncio.run(
-                run_load(base, args.key, messages, args.sessions, args.duration, rate))
-            cpu_after = process_cpu_seconds(server.pid) if server else None
+                run_load(bases, args.key, messages, args.sessions, args.duration, rate))
+            cpu_after = [process_cpu_seconds(s.pid) for s in servers]
         finally:
-            if server is not None:
+            for server in servers:
                 server.terminate()
                 server.wait(timeout=30)
+    cpu_used = None
+    if servers and None not in cpu_before and None not in cpu_after:
+        cpu_used = sum(after - before  # type: ignore[operator]
+                       for before, after in zip(cpu_before, cpu_after, strict=True))
     result = LoadResult(
         mode="closed" if args.closed else "open", sessions=args.sessions,
         offered_rate=None if args.closed else args.rate, duration_s=round(elapsed, 2),
@@ -193,8 +215,8 @@ def main() -> int:
         throughput_per_s=round(len(latencies) / elapsed, 1),
         p50_ms=round(percentile(latencies, 50), 1), p95_ms=round(percentile(latencies, 95), 1),
         p99_ms=round(percentile(latencies, 99), 1), max_ms=round(max(latencies), 1),
-        server_cpu_s=round(cpu_after - cpu_before, 1)
-        if cpu_before is not None and cpu_after is not None else None,
+        server_cpu_s=round(cpu_used, 1) if cpu_used is not None else None,
+        replicas=len(servers) or 1,
         machine=f"{platform.machine()}, {os.cpu_count()} CPUs",
     )
     print(json.dumps(asdict(result), indent=2))
