@@ -43,6 +43,16 @@ RESCUE_HANDOFF_CONFIDENCE = 0.85
 ASKS_FOR_SOMEONE = re.compile(
     r"\b(person|human|agent|someone|somebody|manager|staff|representative|operator|advisor|"
     r"adviser|colleague|team|speak|talk|call me)\b", re.IGNORECASE)
+# Asks in so many words for a person rather than the assistant ("I prefer to speak with a
+# worker of the bank, not with machine", "can someone from the bank write me?"): enough for a
+# handoff whenever the model ranks the handoff first, however unsure it is of the wording.
+WANTS_A_PERSON = re.compile(
+    r"\b(speak|talk|chat|write|explain)\w*\b.{0,50}\b(person|human|agent|worker|employee|"
+    r"staff|representative|operator|adviser|advisor|people|someone|somebody|real one)\b|"
+    r"\b(person|human|agent|worker|employee|someone|somebody)\b.{0,40}\b(write|call|speak|"
+    r"talk)\w*\b.{0,10}\b(me|with me|to me)\b|"
+    r"\b(not|no|instead of|rather than)\s+(with\s+|to\s+)?(a\s+|an\s+|the\s+)?(machine|bot|"
+    r"robot|computer|automatic|automated)", re.IGNORECASE)
 # A message split only at full stops or "and" is read in parts when the whole reads less
 # surely than this.
 CLEAR_AS_A_WHOLE = 0.9
@@ -171,14 +181,16 @@ class DialogueManager(FormTurns):
 
     def _rescued(self, decision: Decision, understood: Understanding, text: str) -> Decision:
         """A message the policy could not place (or took for off-topic) that is plainly a
-        request after all: the model is sure the customer wants a person ("I want to speak
-        to a manager right now"), or the message answers two or more of the questions of a
+        request after all: the customer wants a person, and the model is sure ("I want to
+        speak to a manager right now") or ranks that first for a message asking for one in so
+        many words (`WANTS_A_PERSON`), or the message answers two or more of the questions of a
         form one of its likely intents starts ("I want 10000 over 4 years for my business")."""
         top = understood.prediction.top
         if decision.action not in ("out_of_scope", "fallback", "clarify") or top is None:
             return decision
-        if (top.name == HANDOFF_INTENT and top.confidence >= RESCUE_HANDOFF_CONFIDENCE
-                and ASKS_FOR_SOMEONE.search(text)):
+        if top.name == HANDOFF_INTENT and (
+                (top.confidence >= RESCUE_HANDOFF_CONFIDENCE and ASKS_FOR_SOMEONE.search(text))
+                or WANTS_A_PERSON.search(text)):
             return Decision("handoff", intent=top)
         for score in understood.prediction.ranking[:RESCUE_FORM_RANK]:
             form = self.kb.form_by_intent.get(score.name) if self.forms is not None else None
