@@ -28,6 +28,19 @@ CHANGES_A_DETAIL = re.compile(
     re.IGNORECASE)
 # Words that point back at something said before.
 POINTS_BACK = re.compile(r"\b(?:that|it|this|those|these|them|there|one|ones)\b", re.IGNORECASE)
+# Words that name no subject: a follow-up made only of these and a word pointing back ("is
+# this going to cost me anything?", "how long does that take?") is about the last topic,
+# however surely the model reads it alone (alone, it is a guess at a subject it never saw).
+_NO_SUBJECT_WORDS = """
+a an the and also so ok okay oh then but or if just really actually still please thanks
+i me my we us our you your is are was were be been being am do does did doing done will
+would can could should shall may might must have has had get gets got getting going go
+how what whats what's which when why where who much many long often soon far
+cost costs costing charge charges charged fee fees pay paying price prices expensive cheap
+free anything something any extra take takes taking work works safe risky worth need
+to for of in on at by with about from there here right now yet again more less it's
+"""
+NAMES_NO_SUBJECT = frozenset(_NO_SUBJECT_WORDS.split())
 MAX_FOLLOWUP_WORDS = 12
 # A message this sure of an answer other than the topic's is a question of its own.
 CLEAR_ON_ITS_OWN = 0.75
@@ -61,6 +74,13 @@ def looks_like_followup(text: str) -> bool:
     if count == 0 or count > MAX_FOLLOWUP_WORDS:
         return False
     return continues_topic(text) or bool(POINTS_BACK.search(text))
+
+
+def only_points_back(text: str) -> bool:
+    """The message's subject is only a word pointing back ("does that cost anything?")."""
+    tokens = re.findall(r"[a-z']+", text.lower())
+    return (bool(POINTS_BACK.search(text)) and 0 < len(tokens) <= MAX_FOLLOWUP_WORDS
+            and all(t in NAMES_NO_SUBJECT or POINTS_BACK.fullmatch(t) for t in tokens))
 
 
 def topic_for(state: SessionState) -> Topic | None:
@@ -99,7 +119,8 @@ def prefer_in_context(text: str, alone: Decision, in_context: Decision, topic: s
                       answer_of: Callable[[str], str] = lambda target: target) -> bool:
     """Keep the reading in context when it answers something and the message alone does
     not; never when the message alone is a clear question about something else ("what about
-    a business account?" has its own answer); otherwise when the message carries on the
+    a business account?" has its own answer) unless its only subject points back to the
+    topic ("is this going to cost me anything?"); otherwise when the message carries on the
     topic explicitly, or when context makes the model clearly surer.
 
     `answer_of` maps a target to the answer it gives, so that an intent and the FAQ entry
@@ -112,6 +133,8 @@ def prefer_in_context(text: str, alone: Decision, in_context: Decision, topic: s
     on_topic = answer_of(in_context_target) == answer_of(topic)
     alone_on_topic = answer_of(alone_target) == answer_of(topic)
     if CHANGES_A_DETAIL.match(text) and on_topic:
+        return True
+    if only_points_back(text) and on_topic:
         return True
     if strength(alone) >= CLEAR_ON_ITS_OWN and not alone_on_topic:
         return False

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialogue.context import looks_like_followup, prefer_in_context, topic_for
+from bot.dialogue.context import (
+    looks_like_followup,
+    only_points_back,
+    prefer_in_context,
+    topic_for,
+)
 from bot.dialogue.offers import read_yes_no
 from bot.dialogue.policy import Decision, Understanding
 from bot.dialogue.state import SessionState
@@ -69,6 +74,23 @@ def test_a_bare_detail_keeps_the_topic_even_when_it_reads_clearly_alone() -> Non
     answer_of = {topic: "faq:transfer-timing"}.get
     assert prefer_in_context("and to Germany?", countries, timing, "faq:transfer-timing",
                              lambda target: answer_of(target) or target)
+
+
+def test_a_question_whose_only_subject_points_back_keeps_the_topic() -> None:
+    """"is this going to cost me anything?" after an investment answer asks about investing,
+    however sure the model is, alone, that it asks about top-up charges."""
+    topic = "faq:investment-advice"
+    investing = Decision("answer_intent", intent=IntentScore(topic, 0.6))
+    top_up = Decision("answer_intent", intent=IntentScore("top_up_charge", 0.88))
+    for question in ("is this going to cost me anything?", "how long does that take?",
+                     "is it safe?"):
+        assert only_points_back(question)
+        assert prefer_in_context(question, top_up, investing, topic), question
+    # a subject of its own is not bent back, nor is a context reading off the topic
+    for own in ("does this work with apple pay?", "can I use it abroad?"):
+        assert not only_points_back(own)
+        assert not prefer_in_context(own, top_up, investing, topic), own
+    assert not prefer_in_context("is it safe?", top_up, top_up, topic)
 
 
 @pytest.mark.parametrize(("text", "reading", "expected"), [
