@@ -171,32 +171,20 @@ class FormTurns:
 
     def _side_reading(self, text: str, understood: Understanding, state: SessionState,
                       form: Form) -> tuple[Decision, Understanding] | None:
-        """What a question inside a form asks, if it is something to answer: the stronger of
-        the policy's readings (alone, and with the form's subject) that is not the form's own
-        subject, else the best FAQ entry either reading found that is not the form's own
-        subject ("could my wife and I take the loan out together?"). With the form's title
-        beside it, a side question often reads as the form's own intent ("btw whats your
-        phone number (Personal loan check)" as a loan enquiry): that reading is set aside,
-        not the question."""
-        on_topic = self._with_form_topic(text, form)
-        readings = [(self.policy.decide(u, state), u)
-                    for u in (understood, on_topic) if u is not None]
-        answers = [(d, u) for d, u in readings if self._is_side_answer(d, state, form)]
-        if answers:
-            return max(answers, key=lambda reading: context.strength(reading[0]))
-        hits = sorted((h for _, u in readings for h in u.faq_hits
-                       if h.entry.intent != form.intent and h.score >= SIDE_FAQ_SCORE),
-                      key=lambda h: h.score, reverse=True)
-        for hit in hits:
-            faq = Decision("answer_faq", faq=hit)
+        """What a question inside a form asks, if it is something to answer: the policy's
+        reading (alone or with the form's subject), else the best FAQ entry that is not
+        the form's own subject ("could my wife and I take the loan out together?")."""
+        decision = self.policy.decide(understood, state)
+        decision, understood = self._on_topic(text, decision, understood, state, form)
+        if self._is_side_answer(decision, state, form):
+            return decision, understood
+        hits = [h for h in understood.faq_hits
+                if h.entry.intent != form.intent and h.score >= SIDE_FAQ_SCORE]
+        if hits:
+            faq = Decision("answer_faq", faq=hits[0])
             if self._is_side_answer(faq, state, form):
                 return faq, understood
         return None
-
-    def _with_form_topic(self, text: str, form: Form) -> Understanding | None:
-        if self.understand is None:
-            return None
-        return self.understand([context.with_topic(form.title, text)])[0]
 
     def _is_side_answer(self, decision: Decision, state: SessionState, form: Form) -> bool:
         return (decision.action in ("answer_intent", "answer_faq")
@@ -208,9 +196,9 @@ class FormTurns:
                   state: SessionState, form: Form) -> tuple[Decision, Understanding]:
         """The message read with the form's subject, when that reads better: inside the loan
         check, "hang on, what's the APR?" asks about the loan's APR."""
-        on_topic = self._with_form_topic(text, form)
-        if on_topic is None:
+        if self.understand is None:
             return decision, understood
+        on_topic = self.understand([context.with_topic(form.title, text)])[0]
         reading = self.policy.decide(on_topic, state)
         if reading.action not in ("answer_intent", "answer_faq"):
             return decision, understood

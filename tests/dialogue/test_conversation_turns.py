@@ -221,16 +221,3 @@ def test_a_forms_intent_outside_its_form_counts_as_not_understood(
     reply = manager._reply("s", decision, default_assistant.understand("x"), state, "x")
     assert reply.action == "fallback"
     assert state.fallback_count == 1 and state.topic_target is None
-
-
-def test_a_side_question_in_a_form_is_answered_and_fills_nothing(
-    default_assistant: Assistant
-) -> None:
-    """"phone" in "btw whats your phone number" is no loan purpose (electronics), and the
-    question read with the form's title beside it is no loan enquiry."""
-    started = default_assistant.handle(intent_payload("loan_enquiry"))
-    default_assistant.handle("2500", started.session_id)
-    reply = default_assistant.handle("btw whats your phone number", started.session_id)
-    assert reply.response_id == "faq:contact-details", (reply.action, reply.text)
-    assert reply.form == "loan_application" and "To carry on" in reply.text
-    assert not reply.data.get("slots_filled")
