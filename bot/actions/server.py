@@ -48,7 +48,8 @@ class TrackerIn(BaseModel):
 
     sender_id: str
     slots: dict[str, Any] = Field(default_factory=dict)
-    latest_message: dict[str, Any] | None = None
+    # rasa-sdk reads it as a dict whenever the key is present: null is refused (422)
+    latest_message: dict[str, Any] = Field(default_factory=dict)
     events: list[dict[str, Any]] = Field(default_factory=list)
     paused: bool = False
     followup_action: str | None = None

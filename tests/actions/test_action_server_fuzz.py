@@ -148,3 +148,15 @@ def test_every_route_and_method_answers_below_500(action_client: TestClient, met
     response = action_client.request(method, path, params=query)
     event(f"{method} {path} -> {response.status_code}")
     assert response.status_code < 500, response.text[:300]
+
+
+def test_a_null_latest_message_is_refused_not_a_500(action_client: TestClient) -> None:
+    """rasa-sdk reads `latest_message` as a dict whenever the key is there (found by the fuzz
+    test above: a 500 for `"latest_message": null`)."""
+    call = {"next_action": "action_assess_credit_risk", "sender_id": "customer-1",
+            "tracker": {"sender_id": "customer-1", "slots": GOOD_SLOTS,
+                        "latest_message": None, "events": [],
+                        "active_loop": {"name": "loan_application"}}}
+    response = action_client.post("/webhook", json=call)
+    assert response.status_code == 422, response.text
+    assert "latest_message" in response.json()["error"]
