@@ -7,6 +7,8 @@
 from pathlib import Path
 
 DEFAULT_KB_DIR = Path(__file__).resolve().parent / "default"
+# What `teller init` starts a new knowledge base with: conversation basics, no bank facts.
+STARTER_KB_DIR = Path(__file__).resolve().parent / "starter"
 # Training corpora shipped with Teller, by the name a KB's `training_corpora` uses.
 CORPORA_DIR = Path(__file__).resolve().parent / "corpora"
 BUILTIN_CORPORA = {"banking77": CORPORA_DIR / "banking77" / "train.csv"}

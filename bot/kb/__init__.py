@@ -9,8 +9,10 @@ from bot.kb.models import (
     Intent,
     KnowledgeBase,
     Offer,
+    Passage,
     Response,
     SlotChoice,
+    SourceDocument,
 )
 
 __all__ = [
@@ -23,7 +25,9 @@ __all__ = [
     "KnowledgeBase",
     "KnowledgeBaseError",
     "Offer",
+    "Passage",
     "Response",
     "SlotChoice",
+    "SourceDocument",
     "load_knowledge_base",
 ]

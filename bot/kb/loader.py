@@ -2,6 +2,11 @@
 
 Each problem names the file, the entry and the field, so a content editor can fix a broken
 pull request without reading Python.
+
+Why this module is long: every rule that spans entries (unique ids, one answer per intent,
+payloads that name real targets, examples owned by one intent) is checked here, in one pass
+that reports all problems together; splitting it would scatter the rules a content editor
+meets.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.errors import TellerError
-from bot.kb.models import FaqEntry, Form, Intent, KbMetadata, KnowledgeBase, Response
+from bot.kb.models import FaqEntry, Form, Intent, KbMetadata, KnowledgeBase, Passage, Response
 from bot.kb.tool_forms import with_tool_schema
 from bot.payloads import parse_payload
 from bot.text import sentence_key
@@ -24,11 +29,16 @@ from knowledge_base import BUILTIN_CORPORA
 
 SECTIONS: dict[str, type[BaseModel]] = {
     "intents": Intent, "faq": FaqEntry, "responses": Response, "forms": Form,
+    "passages": Passage,
 }
-RESERVED_SECTIONS = {"tools"}
+# `imported_from`: the source file of an imported file (bot.kb.importers.writer).
+RESERVED_SECTIONS = {"tools", "imported_from"}
 OUT_OF_SCOPE = "out_of_scope"
-EntryT = TypeVar("EntryT", Intent, FaqEntry, Response, Form)
+EntryT = TypeVar("EntryT", Intent, FaqEntry, Response, Form, Passage)
 METADATA_FILE = "kb.yaml"
+# Imported content waiting for review (`teller import` without --publish): shared with the
+# other replicas like every KB file, but not served until published.
+DRAFT_SUFFIX = ".draft.yaml"
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,7 @@ class _Parsed:
     faq: list[_Located[FaqEntry]] = field(default_factory=list)
     responses: list[_Located[Response]] = field(default_factory=list)
     forms: list[_Located[Form]] = field(default_factory=list)
+    passages: list[_Located[Passage]] = field(default_factory=list)
     out_of_scope: list[tuple[str, str]] = field(default_factory=list)  # (file, example)
 
     def extend(self, other: _Parsed) -> None:
@@ -79,6 +90,7 @@ class _Parsed:
         self.faq += other.faq
         self.responses += other.responses
         self.forms += other.forms
+        self.passages += other.passages
         self.out_of_scope += other.out_of_scope
 
 
@@ -199,6 +211,7 @@ def _cross_check(parsed: _Parsed, problems: list[KbProblem]) -> None:
     _check_unique(parsed.faq, "id", "FAQ entry", problems)
     _check_unique(parsed.responses, "id", "response", problems)
     _check_unique(parsed.forms, "name", "form", problems)
+    _check_unique(parsed.passages, "id", "passage", problems)
     names = {item.entry.name for item in parsed.intents}
     faq_ids = {item.entry.id for item in parsed.faq}
     form_names = {item.entry.name for item in parsed.forms}
@@ -303,10 +316,17 @@ def corpora_digest(paths: list[Path]) -> list[str]:
 
 
 def kb_files(folder: Path) -> list[Path]:
+    """The YAML files the assistant serves (drafts and `kb.yaml` excluded)."""
     return sorted(
         p for p in folder.iterdir()
         if p.is_file() and p.suffix in {".yaml", ".yml"} and p.name != METADATA_FILE
+        and not p.name.endswith(DRAFT_SUFFIX)
     )
+
+
+def draft_files(folder: Path) -> list[Path]:
+    """Imported content waiting for review (`*.draft.yaml`)."""
+    return sorted(p for p in folder.glob(f"*{DRAFT_SUFFIX}") if p.is_file())
 
 
 def load_knowledge_base(folder: Path, bank_name: str | None = None) -> KnowledgeBase:
@@ -338,7 +358,8 @@ def load_knowledge_base(folder: Path, bank_name: str | None = None) -> Knowledge
     files = kb_files(folder)
     if not files:
         problems.append(
-            KbProblem(str(folder), "", "", "no *.yaml files with intents, faq or responses")
+            KbProblem(str(folder), "", "", "no *.yaml files with intents, faq or responses; "
+                      "start one with `teller init --kb DIR --bank-name NAME`")
         )
     merged = _Parsed()
     for path in files:
@@ -353,6 +374,9 @@ def load_knowledge_base(folder: Path, bank_name: str | None = None) -> Knowledge
     faq = {f.entry.id: f.entry for f in merged.faq}
     responses = {r.entry.id: r.entry for r in merged.responses}
     forms = {f.entry.name: f.entry for f in merged.forms}
+    passages = {p.entry.id: p.entry for p in merged.passages}
+    passages_hash = KnowledgeBase.hash_content(
+        {k: v.model_dump() for k, v in sorted(passages.items())})
     # Separate hashes so that editing a response's wording does not retrain the model, and
     # editing an FAQ answer rebuilds only the index.
     intents_hash = KnowledgeBase.hash_content(
@@ -371,6 +395,7 @@ def load_knowledge_base(folder: Path, bank_name: str | None = None) -> Knowledge
             "faq": faq_hash,
             "responses": {k: v.model_dump() for k, v in sorted(responses.items())},
             "forms": {k: v.model_dump() for k, v in sorted(forms.items())},
+            "passages": passages_hash,
         }
     )
     return KnowledgeBase(
@@ -387,4 +412,6 @@ def load_knowledge_base(folder: Path, bank_name: str | None = None) -> Knowledge
         corpora=tuple(corpora),
         forms=forms,
         form_by_intent={f.intent: f for f in forms.values()},
+        passages=passages,
+        passages_hash=passages_hash,
     )

@@ -49,6 +49,21 @@ class Offer(_Entry):
     decline_title: NonEmptyText = "No, thanks"
 
 
+class SourceDocument(_Entry):
+    """The document an imported entry came from (`teller import`); answers cite it."""
+
+    document: NonEmptyText  # its title
+    file: NonEmptyText  # the file name
+    section: NonEmptyText | None = None
+    page: int | None = Field(default=None, ge=1)
+    url: NonEmptyText | None = None  # a web page's address, when it gives one
+
+    def citation(self) -> str:
+        """"Fee schedule 2026, International payments, page 2"."""
+        parts = [self.document, self.section, f"page {self.page}" if self.page else None]
+        return ", ".join(part for part in parts if part)
+
+
 class FaqEntry(_Entry):
     id: FaqId
     intent: IntentName | None = None
@@ -57,6 +72,17 @@ class FaqEntry(_Entry):
     questions: list[NonEmptyText] = Field(min_length=1)
     answer: NonEmptyText
     offer: Offer | None = None
+    source: SourceDocument | None = None  # set on entries imported from a document
+
+
+class Passage(_Entry):
+    """A section of a bank's document (prose, or a table one row per line), imported by
+    `teller import`. The assistant answers from it by quoting the sentence or row closest
+    to the question, never by writing text of its own."""
+
+    id: FaqId
+    text: NonEmptyText
+    source: SourceDocument
 
 
 class Response(_Entry):
@@ -168,6 +194,8 @@ class KnowledgeBase:
     corpora: tuple[Path, ...] = ()  # the resolved `metadata.training_corpora` files
     forms: dict[str, Form] = field(default_factory=dict)
     form_by_intent: dict[str, Form] = field(default_factory=dict)
+    passages: dict[str, Passage] = field(default_factory=dict)
+    passages_hash: str = ""
 
     @staticmethod
     def hash_content(payload: object) -> str:

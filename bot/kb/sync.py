@@ -28,7 +28,13 @@ from typing import Protocol
 
 from bot.errors import TellerError
 from bot.kb.editor import checked_copy
-from bot.kb.loader import METADATA_FILE, KnowledgeBaseError, kb_files, load_knowledge_base
+from bot.kb.loader import (
+    METADATA_FILE,
+    KnowledgeBaseError,
+    draft_files,
+    kb_files,
+    load_knowledge_base,
+)
 from bot.kb.models import KnowledgeBase
 from bot.storage.kb_revisions import KbRevision, KbRevisionStore, RevisionReader
 
@@ -49,9 +55,10 @@ class Served(Protocol):
 
 
 def folder_files(folder: Path) -> dict[str, str]:
-    """The files of a KB folder that replicas share: its YAML files, `kb.yaml` included
-    (training corpora are deployed with the folder, never edited by the admin pages)."""
-    paths = [*kb_files(folder), folder / METADATA_FILE]
+    """The files of a KB folder that replicas share: its YAML files, `kb.yaml` and the drafts
+    of imports included (training corpora are deployed with the folder, never edited by the
+    admin pages)."""
+    paths = [*kb_files(folder), *draft_files(folder), folder / METADATA_FILE]
     return {p.name: p.read_bytes().decode("utf-8") for p in paths if p.is_file()}
 
 
@@ -74,7 +81,8 @@ def describe_changes(old: KnowledgeBase, new: KnowledgeBase) -> str:
     """What an edit changed, by entry: `FAQ added: x; intent changed: y`."""
     parts = []
     for kind, before, after in (("FAQ", old.faq, new.faq), ("intent", old.intents, new.intents),
-                                ("response", old.responses, new.responses)):
+                                ("response", old.responses, new.responses),
+                                ("passage", old.passages, new.passages)):
         for what, names in (("added", after.keys() - before.keys()),
                             ("removed", before.keys() - after.keys()),
                             ("changed", {k for k in before.keys() & after.keys()

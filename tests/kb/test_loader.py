@@ -98,7 +98,7 @@ def test_yaml_syntax_error_gives_line_and_unknown_section(tiny_kb_dir: Path) -> 
     assert problems[0].startswith("broken.yaml: YAML syntax error at line 4")
     assert problems[1] == (
         "other.yaml: answers: unknown section; expected one of: intents, faq, responses, "
-        "forms, out_of_scope, tools"
+        "forms, passages, out_of_scope, imported_from, tools"
     )
 
 
