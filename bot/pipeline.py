@@ -59,6 +59,7 @@ def policy_config(settings: Settings) -> PolicyConfig:
     return PolicyConfig(
         intent_threshold=settings.intent_threshold,
         faq_threshold=settings.faq_threshold,
+        passage_threshold=settings.passage_threshold,
         clarify_min_confidence=settings.clarify_min_confidence,
         fallbacks_before_human=settings.fallbacks_before_human,
     )
@@ -283,8 +284,9 @@ class Assistant:
             classifier = self.components.classifier
             repaired = [classifier.correct(text) for text in batch]  # once per text
             predictions = classifier.predict_many(repaired, corrected=True)
-            hits = self.components.faq_index.search_many(repaired)
-            readings = [Understanding(p, h) for p, h in zip(predictions, hits, strict=True)]
+            found = self.components.faq_index.search_all(repaired)
+            readings = [Understanding(p, faq, passages=tuple(passages))
+                        for p, (faq, passages) in zip(predictions, found, strict=True)]
             for position, i in enumerate(pending):
                 parts = tuple((batch[k], readings[k]) for k in range(len(pending), len(batch))
                               if owners[k] == position)

@@ -7,8 +7,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 Action = Literal[
-    "answer_intent", "answer_faq", "clarify", "fallback", "offer_human", "handoff",
-    "restart", "out_of_scope",
+    "answer_intent", "answer_faq", "answer_passage", "clarify", "fallback", "offer_human",
+    "handoff", "restart", "out_of_scope",
     # forms and tools (bot.dialogue.forms)
     "form_ask", "form_invalid", "form_cancel", "tool_result", "tool_error",
 ]
@@ -32,12 +32,29 @@ class IntentInfo(BaseModel):
 
 
 class Source(BaseModel):
-    """The FAQ entry an answer came from."""
+    """What an answer came from: an FAQ entry, or a passage of one of the bank's documents
+    (then `document`, `section`, `page` and `file` cite it, and `quote` is the sentence or
+    table row the reply quotes). An FAQ entry imported from a document cites it too."""
 
-    faq_id: str
-    question: str
-    category: str
+    kind: Literal["faq", "passage"] = "faq"
+    faq_id: str | None = None
+    question: str | None = None
+    category: str | None = None
+    passage_id: str | None = None
+    document: str | None = Field(default=None, description="The document's title")
+    file: str | None = Field(default=None, description="The document's file name")
+    url: str | None = Field(default=None, description="A web page's address, when it has one")
+    section: str | None = None
+    page: int | None = None
+    quote: str | None = None
     score: float | None = Field(default=None, description="Cosine similarity, when retrieved")
+
+    @property
+    def key(self) -> str:
+        """How a conversation turn stores it: the FAQ id, or `passage:<id>`."""
+        if self.kind == "passage":
+            return f"passage:{self.passage_id}"
+        return self.faq_id or ""
 
 
 class BotResponse(BaseModel):

@@ -120,8 +120,16 @@ def explanation_html(reply: BotResponse) -> str:
         rows.append("The question looks outside what this assistant covers")
     for source in reply.sources:
         score = f", similarity {source.score:.2f}" if source.score is not None else ""
-        rows.append(f"Answer from FAQ <b>{html.escape(source.faq_id)}</b>: "
-                    f"“{html.escape(source.question)}”{score}")
+        cited = ", ".join(html.escape(str(part)) for part in
+                          (source.document, source.section,
+                           f"page {source.page}" if source.page else None) if part)
+        if source.kind == "passage":
+            rows.append(f"Quoted from <b>{cited}</b> "
+                        f"({html.escape(source.url or source.file or '')}){score}")
+        else:
+            rows.append(f"Answer from FAQ <b>{html.escape(source.faq_id or '')}</b>: "
+                        f"“{html.escape(source.question or '')}”{score}"
+                        + (f", from <b>{cited}</b>" if cited else ""))
     if reply.form:
         rows.append(f"Form: {html.escape(reply.form)}")
     output = {k: v for k, v in reply.data.items() if k not in EXPLAINED}

@@ -66,7 +66,7 @@ REVIEW_REASON_BY_ACTION = {
     "fallback": "fallback", "out_of_scope": "out_of_scope", "clarify": "low_confidence",
     "offer_human": "handoff", "handoff": "handoff",
 }
-SUCCESSES = {"answer_intent", "answer_faq", "handoff", "restart"}
+SUCCESSES = {"answer_intent", "answer_faq", "answer_passage", "handoff", "restart"}
 
 
 class DialogueManager(FormTurns):
@@ -117,7 +117,7 @@ class DialogueManager(FormTurns):
                 intent=response.intent.name if response.intent else None,
                 confidence=response.intent.confidence if response.intent else None,
                 response_id=response.response_id,
-                sources=[s.faq_id for s in response.sources],
+                sources=[s.key for s in response.sources],
                 latency_ms=response.latency_ms,
             )
             state.add_turn(turn)

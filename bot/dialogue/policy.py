@@ -9,9 +9,13 @@ Order of rules (first match wins):
    measured in the same space) or the intent model is not sure (`intent_sure_threshold`);
    a clear intent that starts a form yields to a near-verbatim match only;
 5. a confident intent with a clear lead over the runner-up -> its answer;
+   a clear intent without a form yields to a confident document passage that is closer to
+   the message than any of its examples (a KB of imported documents has few intents);
 6. a confident FAQ match -> that entry, cited;
-7. plausible candidates -> a clarifying question with buttons;
-8. otherwise a fallback with suggestions, and an offer of a human after repeated fallbacks.
+7. a confident passage of the bank's documents -> its closest sentence or row, quoted and
+   cited (`bot.retrieval.passages`);
+8. plausible candidates -> a clarifying question with buttons;
+9. otherwise a fallback with suggestions, and an offer of a human after repeated fallbacks.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from bot.nlu.types import IntentPrediction, IntentScore
 from bot.payloads import faq_payload, intent_payload, parse_payload
 from bot.response import Action
 from bot.retrieval.faq_index import FaqHit
+from bot.retrieval.passages import PassageHit
 
 RESTART_INTENT = "restart"
 HANDOFF_INTENT = "human_handoff"
@@ -34,6 +39,7 @@ class PolicyConfig:
     intent_threshold: float = 0.5
     clarify_margin: float = 0.15
     faq_threshold: float = 0.72
+    passage_threshold: float = 0.6
     faq_beats_intent_margin: float = 0.05
     faq_override_score: float = 0.9
     intent_sure_threshold: float = 0.9
@@ -58,6 +64,7 @@ class Decision:
     intent: IntentScore | None = None
     faq: FaqHit | None = None
     candidates: list[Candidate] = field(default_factory=list)
+    passage: PassageHit | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,8 @@ class Understanding:
     # The message's parts (bot.nlu.segments), understood in the same model pass as the
     # whole message: (part text, its understanding). Empty for a message of one part.
     parts: tuple[tuple[str, Understanding], ...] = ()
+    # The closest sentences or table rows of the bank's imported documents, best first.
+    passages: tuple[PassageHit, ...] = ()
 
 
 def payload_understanding(kb: KnowledgeBase, text: str) -> Understanding | None:
@@ -112,12 +121,15 @@ class RulePolicy:
             assert top is not None
             return self._intent_decision(top)
 
+        passage = understood.passages[0] if understood.passages else None
+        passage_is_confident = passage is not None and passage.score >= cfg.passage_threshold
         if (
             understood.prediction.out_of_scope
-            and (best_faq is None or best_faq.score < cfg.faq_threshold)
+            and (best_faq is None or best_faq.score < self.faq_threshold(best_faq))
+            and not passage_is_confident
         ):
             return self._failure("out_of_scope", state)
-        faq_is_confident = best_faq is not None and best_faq.score >= cfg.faq_threshold
+        faq_is_confident = best_faq is not None and best_faq.score >= self.faq_threshold(best_faq)
         prediction = understood.prediction
         intent_is_clear = (top is not None and top.confidence >= cfg.intent_threshold
                            and top.confidence - second >= cfg.clarify_margin)
@@ -140,13 +152,35 @@ class RulePolicy:
         ):
             return Decision("answer_faq", faq=best_faq)
         if intent_is_clear and top is not None:
+            if (passage_is_confident and passage is not None and not starts_form
+                    and not faq_is_confident
+                    and self._passage_beats_intent(passage, prediction, top)):
+                return Decision("answer_passage", passage=passage)
             return self._intent_decision(top)
         if faq_is_confident and best_faq is not None:
             return Decision("answer_faq", faq=best_faq)
+        if passage_is_confident and passage is not None:
+            return Decision("answer_passage", passage=passage)
         candidates = self._candidates(understood)
         if candidates:
             return Decision("clarify", intent=top, candidates=candidates)
         return self._failure("fallback", state, understood.faq_hits)
+
+    def faq_threshold(self, hit: FaqHit) -> float:
+        """An FAQ entry imported from a document is held to the passages' bar: it is the
+        same kind of evidence (the bank's documents, cited)."""
+        if hit.entry.source is not None:
+            return self.config.passage_threshold
+        return self.config.faq_threshold
+
+    def _passage_beats_intent(self, passage: PassageHit, prediction: IntentPrediction,
+                              top: IntentScore) -> bool:
+        """A document sentence closer to the message than any example of the intent (when
+        both are measured in the same space), or an intent the model is not sure of."""
+        if prediction.similarity_shared_with_faq:
+            margin = self.config.faq_beats_intent_margin
+            return passage.score > prediction.nearest_similarity + margin
+        return top.confidence < self.config.intent_sure_threshold
 
     def _intent_decision(self, top: IntentScore) -> Decision:
         if top.name == RESTART_INTENT:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from bot.dialogue.forms import FormReply
 from bot.dialogue.policy import Decision, Understanding
 from bot.dialogue.state import SessionState
-from bot.kb import KnowledgeBase, Offer
+from bot.kb import FaqEntry, KnowledgeBase, Offer
 from bot.kb import Response as KbResponse
 from bot.payloads import format_target
 from bot.response import SLOTS_FILLED, BotResponse, Button, IntentInfo, Source
+from bot.retrieval.passages import PassageHit
 
 # What the bot says when the KB has no response with these ids.
 DEFAULT_SYSTEM_TEXT = {
@@ -31,6 +32,28 @@ ACTION_RESPONSE_ID = {
     "restart": "utter_restart",
     "handoff": "utter_human_handoff",
 }
+
+
+def faq_source(entry: FaqEntry, score: float | None) -> Source:
+    """The FAQ entry an answer came from, and the document it was imported from, if any."""
+    cited = entry.source
+    return Source(faq_id=entry.id, question=entry.questions[0], category=entry.category,
+                  score=score, document=cited.document if cited else None,
+                  file=cited.file if cited else None, url=cited.url if cited else None,
+                  section=cited.section if cited else None, page=cited.page if cited else None)
+
+
+def passage_source(hit: PassageHit) -> Source:
+    cited = hit.passage.source
+    return Source(kind="passage", passage_id=hit.passage.id, document=cited.document,
+                  file=cited.file, url=cited.url, section=cited.section, page=cited.page,
+                  quote=hit.quote,
+                  score=round(hit.score, 4))
+
+
+def quoted_answer(hit: PassageHit) -> str:
+    """The sentence or row word for word, then where it is written."""
+    return f"{hit.quote}\n\n(Source: {hit.passage.source.citation()})"
 
 
 class ReplyRenderer:
@@ -110,16 +133,20 @@ class ReplyRenderer:
             return base.model_copy(update={
                 "text": self.kb.render(entry.answer),
                 "response_id": format_target("faq", entry.id),
-                "sources": [Source(faq_id=entry.id, question=entry.questions[0],
-                                   category=entry.category, score=score)],
+                "sources": [faq_source(entry, score)],
             })
         if decision.action == "answer_faq" and decision.faq is not None:
             entry = decision.faq.entry
             return base.model_copy(update={
                 "text": self.kb.render(entry.answer),
                 "response_id": format_target("faq", entry.id),
-                "sources": [Source(faq_id=entry.id, question=entry.questions[0],
-                                   category=entry.category, score=round(decision.faq.score, 4))],
+                "sources": [faq_source(entry, round(decision.faq.score, 4))],
+            })
+        if decision.action == "answer_passage" and decision.passage is not None:
+            return base.model_copy(update={
+                "text": quoted_answer(decision.passage),
+                "response_id": f"passage:{decision.passage.passage.id}",
+                "sources": [passage_source(decision.passage)],
             })
         response_id = ACTION_RESPONSE_ID[decision.action]
         text, buttons = self.system(response_id, state)

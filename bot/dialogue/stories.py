@@ -107,8 +107,8 @@ def _check(step_no: int, reply: BotResponse, expected: Expectation) -> list[str]
     if expected.no_intent is not None and (reply.intent is None) != expected.no_intent:
         problems.append(f"step {step_no}: intent is {reply.intent!r}, expected "
                         f"{'none' if expected.no_intent else 'one'}")
-    if expected.source is not None and expected.source not in [s.faq_id for s in reply.sources]:
-        problems.append(f"step {step_no}: sources {[s.faq_id for s in reply.sources]} lack "
+    if expected.source is not None and expected.source not in [s.key for s in reply.sources]:
+        problems.append(f"step {step_no}: sources {[s.key for s in reply.sources]} lack "
                         f"{expected.source!r}")
     return problems
 

