@@ -8,7 +8,8 @@ import inside their bodies so `teller --help` stays fast.
     training.py    train, eval
     actions.py     actions (the Rasa action server)
     db.py          db upgrade, purge
-    kb.py          kb check
+    kb.py          kb check | drafts | publish | drop
+    content.py     init, import (a bank's own files), the drafts of imports
     keys.py        keys create | list | revoke
     retraining.py  ingest, review, retrain, cycle
     models.py      models list | promote | rollback
@@ -19,11 +20,13 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import actions, db, kb, keys, models, retraining, serve, training
+from bot.cli import actions, content, db, kb, keys, models, retraining, serve, training
 
 app = typer.Typer(help="Teller: a customer-service assistant for banks.", no_args_is_help=True)
 
 # Registration order is the order `teller --help` lists the commands in.
+app.command()(content.init)
+app.command("import")(content.import_command)
 app.command()(retraining.ingest)
 app.command()(retraining.review)
 app.command()(retraining.retrain)

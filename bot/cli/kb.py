@@ -1,13 +1,18 @@
-"""`teller kb check`: validate a knowledge base folder."""
+"""`teller kb check | drafts | publish | drop`: validate a knowledge base folder; review
+the drafts `teller import` left."""
 
 from __future__ import annotations
 
 import typer
 
+from bot.cli import content
 from bot.cli.common import KbOption, fail, load_settings
 from bot.errors import TellerError
 
 kb_app = typer.Typer(help="Knowledge base tools.", no_args_is_help=True)
+kb_app.command("drafts")(content.drafts)
+kb_app.command("publish")(content.publish)
+kb_app.command("drop")(content.drop)
 
 
 @kb_app.command("check")
@@ -23,5 +28,6 @@ def kb_check(kb: KbOption = None) -> None:
     examples = sum(len(i.examples) for i in knowledge.intents.values())
     typer.echo(
         f"{settings.kb_dir}: OK - {len(knowledge.intents)} intents ({examples} examples), "
-        f"{len(knowledge.faq)} FAQ entries, {len(knowledge.responses)} responses"
+        f"{len(knowledge.faq)} FAQ entries, {len(knowledge.passages)} passages, "
+        f"{len(knowledge.responses)} responses"
     )

@@ -4,6 +4,7 @@ module per tab, each with a `build_<tab>_tab` that takes what it needs.
 - dashboard: conversations, containment, fallbacks, feedback (reads the session store)
 - review: the review queue; showing it only reads, "Bring in new items" ingests
 - faq, intents: knowledge-base edits through `bot.kb.editor.KbEditor`, served at once
+- content: the bank's own files imported as drafts, reviewed, published (`bot.kb.importers`)
 - models: retrain in a child process (`retrain_job`), versions, promote and roll back
 """
 
@@ -16,6 +17,7 @@ import gradio as gr
 from bot.kb.editor import KbEditor
 from bot.runtime import Runtime
 from bot.storage.sessions import SqlSessionStore
+from ui.admin.content import build_content_tab
 from ui.admin.dashboard import build_dashboard_tab
 from ui.admin.faq import build_faq_tab
 from ui.admin.intents import build_intents_tab
@@ -43,5 +45,6 @@ def build_admin_ui(runtime: Runtime) -> gr.Blocks:
             build_review_tab(runtime.review_service, runtime.log_examples, assistant)
             build_faq_tab(editor, assistant)
             build_intents_tab(editor, assistant, page)
+            build_content_tab(settings.kb_dir, settings.bank_name, assistant)
             build_models_tab(settings, RetrainJob(settings))
     return page
