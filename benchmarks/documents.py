@@ -45,6 +45,8 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
 
+    import yaml
+
     from bot.config import Settings
     from bot.kb import load_knowledge_base
     from bot.kb.importers import import_paths
@@ -69,49 +71,53 @@ def main() -> int:
     questions = load_questions(args.questions)
     sources = sorted(p for p in args.files.iterdir()
                      if not p.name.startswith(".") and p.name != "dialogflow_agent")
-    with tempfile.TemporaryDirectory(prefix="teller-documents-") as tmp:
-        work = args.keep or Path(tmp)
-        kb_dir, data_dir = work / "kb", work / "data"
+    overrides: dict[str, object] = {}
+    if args.passage_threshold is not None:
+        overrides["passage_threshold"] = args.passage_threshold
+    encoder = SentenceEncoder.from_settings(Settings(device="cpu"))
+    timing: dict[str, float] = {}
+
+    def assistant_over(work: Path, paths: list[Path]) -> Assistant:
+        """A fresh `teller init` KB with `paths` imported and published, models trained."""
+        kb_dir = work / "kb"
         started = time.perf_counter()
         init_knowledge_base(kb_dir, "Brightwater Bank")
-        report, _ = import_paths(kb_dir, sources, True, None,
-                                 lambda: load_knowledge_base(kb_dir))
-        imported = time.perf_counter() - started
-        print(report.render(), file=sys.stderr)
-        overrides: dict[str, object] = {}
-        if args.passage_threshold is not None:
-            overrides["passage_threshold"] = args.passage_threshold
-        settings = Settings(kb_dir=kb_dir, data_dir=data_dir, device="cpu",
+        report, _ = import_paths(kb_dir, paths, True, None, lambda: load_knowledge_base(kb_dir))
+        timing.setdefault("import", round(time.perf_counter() - started, 1))
+        if len(paths) > 1:
+            print(report.render(), file=sys.stderr)
+        settings = Settings(kb_dir=kb_dir, data_dir=work / "data", device="cpu",
                             intent_model=args.intent_model, **overrides)  # type: ignore[arg-type]
         kb = load_knowledge_base(kb_dir)
-        encoder = SentenceEncoder.from_settings(settings)
         started = time.perf_counter()
         prepare_models(settings, kb, encoder, show_progress=False)
-        trained = time.perf_counter() - started
-        print(f"imported in {imported:.1f}s; {len(kb.faq)} FAQ entries, {len(kb.passages)} "
-              f"passages, {len(kb.intents)} intents; models ready in {trained:.0f}s",
-              file=sys.stderr)
+        timing.setdefault("train", round(time.perf_counter() - started, 1))
+        print(f"{len(kb.faq)} FAQ entries, {len(kb.passages)} passages, {len(kb.intents)} "
+              f"intents; models ready", file=sys.stderr)
         assistant = Assistant.from_settings(settings, in_memory=True, kb=kb, encoder=encoder)
         assistant.warm_up()
-        started = time.perf_counter()
-        result = ask_questions(assistant, questions)
-        rasa_folder = args.files / "rasa_project"
-        if rasa_folder.is_dir():
-            cases = [IntentCase(step.text, intent_name(step.intent), story.name)
-                     for story in read_rasa_test_stories(rasa_folder) for step in story.steps]
-            result.rasa = intent_accuracy(assistant, cases)
-        heldout = args.files / "dialogflow_agent" / "heldout.yaml"
-        if heldout.is_file():
-            import yaml
+        return assistant
 
-            wordings = yaml.safe_load(heldout.read_text(encoding="utf-8")) or {}
-            cases = [IntentCase(text, _dialogflow_name(name), name)
-                     for name, texts in wordings.items() for text in texts]
-            result.dialogflow = intent_accuracy(assistant, cases)
-        asked = time.perf_counter() - started
-        print(f"asked in {asked:.0f}s", file=sys.stderr)
+    rasa_folder = args.files / "rasa_project"
+    rasa_cases = [IntentCase(step.text, intent_name(step.intent), story.name)
+                  for story in read_rasa_test_stories(rasa_folder) for step in story.steps]
+    heldout = args.files / "dialogflow_agent" / "heldout.yaml"
+    wordings = yaml.safe_load(heldout.read_text(encoding="utf-8")) or {}
+    dialogflow_cases = [IntentCase(text, _dialogflow_name(name), name)
+                        for name, texts in wordings.items() for text in texts]
+    with tempfile.TemporaryDirectory(prefix="teller-documents-") as tmp:
+        work = args.keep or Path(tmp)
+        assistant = assistant_over(work / "everything", sources)
+        result = ask_questions(assistant, questions)
+        result.rasa = intent_accuracy(assistant, rasa_cases)
+        result.dialogflow = intent_accuracy(assistant, dialogflow_cases)
+        # Each bot alone, as a bank moving from it would import it.
+        alone = assistant_over(work / "rasa", [rasa_folder])
+        result.rasa["alone"] = intent_accuracy(alone, rasa_cases)
+        alone = assistant_over(work / "dialogflow", [args.files / "dialogflow_agent.zip"])
+        result.dialogflow["alone"] = intent_accuracy(alone, dialogflow_cases)
     figures = result.to_dict()
-    figures["seconds"] = {"import": round(imported, 1), "train": round(trained, 1)}
+    figures["seconds"] = timing
     if args.out is not None:
         args.out.write_text(json.dumps(figures, indent=2), encoding="utf-8")
     print(json.dumps(figures, indent=2) if args.json else render_text(result))

@@ -42,7 +42,7 @@ def test_ask_plain_text(tiny_settings) -> None:
 def test_kb_check_reports_file_and_entry(tiny_kb_dir: Path) -> None:
     ok = runner.invoke(app, ["kb", "check", "--kb", str(tiny_kb_dir)])
     assert ok.exit_code == 0
-    assert "OK - 6 intents (36 examples), 4 FAQ entries, 6 responses" in ok.stdout
+    assert "OK - 6 intents (36 examples), 4 FAQ entries, 0 passages, 6 responses" in ok.stdout
     faq = tiny_kb_dir / "faq.yaml"
     faq.write_text(faq.read_text().replace("intent: card_arrival", "intent: card_arival"))
     broken = runner.invoke(app, ["kb", "check", "--kb", str(tiny_kb_dir)])

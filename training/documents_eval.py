@@ -186,10 +186,13 @@ def render_text(report: DocumentsReport) -> str:
         lines.append(f"  {document:24s} {right}/{total}")
     for name, figures in (("Rasa test stories", report.rasa),
                           ("Dialogflow held-out", report.dialogflow)):
-        if figures:
-            lines.append(f"{name}: messages {figures['messages'][0]}/{figures['messages'][1]}, "
-                         f"whole {'stories' if 'Rasa' in name else 'intents'} "
-                         f"{figures['groups'][0]}/{figures['groups'][1]}")
+        for where, part in (("everything imported", figures), ("the bot alone",
+                                                                figures.get("alone"))):
+            if part:
+                lines.append(f"{name} ({where}): messages {part['messages'][0]}/"
+                             f"{part['messages'][1]}, whole "
+                             f"{'stories' if 'Rasa' in name else 'intents'} "
+                             f"{part['groups'][0]}/{part['groups'][1]}")
     for outcome in report.outcomes:
         if outcome.right:
             continue

@@ -23,8 +23,9 @@ def test_chat_round_trip_keeps_the_session(client: TestClient) -> None:
     session = body["session_id"]
     second = client.post("/v1/chat", json={"session_id": session, "message": "/card_arrival"})
     assert second.json()["sources"] == [{
-        "faq_id": "card-arrival", "question": "My card is late, what do I do?",
-        "category": "cards", "score": None,
+        "kind": "faq", "faq_id": "card-arrival", "question": "My card is late, what do I do?",
+        "category": "cards", "score": None, "passage_id": None, "document": None,
+        "file": None, "url": None, "section": None, "page": None, "quote": None,
     }]
     assert second.json()["session_id"] == session
 

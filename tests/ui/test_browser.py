@@ -117,13 +117,15 @@ def chat(browser: Browser, server: Server) -> Iterator[Page]:
 
 
 def send(page: Page, text: str) -> None:
-    before = page.locator("#teller-chat .message-row").count()
+    """Type a message and wait for the bot's reply (not only for the message itself: on a
+    busy machine the reply can come a moment after the customer's row appears)."""
+    before = page.locator("#teller-chat .message-row.bot-row").count()
     box = page.locator("#teller-input textarea")
     box.fill(text)
     box.press("Enter")
     page.wait_for_function(
-        "n => document.querySelectorAll('#teller-chat .message-row').length > n", arg=before,
-        timeout=30_000)
+        "n => document.querySelectorAll('#teller-chat .message-row.bot-row').length > n",
+        arg=before, timeout=30_000)
 
 
 def bot_messages(page: Page) -> list[str]:
@@ -443,4 +445,32 @@ def test_the_widget_draws_its_icon_and_its_chat_fits_the_window(
     for control in ("#teller-input textarea", "#teller-send"):
         box = frame.locator(control).bounding_box()
         assert inside(box, panel), f"{control} at {box} is not inside the panel {panel}"
+    page.close()
+
+
+def test_an_imported_file_waits_as_a_draft_then_is_published_and_answered(
+        browser: Browser, server: Server, tmp_path: Path) -> None:
+    sheet = tmp_path / "card-prices.csv"
+    sheet.write_text("Question,Answer\nWhat does the Tiny Gold card cost per month?,"
+                     "The Tiny Gold card costs 3 euro a month.\n", encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1200, "height": 1400})
+    admin_login(page, server)
+    page.get_by_role("tab", name="Import").click()
+    page.locator("#import-files input[type=file]").set_input_files(str(sheet))
+    page.wait_for_function("() => document.querySelector('#import-files').innerText"
+                           ".includes('card-prices.csv')", timeout=30_000)
+    page.locator("#import-start").click()
+    page.wait_for_function("() => document.querySelector('#import-status').innerText"
+                           ".includes('waiting for review')", timeout=60_000)
+    assert (server.kb_dir / "imported-card-prices-csv.draft.yaml").is_file()
+    page.wait_for_function("() => document.querySelector('#import-items').innerText"
+                           ".includes('Tiny Gold')", timeout=30_000)
+    page.locator("#import-publish").click()
+    page.wait_for_function("() => document.querySelector('#import-status').innerText"
+                           ".includes('Published')", timeout=60_000)
+    assert (server.kb_dir / "imported-card-prices-csv.yaml").is_file()
+    page.goto(f"{server.base}/", wait_until="load")
+    page.wait_for_selector("#teller-input textarea", timeout=60_000)
+    send(page, "What does the Tiny Gold card cost per month?")
+    assert "3 euro a month" in bot_messages(page)[-1]
     page.close()
