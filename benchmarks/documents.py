@@ -50,8 +50,8 @@ def main() -> int:
     from bot.config import Settings
     from bot.kb import load_knowledge_base
     from bot.kb.importers import import_paths
+    from bot.kb.importers.base import teller_intent_name as intent_name
     from bot.kb.importers.rasa import read_rasa_test_stories
-    from bot.kb.importers.writer import intent_name
     from bot.kb.starter import init_knowledge_base
     from bot.nlu.encoder import SentenceEncoder
     from bot.pipeline import Assistant
@@ -125,7 +125,7 @@ def main() -> int:
 
 
 def _dialogflow_name(name: str) -> str:
-    from bot.kb.importers.writer import intent_name
+    from bot.kb.importers.base import teller_intent_name as intent_name
 
     return "greet" if name == "Default Welcome Intent" else intent_name(name)
 

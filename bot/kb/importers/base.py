@@ -9,10 +9,15 @@ to do; parts of a readable file that cannot be carried over are listed in `skipp
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bot.errors import TellerError
+
+_TELLER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 # Files larger than this are refused whole (a bank's help page or fee schedule is far
 # smaller; a bigger file is most likely the wrong one, or a scan that needs OCR first).
@@ -117,3 +122,25 @@ def check_size(path_label: str, size: int) -> None:
         raise UnreadableSource(
             path_label, f"the file is {size / 1024 / 1024:.1f} MB; the limit is "
             f"{MAX_FILE_LABEL} per file. Split it, or import the relevant part")
+
+
+def teller_intent_name(name: str) -> str:
+    """A Teller intent name (`^[a-z][a-z0-9_]*$`) for another bot's intent name:
+    "Lost card" -> "lost_card", "ask-hours" -> "ask_hours", "faq/ask_x" -> "faq_ask_x"."""
+    if _TELLER_NAME.match(name):
+        return name
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    ascii_name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", ascii_name)  # LostCard -> Lost_Card
+    value = re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_")
+    if not value:  # a name in another script: stable, so a re-import keeps the same name
+        return "intent_" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
+    return value if value[0].isalpha() else f"intent_{value}"
+
+
+def read_file_bytes(path: Path) -> bytes:
+    """A file's bytes, refused whole when it is over the size limit or cannot be read."""
+    try:
+        check_size(path.name, path.stat().st_size)
+        return path.read_bytes()
+    except OSError as exc:
+        raise UnreadableSource(path.name, f"cannot read the file: {exc.strerror}") from exc

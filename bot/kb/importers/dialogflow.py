@@ -25,8 +25,8 @@ from bot.kb.importers.base import (
     UnreadableSource,
     check_size,
     clean_text,
+    teller_intent_name,
 )
-from bot.kb.importers.rasa import teller_intent_name
 
 # An ES export has one JSON file per intent and language: thousands of members or tens of
 # megabytes means the wrong file, or a ZIP bomb.

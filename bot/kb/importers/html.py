@@ -32,8 +32,8 @@ from bot.kb.importers.base import (
     ReadResult,
     Skipped,
     UnreadableSource,
-    check_size,
     clean_text,
+    read_file_bytes,
 )
 from bot.kb.importers.table import humanise, table_lines
 
@@ -561,12 +561,7 @@ def _content_root(soup: BeautifulSoup) -> Tag:
 def read_html(path: Path) -> ReadResult:
     """Read a saved help page: its FAQ as questions, its other sections as passages."""
     name = path.name
-    try:
-        check_size(name, path.stat().st_size)
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UnreadableSource(name, f"cannot read the file: {exc.strerror}") from exc
-    text, note = _decode(name, data)
+    text, note = _decode(name, read_file_bytes(path))
     soup = BeautifulSoup(text, "lxml")
     skipped: list[Skipped] = []
     faq = _json_ld(soup, skipped)

@@ -17,7 +17,7 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from bot.kb.importers.base import ReadResult, UnreadableSource, check_size, clean_text
+from bot.kb.importers.base import ReadResult, UnreadableSource, clean_text, read_file_bytes
 from bot.kb.importers.html import Block, Chunk, Drop, Heading, fragment_text, group_blocks
 from bot.kb.importers.table import humanise, table_lines
 
@@ -176,12 +176,7 @@ def _decode(name: str, data: bytes) -> tuple[str, str | None]:
 def read_markdown(path: Path) -> ReadResult:
     """Read a Markdown file: question headings as FAQ entries, other sections as passages."""
     name = path.name
-    try:
-        check_size(name, path.stat().st_size)
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UnreadableSource(name, f"cannot read the file: {exc.strerror}") from exc
-    text, note = _decode(name, data)
+    text, note = _decode(name, read_file_bytes(path))
     meta, body, problem = _front_matter(text.replace("\r\n", "\n").replace("\r", "\n"))
     blocks = markdown_blocks(body)
     title = str(meta.get("title") or "").strip()

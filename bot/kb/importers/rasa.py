@@ -13,9 +13,7 @@ The test-story reader shares the YAML loading and name conversion.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +28,7 @@ from bot.kb.importers.base import (
     UnreadableSource,
     check_size,
     clean_text,
+    teller_intent_name,
 )
 
 YAML_SUFFIXES = (".yml", ".yaml")
@@ -47,25 +46,11 @@ BUILTIN_ACTIONS = frozenset({
     "action_unlikely_intent", "action_extract_slots",
 })
 
-_TELLER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # Rasa's annotation syntax: [text](entity), [text](entity:value), [text]{"entity": ...},
 # [text][{"entity": ...}, {...}] (several entities, roles and groups on one span).
 _ENTITY = re.compile(
     r"\[(?P<text>[^\]]*?)\](?:\((?P<entity>[^)]*?)\)|\{(?P<dict>[^}]*?)\}|\[(?P<list>.*?\})\])")
 _SLOT_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
-def teller_intent_name(name: str) -> str:
-    """A Teller intent name (`^[a-z][a-z0-9_]*$`) for another bot's intent name:
-    "Lost card" -> "lost_card", "ask-hours" -> "ask_hours", "faq/ask_x" -> "faq_ask_x"."""
-    if _TELLER_NAME.match(name):
-        return name
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    ascii_name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", ascii_name)  # LostCard -> Lost_Card
-    value = re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_")
-    if not value:  # a name in another script: stable, so a re-import keeps the same name
-        return "intent_" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
-    return value if value[0].isalpha() else f"intent_{value}"
 
 
 def strip_entities(text: str) -> str:

@@ -24,7 +24,7 @@ import yaml
 
 from bot.files import replace_file
 from bot.kb.editor import checked_copy
-from bot.kb.importers.base import Citation, ReadResult
+from bot.kb.importers.base import Citation, ReadResult, teller_intent_name
 from bot.kb.loader import DRAFT_SUFFIX
 from bot.kb.models import KnowledgeBase
 from bot.text import sentence_key
@@ -39,11 +39,6 @@ def slug(text: str, limit: int = 40) -> str:
     """`International payments (USD)` -> `international-payments-usd`."""
     value = re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")
     return value[:limit].rstrip("-") or "item"
-
-
-def intent_name(text: str) -> str:
-    value = re.sub(r"[^a-z0-9]+", "_", text.casefold()).strip("_")
-    return value if value[:1].isalpha() else f"intent_{value}"
 
 
 def file_stem(source: str) -> str:
@@ -225,7 +220,7 @@ def build_document(result: ReadResult, kb: KnowledgeBase | None, own_intents: se
     taken_responses = set(kb.responses) - own_responses if kb else set()
     seen_examples: dict[str, str] = {}
     for imported in result.intents:
-        name = intent_name(imported.name)
+        name = teller_intent_name(imported.name)
         response_id = f"utter_{name}"
         if not imported.answers:
             continue  # the reader listed why in `skipped`
