@@ -118,7 +118,9 @@ def chat(browser: Browser, server: Server) -> Iterator[Page]:
 
 def send(page: Page, text: str) -> None:
     """Type a message and wait for the bot's reply (not only for the message itself: on a
-    busy machine the reply can come a moment after the customer's row appears)."""
+    busy machine the reply can come a moment after the customer's row appears). The chat
+    opens with its welcome; wait for it first, or it would pass for the reply."""
+    page.wait_for_selector("#teller-chat .message-row.bot-row", timeout=30_000)
     before = page.locator("#teller-chat .message-row.bot-row").count()
     box = page.locator("#teller-input textarea")
     box.fill(text)
