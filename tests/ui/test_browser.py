@@ -467,6 +467,10 @@ def test_an_imported_file_waits_as_a_draft_then_is_published_and_answered(
     assert (server.kb_dir / "imported-card-prices-csv.draft.yaml").is_file()
     page.wait_for_function("() => document.querySelector('#import-items').innerText"
                            ".includes('Tiny Gold')", timeout=30_000)
+    page.locator("#import-items").get_by_text("faq:card-prices-").filter(visible=True).first.click()
+    page.wait_for_function("() => document.querySelector('#import-item-yaml').innerText"
+                           ".includes('The Tiny Gold card costs 3 euro a month')",
+                           timeout=30_000)
     page.locator("#import-publish").click()
     page.wait_for_function("() => document.querySelector('#import-status').innerText"
                            ".includes('Published')", timeout=60_000)

@@ -1,5 +1,6 @@
 """The Import tab: the bank's own files (web pages, PDF, Word, spreadsheets, a Dialogflow
-export) imported as drafts, reviewed, then published or dropped. The same code and checks as
+export) imported as drafts, reviewed item by item (shown and edited as YAML), then
+published or dropped. The same code and checks as
 `teller import` (`bot.kb.importers`): an unreadable file or an invalid result writes nothing.
 """
 
@@ -16,7 +17,13 @@ from bot.errors import TellerError
 from bot.kb import KnowledgeBase, load_knowledge_base
 from bot.kb.importers import UnreadableSource, import_paths
 from bot.kb.importers.base import MAX_FILE_LABEL
-from bot.kb.importers.drafts import drop_draft, list_drafts, publish_draft
+from bot.kb.importers.drafts import (
+    draft_item_yaml,
+    drop_draft,
+    list_drafts,
+    publish_draft,
+    save_draft_item,
+)
 from bot.kb.importers.writer import ImportReport
 from ui.admin.common import ServedKnowledge, message, save_and_serve
 
@@ -64,9 +71,12 @@ def build_content_tab(kb_dir: Path, bank_name: str | None, served: ServedKnowled
         with gr.Row():
             publish = gr.Button("Publish draft", variant="primary", elem_id="import-publish")
             drop = gr.Button("Drop draft", elem_id="import-drop")
+        item = gr.Textbox(label="Item (click a row above, or type faq:..., passage:..., "
+                          "intent:...)", elem_id="import-item")
+        item_yaml = gr.Code(label="The item (edit, then save)", language="yaml",
+                            interactive=True, elem_id="import-item-yaml")
         with gr.Row():
-            item = gr.Textbox(label="Item to drop (faq:..., passage:..., intent:...)",
-                              elem_id="import-item")
+            save_item = gr.Button("Save this item", elem_id="import-save-item")
             drop_item = gr.Button("Drop this item", elem_id="import-drop-item")
 
     def refreshed() -> tuple[pd.DataFrame, dict[str, object]]:
@@ -121,9 +131,37 @@ def build_content_tab(kb_dir: Path, bank_name: str | None, served: ServedKnowled
         return act(name, lambda n: drop_draft(kb_dir, n, bank_name, (which or "").strip()),
                    f"Dropped {which} from {{name}}.")
 
+    def item_chosen(name: str | None, rows: pd.DataFrame | None, event: gr.SelectData
+                    ) -> tuple[str, str]:
+        row = event.index[0] if isinstance(event.index, list | tuple) else event.index
+        if rows is None or not name or not isinstance(row, int) or row >= len(rows):
+            return "", ""
+        which = str(rows.iloc[row]["Item"])
+        return which, item_shown(name, which)
+
+    def item_shown(name: str | None, which: str | None) -> str:
+        if not name or not (which or "").strip():
+            return ""
+        try:
+            return draft_item_yaml(kb_dir, name, (which or "").strip())
+        except TellerError as exc:
+            return f"# {exc}"
+
+    def save_item_clicked(name: str | None, which: str | None, text: str | None
+                          ) -> tuple[str, pd.DataFrame, object]:
+        if not (which or "").strip():
+            return (message("Choose the item to save (see the Item column).", ok=False),
+                    *refreshed())
+        return act(name, lambda n: save_draft_item(kb_dir, n, (which or "").strip(),
+                                                   text or "", bank_name),
+                   f"Saved {which} in {{name}}; publish the draft to serve it.")
+
     outputs = [status, drafts, chosen]
     start.click(import_clicked, files, outputs)
     publish.click(publish_clicked, chosen, outputs)
     drop.click(drop_clicked, chosen, outputs)
     drop_item.click(drop_item_clicked, [chosen, item], outputs)
+    save_item.click(save_item_clicked, [chosen, item, item_yaml], outputs)
+    items.select(item_chosen, [chosen, items], [item, item_yaml])
+    item.submit(item_shown, [chosen, item], item_yaml)
     chosen.change(lambda name: draft_items(kb_dir, name), chosen, items)

@@ -73,26 +73,82 @@ def publish_draft(folder: Path, name: str, bank_name: str | None) -> KnowledgeBa
                        bank_name)
 
 
+ITEM_SECTIONS = {"faq": ("faq", "id"), "passage": ("passages", "id"),
+                 "intent": ("intents", "name")}
+
+
+def _locate(folder: Path, name: str, item: str) -> tuple[Path, dict[str, Any], str, int]:
+    """The draft file, its data, the item's section and its index there."""
+    path = _draft_path(folder, name)
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    kind, _, key = item.partition(":")
+    section, field_name = ITEM_SECTIONS.get(kind, ("", ""))
+    entries = data.get(section) or []
+    for index, entry in enumerate(entries):
+        if entry.get(field_name) == key:
+            return path, data, section, index
+    raise KnowledgeBaseError([KbProblem(path.name, item, "", "no such item in the draft "
+                                        "(write faq:<id>, passage:<id> or intent:<name>)")],
+                             folder)
+
+
+def _rewrite(folder: Path, path: Path, data: dict[str, Any], bank_name: str | None
+             ) -> KnowledgeBase:
+    data = {k: v for k, v in data.items() if v}
+    origin = data.get("imported_from") or {}
+    return write_files(folder, {path.name: dump(data, str(origin.get("source", path.name)))},
+                       bank_name)
+
+
+def draft_item_yaml(folder: Path, name: str, item: str) -> str:
+    """One item of a draft as YAML, to review or edit (an intent with its response)."""
+    _, data, section, index = _locate(folder, name, item)
+    shown: dict[str, Any] = {section: [data[section][index]]}
+    if section == "intents":
+        key = data[section][index]["name"]
+        shown["responses"] = [r for r in data.get("responses") or [] if r.get("intent") == key]
+    return yaml.safe_dump(shown, sort_keys=False, allow_unicode=True, width=100)
+
+
+def save_draft_item(folder: Path, name: str, item: str, text: str, bank_name: str | None
+                    ) -> KnowledgeBase:
+    """Replace one item of a draft with an edited version (YAML as `draft_item_yaml` gives
+    it). The draft must stay publishable: the whole KB is validated with it as if published,
+    and nothing is written when it is not."""
+    path, data, section, index = _locate(folder, name, item)
+    try:
+        edited = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise KnowledgeBaseError([KbProblem(path.name, item, "", f"YAML syntax error{where}: "
+                                            f"{getattr(exc, 'problem', exc)}")], folder) from None
+    entries = edited.get(section) if isinstance(edited, dict) else None
+    if not isinstance(entries, list) or len(entries) != 1 or not isinstance(entries[0], dict):
+        raise KnowledgeBaseError([KbProblem(path.name, item, section, "write exactly one "
+                                            f"entry under '{section}:'")], folder)
+    data[section][index] = entries[0]
+    if section == "intents":
+        key = data[section][index].get("name")
+        old = item.partition(":")[2]
+        others = [r for r in data.get("responses") or [] if r.get("intent") != old]
+        data["responses"] = others + list(edited.get("responses") or [])
+        if key != old:
+            data["responses"] = [{**r, "intent": key} if r.get("intent") == old else r
+                                 for r in data["responses"]]
+    return _rewrite(folder, path, data, bank_name)
+
+
 def drop_draft(folder: Path, name: str, bank_name: str | None,
                item: str | None = None) -> KnowledgeBase:
     """Delete a draft, or only one of its items (`faq:<id>`, `passage:<id>`,
     `intent:<name>`; an intent goes with its response)."""
-    path = _draft_path(folder, name)
     if item is None:
+        path = _draft_path(folder, name)
         return write_files(folder, {path.name: None}, bank_name)
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    kind, _, key = item.partition(":")
-    section, field_name = {"faq": ("faq", "id"), "passage": ("passages", "id"),
-                           "intent": ("intents", "name")}.get(kind, ("", ""))
-    entries = data.get(section) or []
-    kept = [e for e in entries if e.get(field_name) != key]
-    if not section or len(kept) == len(entries):
-        raise KnowledgeBaseError([KbProblem(path.name, item, "", "no such item in the draft")],
-                                 folder)
-    data[section] = kept
-    if kind == "intent":
-        data["responses"] = [r for r in data.get("responses") or [] if r.get("intent") != key]
-    data = {k: v for k, v in data.items() if v}
-    origin = data.get("imported_from") or {}
-    return write_files(folder, {path.name: dump(data, str(origin.get("source", name)))},
-                       bank_name)
+    path, data, section, index = _locate(folder, name, item)
+    removed = data[section].pop(index)
+    if section == "intents":
+        data["responses"] = [r for r in data.get("responses") or []
+                             if r.get("intent") != removed.get("name")]
+    return _rewrite(folder, path, data, bank_name)

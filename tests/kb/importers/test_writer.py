@@ -18,7 +18,13 @@ from bot.kb.importers.base import (
     ImportedQuestion,
     ReadResult,
 )
-from bot.kb.importers.drafts import drop_draft, list_drafts, publish_draft
+from bot.kb.importers.drafts import (
+    draft_item_yaml,
+    drop_draft,
+    list_drafts,
+    publish_draft,
+    save_draft_item,
+)
 from bot.kb.importers.writer import import_results, split_passage
 from bot.kb.loader import KnowledgeBaseError
 from bot.kb.starter import init_knowledge_base
@@ -196,3 +202,25 @@ def test_the_written_file_says_where_it_came_from(kb_dir: Path) -> None:
     assert text.startswith("# Imported by `teller import` from fee-schedule.pdf")
     assert yaml.safe_load(text)["imported_from"] == {"source": FEES,
                                                      "title": "Fee schedule 2026"}
+
+
+def test_a_draft_item_is_edited_before_publishing(kb_dir: Path) -> None:
+    run_import(kb_dir, fee_schedule(), publish=False)
+    item = "faq:fee-schedule-can-i-get-a-refund-of-a-fee"
+    shown = draft_item_yaml(kb_dir, FEES, item)
+    assert shown.startswith("faq:\n- id: fee-schedule-can-i-get-a-refund-of-a-fee")
+    draft = kb_dir / "imported-fee-schedule-pdf.draft.yaml"
+    before = draft.read_text(encoding="utf-8")
+
+    with pytest.raises(KnowledgeBaseError, match="YAML syntax error at line"):
+        save_draft_item(kb_dir, FEES, item, "faq:\n- id: x\n  answer: [unclosed\n", None)
+    with pytest.raises(KnowledgeBaseError, match="String should match pattern"):
+        save_draft_item(kb_dir, FEES, item, shown.replace(
+            "id: fee-schedule-can-i-get-a-refund-of-a-fee", "id: Not An Id"), None)
+    assert draft.read_text(encoding="utf-8") == before  # refused edits write nothing
+
+    edited = shown.replace("within 8 weeks", "within 10 weeks")
+    save_draft_item(kb_dir, FEES, item, edited, None)
+    kb = publish_draft(kb_dir, FEES, None)
+    assert kb.faq["fee-schedule-can-i-get-a-refund-of-a-fee"].answer == (
+        "Yes, within 10 weeks if the fee was charged in error.")
