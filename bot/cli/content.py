@@ -4,13 +4,71 @@ a bank's own files brought into it (see `bot.kb.importers`)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli.common import KbOption, fail, load_settings
+from bot.cli.common import DataDirOption, KbOption, fail, load_settings
 from bot.errors import TellerError
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.kb import KnowledgeBase
+
+
+class _NotServed:
+    """The KB a command changes: nothing serves it in this process."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+
+    def reload_knowledge_base(self, kb: KnowledgeBase | None = None) -> None:
+        if kb is not None:
+            self.kb = kb
+
+
+def recorded(settings: Settings, edit: Callable[[], KnowledgeBase]) -> KnowledgeBase:
+    """Run a change to the KB folder. When the server's database already holds admin edits
+    (KB revisions, `bot.kb.sync`), the change is recorded there like an admin edit: every
+    replica serves it within seconds, and none takes it back at its next start (the
+    database wins over a folder changed behind its back)."""
+    import socket
+
+    from sqlalchemy import inspect, make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.kb import load_knowledge_base
+    from bot.kb.sync import SharedKnowledgeBase
+    from bot.storage.database import make_engine
+    from bot.storage.kb_revisions import KbRevisionStore
+
+    url = settings.resolved_database_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        return edit()  # no server has run with this data folder: nothing to share with
+    try:
+        engine = make_engine(url)
+        try:
+            if "kb_revisions" not in inspect(engine).get_table_names():
+                return edit()
+            store = KbRevisionStore(engine)
+            if store.latest_number() == 0:
+                return edit()
+            served = _NotServed(load_knowledge_base(settings.kb_dir, settings.bank_name))
+            shared = SharedKnowledgeBase(store, settings.kb_dir, served, settings.bank_name,
+                                         author=f"teller CLI on {socket.gethostname()}")
+            knowledge = shared.save(edit)
+            typer.echo("Recorded in the database as a knowledge-base revision: every server "
+                       "on it serves the change within TELLER_KB_RELOAD_SECONDS.")
+            return knowledge
+        finally:
+            engine.dispose()
+    except SQLAlchemyError as exc:
+        shown = make_url(url).render_as_string(hide_password=True)
+        raise TellerError(f"cannot reach the database {shown} to record the change for the "
+                          f"running servers ({exc.__class__.__name__}); nothing was written. "
+                          "Check TELLER_DATABASE_URL or --data-dir") from exc
 
 
 def init(
@@ -40,6 +98,7 @@ def import_command(
     kb: KbOption = None,
     publish: Annotated[bool, typer.Option("--publish", help="Serve the imported items at "
                                           "once (default: drafts to review)")] = False,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Import a bank's own files into a knowledge base. Each source becomes one file of the
     KB; importing it again updates that file (never duplicates). Without --publish the items
@@ -47,14 +106,21 @@ def import_command(
     from bot.kb import load_knowledge_base
     from bot.kb.importers import import_paths
 
-    settings = load_settings(kb)
+    settings = load_settings(kb, data_dir)
     started = time.perf_counter()
-    try:
-        report, knowledge = import_paths(
+    outcome = []
+
+    def edit() -> KnowledgeBase:
+        outcome.append(import_paths(
             settings.kb_dir, paths, publish, settings.bank_name,
-            lambda: load_knowledge_base(settings.kb_dir, settings.bank_name))
+            lambda: load_knowledge_base(settings.kb_dir, settings.bank_name)))
+        return load_knowledge_base(settings.kb_dir, settings.bank_name)
+
+    try:
+        recorded(settings, edit)
     except TellerError as exc:
         raise fail(str(exc)) from exc
+    report, knowledge = outcome[0]
     typer.echo(report.render())
     seconds = time.perf_counter() - started
     if knowledge is None:
@@ -89,13 +155,15 @@ def drafts(kb: KbOption = None) -> None:
 def publish(
     source: Annotated[str, typer.Argument(help="The draft's source (fees.pdf) or file")],
     kb: KbOption = None,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Publish a draft: its items are served (they replace the source's published ones)."""
     from bot.kb.importers.drafts import publish_draft
 
-    settings = load_settings(kb)
+    settings = load_settings(kb, data_dir)
     try:
-        knowledge = publish_draft(settings.kb_dir, source, settings.bank_name)
+        knowledge = recorded(settings, lambda: publish_draft(settings.kb_dir, source,
+                                                             settings.bank_name))
     except TellerError as exc:
         raise fail(str(exc)) from exc
     typer.echo(f"Published {source}: the KB now holds {len(knowledge.faq)} FAQ entries, "
@@ -107,13 +175,15 @@ def drop(
     item: Annotated[str | None, typer.Option(help="Only this item: faq:<id>, passage:<id> "
                                              "or intent:<name>")] = None,
     kb: KbOption = None,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Drop a draft, or one item of it."""
     from bot.kb.importers.drafts import drop_draft
 
-    settings = load_settings(kb)
+    settings = load_settings(kb, data_dir)
     try:
-        drop_draft(settings.kb_dir, source, settings.bank_name, item)
+        recorded(settings, lambda: drop_draft(settings.kb_dir, source, settings.bank_name,
+                                              item))
     except TellerError as exc:
         raise fail(str(exc)) from exc
     typer.echo(f"Dropped {item + ' from ' if item else ''}the draft of {source}.")

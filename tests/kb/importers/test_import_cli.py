@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.kb import load_knowledge_base
+from bot.kb import KnowledgeBase, load_knowledge_base
+from bot.kb.editor import FaqDraft, KbEditor
+from bot.kb.sync import SharedKnowledgeBase
+from bot.storage.kb_revisions import KbRevisionStore
+from bot.storage.sessions import SqlSessionStore
 
 runner = CliRunner()
 DOCUMENTS = Path(__file__).resolve().parents[3] / "benchmarks" / "documents" / "files"
@@ -87,3 +92,43 @@ def test_bad_input_is_named_and_nothing_is_written(tmp_path: Path) -> None:
 
     exists = runner.invoke(app, ["init", "--kb", str(kb), "--bank-name", "Other"])
     assert exists.exit_code == 2 and "already exists" in exists.output
+
+
+def test_an_import_reaches_the_servers_that_share_admin_edits(tmp_path: Path) -> None:
+    """Once the admin pages have edited the KB, the database's revisions win over the folder:
+    an import into the folder alone would be set aside at the servers' next start. So the
+    CLI records it as a revision, and a replica with an older folder takes it."""
+    kb, data = tmp_path / "kb", tmp_path / "data"
+    runner.invoke(app, ["init", "--kb", str(kb), "--bank-name", "Brightwater Bank"])
+    data.mkdir()
+    store = SqlSessionStore(f"sqlite:///{data / 'teller.db'}")  # the server's database
+    revisions = KbRevisionStore(store.engine)
+    shared = SharedKnowledgeBase(revisions, kb, NotServing(load_knowledge_base(kb)))
+    shared.save(lambda: KbEditor(kb).save_faq(FaqDraft(
+        id="card-colour", category="cards", questions=["What colour is the card?"],
+        answer="Our cards are dark blue.")))  # an admin edit: revisions exist now
+    before = revisions.latest_number()
+    other_replica = tmp_path / "replica-kb"
+    shutil.copytree(kb, other_replica)
+
+    result = runner.invoke(app, ["import", str(DOCUMENTS / "faqs.csv"), "--kb", str(kb),
+                                 "--data-dir", str(data), "--publish"])
+    assert result.exit_code == 0, result.output
+    assert "Recorded in the database as a knowledge-base revision" in result.stdout
+    assert revisions.latest_number() == before + 1
+
+    replica = SharedKnowledgeBase(revisions, other_replica,
+                                  NotServing(load_knowledge_base(other_replica)))
+    assert replica.catch_up()
+    assert (other_replica / "imported-faqs-csv.yaml").read_text() == (
+        kb / "imported-faqs-csv.yaml").read_text()
+    assert not list(other_replica.glob(".replaced-*"))
+    store.engine.dispose()
+
+
+class NotServing:
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+
+    def reload_knowledge_base(self, kb: KnowledgeBase | None = None) -> None:
+        self.kb = kb or self.kb
