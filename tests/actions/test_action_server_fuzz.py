@@ -21,6 +21,12 @@ from bot.actions.runner import build_executor
 from bot.actions.server import create_action_app
 from bot.config import Settings
 from bot.kb import KnowledgeBase
+from tests.fuzz_values import (
+    JSON_VALUES,
+    NON_FINITE_LITERALS,
+    NUMBER_TEXTS,
+    UNICODE,
+)
 from training.prepare import prepare_credit_risk_model
 
 ACTIONS = ["action_assess_credit_risk", "action_recommend_portfolio",
@@ -34,22 +40,6 @@ GOOD_SLOTS = {"amount": 9000, "duration_months": 60, "purpose": "business", "age
 PYTHON_ERROR = re.compile(r"could not convert|invalid literal|has no attribute|Traceback|"
                           r"argument must be|object is not|unsupported operand|"
                           r"cannot convert|not subscriptable|KeyError|TypeError|ValueError")
-
-HUGE_INTS = st.sampled_from([2**31, 2**63, 2**64, -(2**63) - 1, 10**40, 10**300])
-ODD_NUMBERS = st.sampled_from([1e308, -1e308, 1e-320, 0.0, -0.0, 0.5, 1e30])
-NUMBER_TEXTS = st.sampled_from(["NaN", "nan", "inf", "-Infinity", "1e400", "0x10", "1_000",
-                                "abc", "", " ", "٥٠٠٠", "１２３", "5k", "-1", "1e30", "9" * 400])
-UNICODE = st.text(st.characters(blacklist_categories=["Cs"]), max_size=60)
-SCALARS = (st.none() | st.booleans() | st.integers() | HUGE_INTS | ODD_NUMBERS
-           | st.floats(allow_nan=False, allow_infinity=False) | NUMBER_TEXTS | UNICODE)
-JSON_VALUES = st.recursive(
-    SCALARS,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=10), children, max_size=4),
-    max_leaves=12,
-)
-# Literal JSON texts Python reads as numbers JSON cannot carry, spliced in as raw text.
-NON_FINITE_LITERALS = st.sampled_from(["NaN", "Infinity", "-Infinity", "1e400", "-1e999"])
 
 
 @pytest.fixture(scope="module")

@@ -21,28 +21,20 @@ from hypothesis import strategies as st
 
 from tests.api.harness import Api, build_api
 from tests.conftest import POSTGRES_URL
+from tests.fuzz_values import (
+    HOSTILE_NUMBERS,
+    HUGE_INTS,
+    JSON_VALUES,
+    NUMBER_TEXTS,
+    ODD_FLOATS,
+    SCALARS,
+    UNICODE,
+)
 from tests.servers import postgres_schema
 
-HUGE_INTS = st.sampled_from([2**31 - 1, 2**31, 2**32, 2**63 - 1, 2**63, 2**64, -(2**63) - 1,
-                             10**40, -(10**40), 10**300])
-ODD_FLOATS = st.sampled_from([1e30, -1e30, 1e308, 1e-320, 0.5, -0.0, 1.0])
-NUMBER_TEXTS = st.sampled_from(["NaN", "nan", "inf", "-Infinity", "1e400", "0x10", "1_000",
-                                "", " ", "٥٠٠٠", "１２３", "9" * 400, "-1", "null", "true"])
-UNICODE = st.text(st.characters(blacklist_categories=["Cs"]), max_size=80)
-SCALARS = (st.none() | st.booleans() | st.integers() | HUGE_INTS | ODD_FLOATS
-           | st.floats(allow_nan=False, allow_infinity=False) | NUMBER_TEXTS | UNICODE)
-JSON_VALUES = st.recursive(
-    SCALARS,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=10), children, max_size=4),
-    max_leaves=10,
-)
 PLAIN_TEXT = st.text(st.characters(categories=["L", "N", "Zs", "P"]), min_size=1, max_size=200)
 MESSAGES = PLAIN_TEXT | st.sampled_from(["hello", "my card is late", "/card_arrival",
                                          "/faq:card-arrival", "/form:nope", "x" * 2001])
-# Literal JSON texts that Python's parser reads as numbers JSON cannot carry.
-HOSTILE_NUMBERS = st.sampled_from(["NaN", "Infinity", "-Infinity", "1e400", "-1e999",
-                                   "9" * 5000, "-" + "9" * 4400, "1" + "0" * 40])
 HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 ECHO_CHECK_MIN = 24  # a value this long in the body must not appear in an error reply
 ECHO_ALLOWED = {"session_id", "sender"}  # ids an error may name (checked safe: 1-64 chars)
