@@ -18,10 +18,13 @@ from typing import Literal
 
 EntityKind = Literal["money", "duration", "percentage", "age", "date", "yes_no", "number"]
 
-CURRENCY_WORDS = {
+# A word that marks an amount as money, and its currency. "bucks" names no currency: people
+# say it of euros as much as of dollars ("18000 bucks, in euros I mean"), so the amount is
+# taken in the currency the question asked for.
+CURRENCY_WORDS: dict[str, str | None] = {
     "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR",
     "£": "GBP", "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "quid": "GBP",
-    "$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD", "bucks": "USD",
+    "$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD", "bucks": None,
     "chf": "CHF", "francs": "CHF",
 }
 SCALE_WORDS = {"k": 1_000, "thousand": 1_000, "grand": 1_000, "m": 1_000_000,

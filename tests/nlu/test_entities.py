@@ -19,6 +19,7 @@ def found(text: str) -> list[tuple[str, object, str | None]]:
     ("ten thousand pounds", [("money", 10000.0, "GBP")]),
     ("$1,200.50", [("money", 1200.5, "USD")]),
     ("twenty grand", [("money", 20000.0, None)]),
+    ("18000 bucks, in euros I mean", [("money", 18000.0, None)]),  # slang: no currency
     ("2 years", [("duration", 24, "months")]),
     ("18 months", [("duration", 18, "months")]),
     ("half a year", [("duration", 6, "months")]),
