@@ -15,7 +15,7 @@ import pandas as pd
 
 from bot.errors import TellerError
 from bot.kb import KnowledgeBase, load_knowledge_base
-from bot.kb.importers import UnreadableSource, import_paths
+from bot.kb.importers import import_paths
 from bot.kb.importers.base import MAX_FILE_LABEL
 from bot.kb.importers.drafts import (
     draft_item_yaml,
@@ -95,10 +95,8 @@ def build_content_tab(kb_dir: Path, bank_name: str | None, served: ServedKnowled
             outcome.append(report)
             return load_knowledge_base(kb_dir, bank_name)
 
-        try:
-            knowledge, refused = save_and_serve(edit, served)
-        except UnreadableSource as exc:
-            return (message(f"Nothing imported: {exc}", ok=False), *refreshed())
+        # An unreadable file is a TellerError: save_and_serve says why, nothing is written.
+        knowledge, refused = save_and_serve(edit, served)
         if knowledge is None:
             return (refused or "", *refreshed())
         return (report_html(outcome[0]) if outcome else "", *refreshed())

@@ -25,7 +25,7 @@ import yaml
 from bot.files import replace_file
 from bot.kb.editor import checked_copy
 from bot.kb.importers.base import Citation, ReadResult, teller_intent_name
-from bot.kb.loader import DRAFT_SUFFIX
+from bot.kb.loader import DRAFT_SUFFIX, KnowledgeBaseError
 from bot.kb.models import KnowledgeBase
 from bot.text import sentence_key
 
@@ -312,27 +312,29 @@ def _owned(text: str | None) -> tuple[set[str], set[str]]:
             {r["id"] for r in data.get("responses") or []})
 
 
-def validate(folder: Path, files: Mapping[str, str | None], bank_name: str | None
-             ) -> KnowledgeBase:
-    """Load the KB as it would be with `files` written, drafts read as if published (they
-    must be publishable). Raises KnowledgeBaseError naming `folder`; writes nothing."""
-    with checked_copy(folder, files, bank_name) as (copy, live):
-        drafts = {}
-        for draft in copy.glob(f"*{DRAFT_SUFFIX}"):
-            drafts[draft.name.removesuffix(DRAFT_SUFFIX) + ".yaml"] = draft.read_text(
-                encoding="utf-8")
-        if drafts:
-            with checked_copy(copy, drafts, bank_name):
-                pass
-        return live
+def _check_drafts_publishable(folder: Path, copy: Path, files: Mapping[str, str | None],
+                              bank_name: str | None) -> None:
+    """The drafts this change writes must be publishable: load the scratch `copy` once more
+    with each of them in place of its live file. Raises KnowledgeBaseError naming `folder`."""
+    promoted = {name.removesuffix(DRAFT_SUFFIX) + ".yaml": content
+                for name, content in files.items()
+                if name.endswith(DRAFT_SUFFIX) and content is not None}
+    if not promoted:
+        return
+    try:
+        with checked_copy(copy, promoted, bank_name):
+            pass
+    except KnowledgeBaseError as exc:
+        raise KnowledgeBaseError(exc.problems, folder) from None
 
 
 def write_files(folder: Path, files: Mapping[str, str | None], bank_name: str | None
                 ) -> KnowledgeBase:
-    """Validate the whole KB with `files` (name -> content, None: remove), then put each file
-    in place in one rename. Raises KnowledgeBaseError with nothing written."""
+    """Validate the whole KB with `files` (name -> content, None: remove; the drafts among
+    them as if published), then put each file in place in one rename. Raises
+    KnowledgeBaseError with nothing written."""
     with checked_copy(folder, files, bank_name) as (copy, knowledge):
-        validate(folder, files, bank_name)
+        _check_drafts_publishable(folder, copy, files, bank_name)
         for name, content in files.items():
             target = folder / name
             if content is None:
