@@ -29,7 +29,7 @@ from bot.kb import KnowledgeBase, load_knowledge_base
 from bot.nlu.encoder import SentenceEncoder
 from bot.nlu.paraphrase import EmbeddingPhraseMatcher
 from bot.nlu.recognizer import IntentRecognizer, load_recognizer
-from bot.nlu.segments import message_parts
+from bot.nlu.segments import message_parts, without_leading_join
 from bot.response import BotResponse
 from bot.retrieval.faq_index import FaqIndex
 
@@ -282,7 +282,8 @@ class Assistant:
                         batch.append(part)
                         owners.append(position)
             classifier = self.components.classifier
-            repaired = [classifier.correct(text) for text in batch]  # once per text
+            repaired = [classifier.correct(without_leading_join(text))  # once per text
+                        for text in batch]
             predictions = classifier.predict_many(repaired, corrected=True)
             found = self.components.faq_index.search_all(repaired)
             readings = [Understanding(p, faq, passages=tuple(passages))

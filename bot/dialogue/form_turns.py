@@ -8,16 +8,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from bot.dialogue import context
+from bot.dialogue import context, offers
 from bot.dialogue.forms import CANCEL, LEAVE, LEAVE_CONFIDENCE, FormController, FormReply
 from bot.dialogue.parts import SMALL_TALK
 from bot.dialogue.policy import Decision, RulePolicy, Understanding
+from bot.dialogue.render import ReplyRenderer
 from bot.dialogue.slots import asks_to_restart, fill_slots, says_start_over
 from bot.dialogue.state import SessionState
 from bot.kb import Form, KnowledgeBase
 from bot.nlu.segments import words
 from bot.payloads import faq_payload
 from bot.response import BotResponse, Button
+from bot.retrieval.faq_index import FaqHit
 
 # A message that asks something: a question mark, or a question word first.
 QUESTION = re.compile(
@@ -34,12 +36,23 @@ WH_QUESTION = re.compile(r"^\W*(?:what|whats|what's|how|why|when|where|who|which
 SURE_SIDE_QUESTION = 0.85
 # Inside a form, a question matching an FAQ entry this well is answered from it.
 SIDE_FAQ_SCORE = 0.6
+# A question inside a form that matches no answer this well gets up to this many
+# suggestions (the policy's clarify_min_faq_score is the floor) before the question again.
+MAX_SUGGESTIONS = 3
+# A question inside a form read as one of these gets no menu of everything the bot can do:
+# what it asks is looked for in the FAQ instead ("what's the least I can start with?").
+MENU_INTENTS = {"help"}
+# Courtesies inside a form ("ok", "thanks", "hello?"): acknowledged, then the question again,
+# neither an answer it failed to read nor a side question ("What can I do for you?").
+COURTESY_ACK = {"affirm": "utter_ack_affirm", "thanks": "utter_ack_thanks",
+                "greet": "utter_ack_greet"}
 
 
 class FormTurns:
     kb: KnowledgeBase
     policy: RulePolicy
     forms: FormController | None
+    renderer: ReplyRenderer
     understand: Callable[[list[str]], list[Understanding]] | None
 
     # Provided by DialogueManager.
@@ -105,6 +118,11 @@ class FormTurns:
             # A change of mind: the customer now asks for another form's task.
             state.end_form()
             return None
+        courtesy = ("utter_ack_affirm" if offers.read_yes_no(text, understood) is True
+                    else COURTESY_ACK.get(context.target_of(decision) or ""))
+        if courtesy is not None and not understood.forced:
+            ack, _ = self.renderer.system(courtesy, state)
+            return self._form_response(session_id, forms.ask_again(state, ack), None, state)
         side_question = (decision.action in ("answer_intent", "answer_faq")
                          and (decision.intent is None or decision.intent.name != form.intent))
         if not side_question or self._asked_again(decision, state):
@@ -158,47 +176,105 @@ class FormTurns:
         if (not QUESTION.search(text) or self.forms is None or LEAVE.search(text)
                 or CANCEL.search(text)):
             return None  # not a question, or one that leaves the form (handled as such)
-        reading = self._side_reading(text, understood, state, form)
-        if reading is None:
-            return None
-        decision, understood = reading
+        on_topic = self._topic_understanding(text, form)
+        reading = self._side_reading(understood, on_topic, state, form)
         requested = state.requested_slot
         answers_it = (bool(requested) and not WH_QUESTION.search(text)
                       and requested in fill_slots(form, text, requested).values)
+        if reading is None:
+            if answers_it:
+                return None
+            return self._suggest_in_form(session_id, [understood, on_topic], state, form)
+        decision, understood = reading
         if answers_it and context.strength(decision) < SURE_SIDE_QUESTION:
             return None  # "is 3 years ok?" answers the question asked
         return self._side_answer(session_id, text, decision, understood, state)
 
-    def _side_reading(self, text: str, understood: Understanding, state: SessionState,
-                      form: Form) -> tuple[Decision, Understanding] | None:
+    def _side_reading(self, understood: Understanding, on_topic: Understanding | None,
+                      state: SessionState, form: Form
+                      ) -> tuple[Decision, Understanding] | None:
         """What a question inside a form asks, if it is something to answer: the policy's
-        reading (alone or with the form's subject), else the best FAQ entry that is not
-        the form's own subject ("could my wife and I take the loan out together?")."""
-        decision = self.policy.decide(understood, state)
-        decision, understood = self._on_topic(text, decision, understood, state, form)
+        reading, alone or with the form's subject, whichever is surer; else the best FAQ
+        entry of either reading that is not the form's own subject ("could my wife and I
+        take the loan out together?"); else the reading alone when the one with the subject
+        only named the form ("btw what's your phone number" inside the loan check)."""
+        alone = self.policy.decide(understood, state)
+        if context.target_of(alone) in MENU_INTENTS:
+            alone = Decision("clarify", intent=alone.intent)
+        decision, reading = self._surer(alone, understood, on_topic, state)
         if self._is_side_answer(decision, state, form):
-            return decision, understood
-        hits = [h for h in understood.faq_hits
-                if h.entry.intent != form.intent and h.score >= SIDE_FAQ_SCORE]
-        if hits:
-            faq = Decision("answer_faq", faq=hits[0])
+            return decision, reading
+        readings = [(alone, understood)]
+        if on_topic is not None:
+            readings.append((self.policy.decide(on_topic, state), on_topic))
+        for hit, source in self._side_hits(readings, form, SIDE_FAQ_SCORE):
+            faq = Decision("answer_faq", faq=hit)
             if self._is_side_answer(faq, state, form):
-                return faq, understood
+                return faq, source
+        if self._is_side_answer(alone, state, form):
+            return alone, understood
         return None
 
+    @staticmethod
+    def _side_hits(readings: list[tuple[Decision, Understanding]], form: Form,
+                   min_score: float) -> list[tuple[FaqHit, Understanding]]:
+        """FAQ entries either reading matches this well, best first, one per entry, without
+        the form's own subject."""
+        best: dict[str, tuple[FaqHit, Understanding]] = {}
+        for _, reading in readings:
+            for hit in reading.faq_hits:
+                seen = best.get(hit.entry.id)
+                if (hit.entry.intent != form.intent and hit.score >= min_score
+                        and (seen is None or hit.score > seen[0].score)):
+                    best[hit.entry.id] = (hit, reading)
+        return sorted(best.values(), key=lambda pair: -pair[0].score)
+
+    def _suggest_in_form(self, session_id: str, readings: list[Understanding | None],
+                         state: SessionState, form: Form) -> BotResponse | None:
+        """A question inside a form that no answer matches surely: the questions it may
+        mean as buttons, then the form's question again. None when nothing comes close
+        (the form reads the message as an answer)."""
+        assert self.forms is not None
+        pairs = [(self.policy.decide(u, state), u) for u in readings if u is not None]
+        hits = self._side_hits(pairs, form, self.policy.config.clarify_min_faq_score)
+        buttons = [Button(title=hit.entry.questions[0], payload=faq_payload(hit.entry.id))
+                   for hit, _ in hits[:MAX_SUGGESTIONS]]
+        if not buttons:
+            return None
+        not_sure, _ = self.renderer.system("utter_form_not_sure", state)
+        reask = self.forms.reask(state)
+        reply = FormReply("clarify", f"{not_sure}\n\n{reask}".strip(),
+                          [*buttons, *self.forms.reask_buttons(state)], form=form.name)
+        return self._form_response(session_id, reply, None, state)
+
     def _is_side_answer(self, decision: Decision, state: SessionState, form: Form) -> bool:
+        """An answer to give inside the form: not small talk, not the form's own subject,
+        not an answer already given in this conversation (the one whose offer led into the
+        form says nothing new while its questions are asked)."""
         return (decision.action in ("answer_intent", "answer_faq")
                 and context.target_of(decision) not in SMALL_TALK
                 and (decision.intent is None or decision.intent.name != form.intent)
-                and self._form_of(decision) is None and not self._asked_again(decision, state))
+                and self._form_of(decision) is None
+                and not self._asked_again(decision, state, anywhere=True))
+
+    def _topic_understanding(self, text: str, form: Form) -> Understanding | None:
+        """The message read with the form's subject after it."""
+        if self.understand is None:
+            return None
+        return self.understand([context.with_topic(form.title, text)])[0]
 
     def _on_topic(self, text: str, decision: Decision, understood: Understanding,
                   state: SessionState, form: Form) -> tuple[Decision, Understanding]:
         """The message read with the form's subject, when that reads better: inside the loan
         check, "hang on, what's the APR?" asks about the loan's APR."""
-        if self.understand is None:
+        return self._surer(decision, understood, self._topic_understanding(text, form), state)
+
+    def _surer(self, decision: Decision, understood: Understanding,
+               on_topic: Understanding | None, state: SessionState
+               ) -> tuple[Decision, Understanding]:
+        """The reading with the form's subject when it gives an answer and reads surer."""
+        if on_topic is None:
             return decision, understood
-        on_topic = self.understand([context.with_topic(form.title, text)])[0]
         reading = self.policy.decide(on_topic, state)
         if reading.action not in ("answer_intent", "answer_faq"):
             return decision, understood
@@ -207,10 +283,18 @@ class FormTurns:
             return reading, on_topic
         return decision, understood
 
-    @staticmethod
-    def _asked_again(decision: Decision, state: SessionState) -> bool:
-        last = state.history[-1].response_id if state.history else None
+    def _asked_again(self, decision: Decision, state: SessionState,
+                     anywhere: bool = False) -> bool:
+        """Whether the decision's answer was the last reply (or, with `anywhere`, any reply
+        in the stored history)."""
         target = context.target_of(decision)
-        return last is not None and target is not None and last in (
-            target, f"faq:{decision.faq.entry.id}" if decision.faq else None,
-            f"faq:{target}")
+        if target is None:
+            return False
+        answers = {target, f"faq:{target}"}
+        entry = (decision.faq.entry if decision.faq is not None
+                 else self.kb.faq_by_intent.get(decision.intent.name)
+                 if decision.intent is not None else None)
+        if entry is not None:
+            answers.add(f"faq:{entry.id}")
+        turns = state.history if anywhere else state.history[-1:]
+        return any(turn.response_id in answers for turn in turns)

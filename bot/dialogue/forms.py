@@ -156,6 +156,16 @@ class FormController:
         form = self.kb.forms[state.active_form or ""]
         return self._retry(state, form, "Sorry, I didn't catch that.")
 
+    def ask_again(self, state: SessionState, lead: str) -> FormReply:
+        """The question asked again after `lead` ("Great."), for a message that is neither an
+        answer nor a failed one (a courtesy): no attempt is counted."""
+        form = self.kb.forms[state.active_form or ""]
+        if state.requested_slot is None:
+            return self._next(state, form)
+        slot = self._slot(form, state.requested_slot)
+        return FormReply("form_ask", f"{lead} {slot.ask}".strip(), slot_buttons(slot),
+                         form=form.name)
+
     def reask(self, state: SessionState) -> str:
         """The question to add after answering an off-topic message inside a form."""
         form = self.kb.forms.get(state.active_form or "")

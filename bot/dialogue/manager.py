@@ -26,6 +26,7 @@ from bot.dialogue.store import SessionStore
 from bot.errors import SessionNotFound
 from bot.kb import Form, KnowledgeBase
 from bot.nlu.segments import (
+    asks_a_second_question,
     candidate_parts,
     message_parts,
     short_enough,
@@ -246,6 +247,7 @@ class DialogueManager(FormTurns):
                 return response.model_copy(update={"text": f"{hello} {response.text}"})
             texts = candidate_parts(text)
             answered = whole.action != "clarify"  # only a clarifying question may hide two
+            answered = answered and not asks_a_second_question(core)
             if clear or (answered and not greeted) or not short_enough(texts, core):
                 # one clear request, an answer the whole message already gets, or one story
                 # told in several sentences: no second reading (it costs a model pass)

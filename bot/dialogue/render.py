@@ -23,6 +23,9 @@ DEFAULT_SYSTEM_TEXT = {
     "utter_offer_declined": "No problem. Is there anything else I can help with?",
     "utter_which_first": "I can help with both. Which would you like to do first?",
     "utter_ack_greet": "Hello!",
+    "utter_ack_thanks": "You're welcome.",
+    "utter_ack_affirm": "Great.",
+    "utter_form_not_sure": "I'm not sure which question you mean. Is it one of these?",
 }
 ACTION_RESPONSE_ID = {
     "fallback": "utter_fallback",

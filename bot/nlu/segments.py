@@ -28,11 +28,22 @@ EXPLICIT_JOIN = re.compile(
     r"\b(?:also|plus|and then|oh and|as well as that|another thing|one more thing|btw|"
     r"by the way|and separately|two things|secondly|and honestly)\b",
     re.IGNORECASE)
+# A second question joined by "and" or a comma ("what's the fee and where do I see my
+# IBAN?"): read in parts unless the whole message reads clearly, even when it gets an answer.
+SECOND_QUESTION = re.compile(
+    r"(?:\s+and|,)\s+(?:where|how|what|whats|what's|when|why|which|who|can|could|do|does|"
+    r"is|are|will|would|should|i (?:also )?(?:want|need|would like|'d like))\b",
+    re.IGNORECASE)
 # Join words left at the start of a part ("... card. Also, how much ...").
 LEADING_JOIN = re.compile(r"^\W*(?:and also|also|plus|and then|oh and|and|as well as that|"
                           r"another thing|one more thing|btw|by the way|separately|"
                           r"and separately|honestly)\b[\s,:]*",
                           re.IGNORECASE)
+# An aside in front of a question ("btw", "by the way", "one more thing:"); a bare "and"
+# stays ("and to Germany?" is a follow-up, read with the last topic).
+ASIDE = re.compile(r"^\W*(?:and also|also|and then|oh and|as well as that|another thing|"
+                   r"one more thing|btw|by the way|separately|and separately|honestly|"
+                   r"quick question)\b[\s,:]*", re.IGNORECASE)
 # A greeting in front of the message: "hi", "hello there", "good morning lumen", "hey,".
 GREETING = re.compile(
     r"^\W*(?:hi+|hello+|hey+|hiya|howdy|yo|hallo|greetings|good (?:morning|afternoon|evening)|"
@@ -104,3 +115,16 @@ def message_parts(text: str) -> list[str]:
     when the whole reads unclearly (the dialogue manager decides, with a second pass)."""
     parts = candidate_parts(text)
     return parts if len(parts) > 1 and EXPLICIT_JOIN.search(text) else []
+
+
+def asks_a_second_question(text: str) -> bool:
+    """Whether `text` joins a second question with "and" or a comma."""
+    return SECOND_QUESTION.search(text) is not None
+
+
+def without_leading_join(text: str) -> str:
+    """`text` without a join word in front ("btw what's your number?" -> "what's your
+    number?"): the models read the question, not the aside that announces it. Unchanged when
+    fewer than two words would be left."""
+    rest = ASIDE.sub("", text, count=1)
+    return rest if rest != text and words(rest) >= 2 else text

@@ -221,3 +221,45 @@ def test_a_forms_intent_outside_its_form_counts_as_not_understood(
     reply = manager._reply("s", decision, default_assistant.understand("x"), state, "x")
     assert reply.action == "fallback"
     assert state.fallback_count == 1 and state.topic_target is None
+
+
+@pytest.mark.parametrize(("courtesy", "ack"), [("ok", "Great."), ("thanks", "You're welcome.")])
+def test_a_courtesy_inside_a_form_gets_the_question_again(default_assistant: Assistant,
+                                                           courtesy: str, ack: str) -> None:
+    started = default_assistant.handle(intent_payload("portfolio_recommendation"))
+    reply = default_assistant.handle(courtesy, started.session_id)
+    assert reply.action == "form_ask" and reply.form == "portfolio_advice", reply.text
+    assert reply.text == f"{ack} How old are you?"  # no "What can I do for you?", no "Sorry"
+    state = default_assistant.store.load(started.session_id)
+    assert state is not None and state.form_attempts == 0 and state.slots == {}
+
+
+def test_a_side_question_fills_no_slot_it_names_by_chance(default_assistant: Assistant) -> None:
+    """'phone' is a synonym of the electronics purpose; the question asks for the bank's
+    number while the repayment period is asked."""
+    started = default_assistant.handle(intent_payload("loan_enquiry"))
+    default_assistant.handle("2500", started.session_id)
+    side = default_assistant.handle("btw whats your phone number", started.session_id)
+    assert side.response_id == "faq:contact-details", (side.action, side.text)
+    assert side.text.endswith('For example "3 years" or "18 months".')
+    state = default_assistant.store.load(started.session_id)
+    assert state is not None and "purpose" not in state.slots
+
+
+def test_an_unsure_question_inside_a_form_suggests_questions_then_asks_again(
+    default_assistant: Assistant
+) -> None:
+    started = default_assistant.handle(intent_payload("portfolio_recommendation"))
+    unsure = default_assistant.handle("what's the least I can start with?", started.session_id)
+    assert unsure.action == "clarify" and unsure.form == "portfolio_advice", unsure.text
+    assert faq_payload("invest-minimum") in [b.payload for b in unsure.buttons]
+    assert unsure.text.endswith("How old are you?")
+    picked = default_assistant.handle(faq_payload("invest-minimum"), started.session_id)
+    assert picked.response_id == "faq:invest-minimum"
+    assert picked.form == "portfolio_advice" and picked.text.endswith("How old are you?")
+
+
+def test_a_second_question_joined_by_and_is_answered_too(default_assistant: Assistant) -> None:
+    reply = default_assistant.handle("whats the monthly fee and where do i see my iban")
+    answered = [part["response_id"] for part in reply.data.get(PARTS, [])]
+    assert answered == ["faq:account-fees", "faq:find-my-iban"], (reply.text, answered)

@@ -112,6 +112,7 @@ def run_conversation(assistant: Assistant, conversation: Conversation) -> Conver
             result.transcript.append(TurnRecord(message, how, "", "crash", None, None, None))
             result.turns += 1
             break
+        customer.said(message)
         result.turns += 1
         responses.append(response)
         result.transcript.append(TurnRecord.of(message, how, response))

@@ -8,7 +8,9 @@ finds the question (the last sentence ending in "?"), then (a form's question tr
 2. a question close in meaning to one of its facts -> that fact in its own words (with
    `several_at_once`, the next fact not yet given too), whatever the slot is called and
    whatever the order the bot asks in; a question about a fact it lacks gets nothing;
-3. buttons (a clarifying question, an offer of a person) -> the one closest to a want;
+3. buttons (a clarifying question, an offer of a person) -> the one closest to a want, or,
+   for "Did you mean one of these?", to what the customer has just asked (a question asked
+   inside a form is answered before the form's question, as a person would want);
 4. nothing it can answer -> None: a real customer would give up or repeat themselves, and
    the runner records that the bot lost them.
 """
@@ -67,6 +69,12 @@ class CustomerSimulator:
     profile: Profile | None = None
     wants: list[str] = field(default_factory=list)
     given: list[str] = field(default_factory=list)
+    last_said: str | None = None  # the customer's last message in words (not a button)
+
+    def said(self, message: str) -> None:
+        """Remember what the customer just wrote (a button payload is not their words)."""
+        if not message.startswith("/"):
+            self.last_said = message
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
         return self.encoder.encode_many(texts)
@@ -102,6 +110,10 @@ class CustomerSimulator:
 
     def reply(self, response: BotResponse) -> Move | None:
         question = question_of(response.text)
+        if response.action == "clarify" and response.buttons and self.last_said:
+            move = self._press_closest(response, [self.last_said, *self.wants])
+            if move is not None:
+                return move
         if question and response.form is not None:  # a form's question comes first
             move = self._answer(question)
             if move is not None:
@@ -109,8 +121,10 @@ class CustomerSimulator:
         if question and OFFER.search(question):
             if not self.wants:  # an offer is never a question about a fact
                 return None
-            # "Shall we go through those questions?" says what it offers in the text before it
-            score = max(self.want_score(question), self.want_score(response.text))
+            # "Shall we go through those questions?" says what it offers in the text before
+            # it: a person reads it sentence by sentence, as well as whole
+            sentences = [s.strip() for s in SENTENCE_END.split(response.text) if s.strip()]
+            score = max(self.want_score(text) for text in [response.text, *sentences])
             return Move(YES if score >= WANT_THRESHOLD else NO,
                         f"offer, want similarity {score:.2f}")
         if question:
@@ -118,12 +132,19 @@ class CustomerSimulator:
             if move is not None:
                 return move
         if response.buttons and self.wants:
-            scores = [self.want_score(b.title) for b in response.buttons]
-            best = int(np.argmax(scores))
-            if scores[best] >= BUTTON_THRESHOLD:
-                button = response.buttons[best]
-                return Move(button.payload, f"pressed '{button.title}' ({scores[best]:.2f})")
+            return self._press_closest(response, self.wants)
         return None
+
+    def _press_closest(self, response: BotResponse, aims: list[str]) -> Move | None:
+        """The button closest in meaning to any of `aims`, unless all are unrelated."""
+        titles = [b.title for b in response.buttons]
+        vectors = self._vectors([*titles, *aims])
+        scores = (vectors[:len(titles)] @ vectors[len(titles):].T).max(axis=1)
+        best = int(np.argmax(scores))
+        if scores[best] < BUTTON_THRESHOLD:
+            return None
+        button = response.buttons[best]
+        return Move(button.payload, f"pressed '{button.title}' ({scores[best]:.2f})")
 
     def _answer(self, question: str) -> Move | None:
         profile = self.profile
