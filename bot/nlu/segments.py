@@ -28,11 +28,12 @@ EXPLICIT_JOIN = re.compile(
     r"\b(?:also|plus|and then|oh and|as well as that|another thing|one more thing|btw|"
     r"by the way|and separately|two things|secondly|and honestly)\b",
     re.IGNORECASE)
-# A second question joined by "and" or a comma ("what's the fee and where do I see my
-# IBAN?"): read in parts unless the whole message reads clearly, even when it gets an answer.
+# A second question joined by "and" ("what's the fee and where do I see my IBAN?"): read in
+# parts unless the whole message reads clearly, even when it gets an answer. A comma alone
+# mostly joins the story to its question ("my card's frozen, what can I do?").
 SECOND_QUESTION = re.compile(
-    r"(?:\s+and|,)\s+(?:where|how|what|whats|what's|when|why|which|who|can|could|do|does|"
-    r"is|are|will|would|should|i (?:also )?(?:want|need|would like|'d like))\b",
+    r",?\s+and\s+(?:where|how|what|whats|what's|when|why|which|who|can|could|do|does|"
+    r"is|are|i (?:also )?(?:want|need|would like|'d like))\b",
     re.IGNORECASE)
 # Join words left at the start of a part ("... card. Also, how much ...").
 LEADING_JOIN = re.compile(r"^\W*(?:and also|also|plus|and then|oh and|and|as well as that|"
@@ -118,7 +119,7 @@ def message_parts(text: str) -> list[str]:
 
 
 def asks_a_second_question(text: str) -> bool:
-    """Whether `text` joins a second question with "and" or a comma."""
+    """Whether `text` joins a second question with "and"."""
     return SECOND_QUESTION.search(text) is not None
 
 
