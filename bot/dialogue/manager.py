@@ -67,6 +67,8 @@ REVIEW_REASON_BY_ACTION = {
     "fallback": "fallback", "out_of_scope": "out_of_scope", "clarify": "low_confidence",
     "offer_human": "handoff", "handoff": "handoff",
 }
+# Decisions that answer the message (a clarifying question, a fallback or a refusal do not).
+ANSWERED = {"answer_intent", "answer_faq", "answer_passage", "handoff"}
 SUCCESSES = {"answer_intent", "answer_faq", "answer_passage", "handoff", "restart"}
 
 
@@ -246,8 +248,11 @@ class DialogueManager(FormTurns):
                 response = self._decide(session_id, text, understood, state)
                 return response.model_copy(update={"text": f"{hello} {response.text}"})
             texts = candidate_parts(text)
-            answered = whole.action != "clarify"  # only a clarifying question may hide two
-            answered = answered and not asks_a_second_question(core)
+            # a message that gets no answer (a clarifying question, a fallback, a refusal)
+            # may hide its request in one part; one that gets an answer, only a second
+            # question joined by "and"
+            answered = (whole.action in ANSWERED
+                        and not asks_a_second_question(core))
             if clear or (answered and not greeted) or not short_enough(texts, core):
                 # one clear request, an answer the whole message already gets, or one story
                 # told in several sentences: no second reading (it costs a model pass)
