@@ -47,7 +47,8 @@ ASIDE = re.compile(r"^\W*(?:and also|also|and then|oh and|as well as that|anothe
                    r"quick question)\b[\s,:]*", re.IGNORECASE)
 # A greeting in front of the message: "hi", "hello there", "good morning lumen", "hey,".
 GREETING = re.compile(
-    r"^\W*(?:hi+|hello+|hey+|hiya|howdy|yo|hallo|greetings|good (?:morning|afternoon|evening)|"
+    r"^\W*(?:hi+|hello+|hey+|hiya|howdy|howya|yo|hallo|greetings|good (?:morning|afternoon|"
+    r"evening|day)|g'day|"
     r"morning|evening|dear (?:sir|madam|team|bank)|hi there|hello there|hey there)"
     r"(?:\s+(?:there|all|team|everyone|folks|bot|lumen|teller))?\b[\s,.!:;-]*", re.IGNORECASE)
 # Thanks at the end: "..., thanks", "... thank you!", "... cheers".

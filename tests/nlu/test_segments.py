@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nlu.segments import candidate_parts, strip_courtesies
+from bot.nlu.segments import (
+    asks_a_second_question,
+    candidate_parts,
+    strip_courtesies,
+    without_leading_join,
+)
 
 
 @pytest.mark.parametrize(("text", "core", "greeted", "thanked"), [
@@ -12,6 +17,10 @@ from bot.nlu.segments import candidate_parts, strip_courtesies
     ("Good morning! how do I change my PIN? thanks", "how do I change my PIN?", True, True),
     ("what's the fee for ATM withdrawals, cheers", "what's the fee for ATM withdrawals", False,
      True),
+    ("Good day. Please I wish to borrow for a wedding",
+     "Please I wish to borrow for a wedding", True, False),
+    ("howya, my card is stuck in the machine", "my card is stuck in the machine", True, False),
+    ("good daylight saving time", "good daylight saving time", False, False),
     ("hello", "hello", False, False),  # nothing left: the greeting is the message
     ("thanks a lot", "thanks a lot", False, False),
     ("history of the euro", "history of the euro", False, False),  # "hi" inside a word
@@ -53,3 +62,25 @@ def test_one_request_stays_whole(text: str) -> None:
 ])
 def test_dashes_and_spoken_joins_split_too(text: str, parts: list[str]) -> None:
     assert candidate_parts(text) == parts
+
+
+@pytest.mark.parametrize(("text", "second"), [
+    ("whats the monthly fee and where do i see my iban", True),
+    ("I need a statement and I want to close my account", True),
+    ("my card's frozen, what can I do?", False),  # the story, then its question
+    ("I am worried about my account and would like to dispute a payment", False),
+    ("can I send money to the UK and Germany", False),
+])
+def test_a_second_question_is_one_joined_by_and(text: str, second: bool) -> None:
+    assert asks_a_second_question(text) is second
+
+
+@pytest.mark.parametrize(("text", "read"), [
+    ("btw whats your phone number", "whats your phone number"),
+    ("by the way, how much is a transfer", "how much is a transfer"),
+    ("quick question: can I freeze my card", "can I freeze my card"),
+    ("and to Germany?", "and to Germany?"),  # a follow-up keeps its "and"
+    ("also", "also"),  # nothing would be left
+])
+def test_an_aside_in_front_is_not_read_by_the_models(text: str, read: str) -> None:
+    assert without_leading_join(text) == read
