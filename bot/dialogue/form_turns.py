@@ -204,10 +204,7 @@ class FormTurns:
         decision, reading = self._surer(alone, understood, on_topic, state)
         if self._is_side_answer(decision, state, form):
             return decision, reading
-        readings = [(alone, understood)]
-        if on_topic is not None:
-            readings.append((self.policy.decide(on_topic, state), on_topic))
-        for hit, source in self._side_hits(readings, form, SIDE_FAQ_SCORE):
+        for hit, source in self._side_hits([understood, on_topic], form, SIDE_FAQ_SCORE):
             faq = Decision("answer_faq", faq=hit)
             if self._is_side_answer(faq, state, form):
                 return faq, source
@@ -216,12 +213,14 @@ class FormTurns:
         return None
 
     @staticmethod
-    def _side_hits(readings: list[tuple[Decision, Understanding]], form: Form,
+    def _side_hits(readings: list[Understanding | None], form: Form,
                    min_score: float) -> list[tuple[FaqHit, Understanding]]:
         """FAQ entries either reading matches this well, best first, one per entry, without
         the form's own subject."""
         best: dict[str, tuple[FaqHit, Understanding]] = {}
-        for _, reading in readings:
+        for reading in readings:
+            if reading is None:
+                continue
             for hit in reading.faq_hits:
                 seen = best.get(hit.entry.id)
                 if (hit.entry.intent != form.intent and hit.score >= min_score
@@ -235,8 +234,7 @@ class FormTurns:
         mean as buttons, then the form's question again. None when nothing comes close
         (the form reads the message as an answer)."""
         assert self.forms is not None
-        pairs = [(self.policy.decide(u, state), u) for u in readings if u is not None]
-        hits = self._side_hits(pairs, form, self.policy.config.clarify_min_faq_score)
+        hits = self._side_hits(readings, form, self.policy.config.clarify_min_faq_score)
         buttons = [Button(title=hit.entry.questions[0], payload=faq_payload(hit.entry.id))
                    for hit, _ in hits[:MAX_SUGGESTIONS]]
         if not buttons:
