@@ -35,7 +35,8 @@ from bot.response import Action, Button
 
 MAX_ATTEMPTS = 3
 CANCEL = re.compile(
-    r"^\W*(cancel|stop|quit|exit|abort|never ?mind|forget (it|that)|no thanks|"
+    r"^\W*((no|nah|ok|okay|please|just|actually|sorry)\W+){0,3}"
+    r"(cancel|stop|quit|exit|abort|never ?mind|forget (it|that)|no thanks|"
     r"(i )?(don'?t|do not) want (to|it|this)( any ?more)?|not now)\b", re.IGNORECASE)
 # A "restart" guess ends a form only at this confidence (the usual intent bar is 0.5): the
 # form holds answers the customer typed, and an answer the form could not read ("a new
@@ -45,7 +46,9 @@ LEAVE_CONFIDENCE = 0.8
 # ("Actually, forget the loan, what's my card limit?").
 LEAVE = re.compile(
     r"\b(forget (about )?(the|this|that|it)( loan| form| check| questions?)?|never ?mind"
-    r"( (the|this|that) \w+)?|leave it|rather not|changed my mind|"
+    r"( (the|this|that) \w+)?|leave it(?! (alone|be|there|invested|as it is|in))|rather not|"
+    r"changed my mind|(don'?t|do not) have (the )?time|too many questions|"
+    r"stop (asking|(all )?(the|these|those) questions)|not interested|"
     r"(i )?(don'?t|do not) want (to do )?(this|that|it)( now| any ?more)?|not now|"
     r"(i'?d|i would) rather|no longer want)\b[\s,.!;:-]*", re.IGNORECASE)
 UNREADABLE = "Sorry, I couldn't read that answer."

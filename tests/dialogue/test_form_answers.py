@@ -20,6 +20,7 @@ from bot.nlu.encoder import SentenceEncoder
 from bot.nlu.types import IntentPrediction, IntentScore
 from bot.pipeline import build_forms, policy_config
 from bot.response import SLOTS_FILLED, BotResponse
+from bot.retrieval.faq_index import FaqHit
 from bot.storage.analytics import dashboard
 from bot.storage.sessions import SqlSessionStore
 from training.prepare import prepare_credit_risk_model
@@ -40,9 +41,14 @@ class Chat:
                                        forms=build_forms(settings, kb, encoder))
 
     def say(self, text: str, intent: str = "greet", confidence: float = 0.05,
-            out_of_scope: bool = False) -> BotResponse:
+            out_of_scope: bool = False, faq: tuple[str, float] | None = None) -> BotResponse:
+        """`faq`: the FAQ entry id the index found closest, and its score."""
         prediction = IntentPrediction([IntentScore(intent, confidence)], out_of_scope)
-        return self.manager.respond("s1", text, Understanding(prediction, []))
+        hits = []
+        if faq is not None:
+            entry = self.manager.kb.faq[faq[0]]
+            hits = [FaqHit(entry, faq[1], entry.questions[0])]
+        return self.manager.respond("s1", text, Understanding(prediction, hits))
 
     @property
     def state(self) -> SessionState:
@@ -176,6 +182,70 @@ def test_cancel_ends_the_form(chat: Chat) -> None:
     reply = chat.say("Cancel that please", "restart", 0.4)
     assert reply.action == "form_cancel" and reply.intent is None
     assert chat.state.active_form is None and chat.state.slots == {}
+
+
+@pytest.mark.parametrize("message", [
+    "no no stop, I don't have time for all these questions",
+    "ok just stop please",
+    "this is too many questions, forget it",
+])
+def test_a_customer_who_has_had_enough_leaves_the_form(chat: Chat, message: str) -> None:
+    loan_at_purpose(chat)
+    reply = chat.say(message, "card_not_working", 0.3)
+    assert reply.action == "form_cancel"
+    assert chat.state.active_form is None and chat.state.slots == {}
+
+
+def portfolio_at_drop_reaction(chat: Chat) -> None:
+    chat.say(*PORTFOLIO_START)
+    for answer in ["47", "for 20 years", "I'd like it to grow"]:
+        chat.say(answer)
+    assert chat.state.requested_slot == "reaction_to_drop"
+
+
+def test_leave_it_alone_is_holding_on_not_leaving_the_form(chat: Chat) -> None:
+    portfolio_at_drop_reaction(chat)
+    reply = chat.say("I'd just leave it alone", "restart", 0.45)
+    assert reply.action == "form_ask"
+    assert filled(reply) == {"reaction_to_drop": "hold"}
+    assert chat.state.requested_slot == "income_stability"
+
+
+def test_a_long_question_holding_a_choice_word_is_a_question(chat: Chat) -> None:
+    """"Hold on" opens the question; it is no "Hold on and wait"."""
+    portfolio_at_drop_reaction(chat)
+    reply = chat.say("Hold on - if the bank went under, would my investments be covered "
+                     "the way a savings account is?", "cash_withdrawal_charge", 0.2,
+                     faq=("invest-risk", 0.74))
+    assert reply.action == "answer_faq" and reply.response_id == "faq:invest-risk"
+    assert "reaction_to_drop" not in chat.state.slots
+    assert reply.text.endswith("If your investments fell 20% in a year, what would you do?")
+
+
+def test_a_choice_taken_back_is_not_the_answer(chat: Chat) -> None:
+    """"ignore what I said about renting ... we own it now" corrects the housing to own."""
+    loan_at_purpose(chat)
+    for answer in ["a new sofa", "33", "4 years", "I rent"]:
+        chat.say(answer)
+    assert chat.state.slots["housing"] == "rent"
+    assert chat.state.requested_slot == "savings"
+    reply = chat.say("Oh sorry, ignore what I said about renting, we bought the place last "
+                     "year so we own it now", "card_arrival", 0.3)
+    assert chat.state.slots["housing"] == "own"
+    assert reply.text.startswith("Got it: housing I own my home.")
+    assert chat.state.requested_slot == "savings"
+
+
+def test_a_second_answer_in_the_same_message_is_kept(chat: Chat) -> None:
+    """"9 years in same company, own flat" answers the employer and the housing question."""
+    loan_at_purpose(chat)
+    chat.say("a new car")
+    chat.say("41")
+    assert chat.state.requested_slot == "employment_years"
+    chat.say("9 years in same company, own flat, home loan is running")
+    assert chat.state.slots["employment_years"] == 9
+    assert chat.state.slots["housing"] == "own"
+    assert chat.state.requested_slot == "savings"
 
 
 def test_why_this_answer_shows_the_filled_slot(chat: Chat) -> None:
