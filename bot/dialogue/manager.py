@@ -11,7 +11,14 @@ from collections.abc import Callable
 from bot.dialogue import context, offers
 from bot.dialogue.form_turns import FormTurns
 from bot.dialogue.forms import FormController, FormReply
-from bot.dialogue.parts import PARTS, SMALL_TALK, MessagePart, several_requests
+from bot.dialogue.parts import (
+    MENU,
+    PARTS,
+    SMALL_TALK,
+    MessagePart,
+    second_reading,
+    several_requests,
+)
 from bot.dialogue.policy import (
     HANDOFF_INTENT,
     Decision,
@@ -26,6 +33,7 @@ from bot.dialogue.store import SessionStore
 from bot.errors import SessionNotFound
 from bot.kb import Form, KnowledgeBase
 from bot.nlu.segments import (
+    MAX_UNMARKED_PARTS,
     asks_a_second_question,
     candidate_parts,
     message_parts,
@@ -57,6 +65,8 @@ WANTS_A_PERSON = re.compile(
 # A message split only at full stops or "and" is read in parts when the whole reads less
 # surely than this.
 CLEAR_AS_A_WHOLE = 0.9
+# A message that asks a second question is read in up to this many parts.
+MAX_PARTS_WITH_A_SECOND_QUESTION = 3
 # A form among this many of the likeliest intents starts when the message answers its questions.
 RESCUE_FORM_RANK = 3
 # Replies that count towards offering a person. A question outside banking counts, but it
@@ -187,9 +197,13 @@ class DialogueManager(FormTurns):
         request after all: the customer wants a person, and the model is sure ("I want to
         speak to a manager right now") or ranks that first for a message asking for one in so
         many words (`WANTS_A_PERSON`), or the message answers two or more of the questions of a
-        form one of its likely intents starts ("I want 10000 over 4 years for my business")."""
+        form one of its likely intents starts ("I want 10000 over 4 years for my business"),
+        also when the model read it as a request for the help menu ("a used Golf, 6k over
+        three years, can you help?")."""
         top = understood.prediction.top
-        if decision.action not in ("out_of_scope", "fallback", "clarify") or top is None:
+        menu = decision.action == "answer_intent" and context.target_of(decision) in MENU
+        if ((decision.action not in ("out_of_scope", "fallback", "clarify") and not menu)
+                or top is None):
             return decision
         if top.name == HANDOFF_INTENT and (
                 (top.confidence >= RESCUE_HANDOFF_CONFIDENCE and ASKS_FOR_SOMEONE.search(text))
@@ -251,9 +265,12 @@ class DialogueManager(FormTurns):
             # a message that gets no answer (a clarifying question, a fallback, a refusal)
             # may hide its request in one part; one that gets an answer, only a second
             # question joined by "and"
-            answered = (whole.action in ANSWERED
-                        and not asks_a_second_question(core))
-            if clear or (answered and not greeted) or not short_enough(texts, core):
+            second_question = asks_a_second_question(core)
+            answered = whole.action in ANSWERED and not second_question
+            # a sentence of story may come before the two questions ("Heading to New York!
+            # How do I buy dollars, and is there a cap on contactless?")
+            most = MAX_PARTS_WITH_A_SECOND_QUESTION if second_question else MAX_UNMARKED_PARTS
+            if clear or (answered and not greeted) or not short_enough(texts, core, most):
                 # one clear request, an answer the whole message already gets, or one story
                 # told in several sentences: no second reading (it costs a model pass)
                 return None
@@ -266,6 +283,10 @@ class DialogueManager(FormTurns):
                  for t, u in zip(texts, readings, strict=True)]
         requests = several_requests(parts)
         whole = self.policy.decide(understood, state)
+        if whole.action == "clarify":
+            other = second_reading(requests, parts, understood,
+                                   self.policy.config.clarify_min_confidence)
+            requests += [other] if other is not None else []
         if (len(requests) == 1 and len(parts) > 1 and not greeted
                 and context.target_of(whole) not in (None, *SMALL_TALK,
                                                      context.target_of(requests[0].decision))):

@@ -11,8 +11,14 @@ from __future__ import annotations
 import re
 
 # Sentence ends, and joins that start a new request ("..., also ...", "... and then ...").
+# "also" after a pronoun, "to" or a modal belongs to its clause ("could I also get a
+# statement?", "is it possible to also get a virtual card?"): the break, if any, is before.
 STRONG_BREAK = re.compile(
-    r"(?<=[.?!;])\s+|\n+|\s+[-\u2013\u2014]+\s+|\s*,?\s+(?:and also|also|plus|and then|oh and|"
+    r"(?<=[.?!;])\s+|\n+|\s+[-\u2013\u2014]+\s+|"
+    r"\s*,?\s+and\s+(?=(?:could|can|may|would|will|should|do)\s+(?:i|you|we)\s+also\b)|"
+    r"(?<!\bi)(?<!\byou)(?<!\bwe)(?<!\bto)(?<!\bcan)(?<!\bcould)(?<!\bwould)(?<!\bwill)"
+    r"(?<!\bit)(?<!\bplease)"
+    r"\s*,?\s+(?:and also|also|plus|and then|oh and|"
     r"as well as that|another thing|one more thing|btw|by the way|and separately|"
     r"separately)\b[\s,:]*", re.IGNORECASE)
 # A plain "and" (or ", and") between two clauses: only a candidate split (see WEAK_MIN_WORDS).
@@ -106,8 +112,8 @@ MAX_UNMARKED_PARTS = 2
 MAX_UNMARKED_WORDS = 25
 
 
-def short_enough(parts: list[str], text: str) -> bool:
-    return len(parts) <= MAX_UNMARKED_PARTS and words(text) <= MAX_UNMARKED_WORDS
+def short_enough(parts: list[str], text: str, max_parts: int = MAX_UNMARKED_PARTS) -> bool:
+    return len(parts) <= max_parts and words(text) <= MAX_UNMARKED_WORDS
 
 
 def message_parts(text: str) -> list[str]:
@@ -119,9 +125,28 @@ def message_parts(text: str) -> list[str]:
     return parts if len(parts) > 1 and EXPLICIT_JOIN.search(text) else []
 
 
+# A clause that asks something: a question mark at its end, a question word first, or a
+# question inside it ("... and the new card that came today how do I activate it").
+ASKS = re.compile(r"\?\s*$|^\W*(?:how|what|whats|what's|where|when|why|which|can|could|do|does|"
+                  r"is|are)\b|\b(?:how|what|where|when|why) (?:do|can|could|should|would|will|"
+                  r"is|are|does) (?:i|you|we|it|they)\b", re.IGNORECASE)
+AND_BREAK = re.compile(r"\s*,?\s+and\s+", re.IGNORECASE)
+SENTENCE_END = re.compile(r"(?<=[.?!;])\s+|\n+")
+
+
 def asks_a_second_question(text: str) -> bool:
-    """Whether `text` joins a second question with "and"."""
-    return SECOND_QUESTION.search(text) is not None
+    """Whether a sentence of `text` joins a second question with "and": "and" followed by a
+    question word ("what's the fee and where do I see my IBAN?"), or an "and" between two
+    clauses of which only the second asks something ("my PIN is locked and the new card
+    that came today, how do I activate it")."""
+    if SECOND_QUESTION.search(text) is not None:
+        return True
+    for sentence in SENTENCE_END.split(text):
+        parts = [p for p in AND_BREAK.split(sentence) if p]
+        if (len(parts) == 2 and all(words(p) >= WEAK_MIN_WORDS for p in parts)
+                and ASKS.search(parts[1]) is not None and ASKS.search(parts[0]) is None):
+            return True
+    return False
 
 
 def without_leading_join(text: str) -> str:

@@ -38,6 +38,9 @@ def test_courtesies_come_off_the_request(text: str, core: str, greeted: bool,
     ("I want to freeze my card, how long does a refund take?",
      ["I want to freeze my card", "how long does a refund take?"]),
     ("by the way, what are your opening hours", ["what are your opening hours"]),
+    # "also" after "could I" belongs to the second request: the break is before "and"
+    ("I need to update my address, and could I also get a statement for my landlord?",
+     ["I need to update my address", "could I also get a statement for my landlord?"]),
 ])
 def test_requests_are_split_at_sentence_ends_and_joins(text: str, parts: list[str]) -> None:
     assert candidate_parts(text) == parts
@@ -47,6 +50,7 @@ def test_requests_are_split_at_sentence_ends_and_joins(text: str, parts: list[st
     "can I send money to the UK and Germany",   # one request about two places
     "card and PIN not working",                  # too short on one side to be two clauses
     "I'd like a loan for a car",
+    "Is it possible to also get a disposable virtual card?",  # "also" inside the clause
 ])
 def test_one_request_stays_whole(text: str) -> None:
     assert candidate_parts(text) == [text]
@@ -70,6 +74,13 @@ def test_dashes_and_spoken_joins_split_too(text: str, parts: list[str]) -> None:
     ("my card's frozen, what can I do?", False),  # the story, then its question
     ("I am worried about my account and would like to dispute a payment", False),
     ("can I send money to the UK and Germany", False),
+    # the second clause asks, the first does not
+    ("pin is locked cos i typed it wrong and the new card that came today how do i activate it",
+     True),
+    ("I requested a refund, and never received it. What can I do?", False),  # one story
+    ("my card is frozen and I don't know what for", False),  # "what" asks nothing here
+    ("I paid last night and again this morning. Both times it was declined. Can you help?",
+     False),  # the "and" joins two times, the question is another sentence
 ])
 def test_a_second_question_is_one_joined_by_and(text: str, second: bool) -> None:
     assert asks_a_second_question(text) is second

@@ -1,0 +1,53 @@
+"""Which parts of a message are requests (bot.dialogue.parts), on readings given directly:
+the rules must not depend on what a particular trained model makes of the words."""
+
+from __future__ import annotations
+
+from bot.dialogue.parts import MessagePart, second_reading, several_requests
+from bot.dialogue.policy import Decision, Understanding
+from bot.nlu.types import IntentPrediction, IntentScore
+
+
+def reading(*ranking: tuple[str, float]) -> Understanding:
+    return Understanding(IntentPrediction([IntentScore(n, c) for n, c in ranking]), [])
+
+
+def part(text: str, understood: Understanding, action: str = "answer_intent") -> MessagePart:
+    top = understood.prediction.ranking[0]
+    return MessagePart(text, understood, Decision(action, intent=top))  # type: ignore[arg-type]
+
+
+LOST = part("I lost my old card yesterday", reading(("lost_or_stolen_card", 0.95)))
+UNSURE = part("the new one you promised me hasn't come either",
+              reading(("transfer_not_received_by_recipient", 0.47), ("card_arrival", 0.32),
+                      ("balance_not_updated_after_bank_transfer", 0.04)), action="clarify")
+WHOLE = reading(("lost_or_stolen_card", 0.47), ("card_arrival", 0.46))
+
+
+def test_the_whole_messages_other_reading_is_the_unsure_parts_request() -> None:
+    requests = several_requests([LOST, UNSURE])
+    assert [p.text for p in requests] == [LOST.text]
+    other = second_reading(requests, [LOST, UNSURE], WHOLE, min_confidence=0.2)
+    assert other is not None and other.text == UNSURE.text
+    assert other.decision.action == "answer_intent"
+    assert other.decision.intent == IntentScore("card_arrival", 0.32)
+
+
+def test_no_second_reading_when_the_part_does_not_support_it() -> None:
+    elsewhere = part("the new one you promised me hasn't come either",
+                     reading(("transfer_not_received_by_recipient", 0.8),
+                             ("failed_transfer", 0.1)), action="clarify")
+    assert second_reading([LOST], [LOST, elsewhere], WHOLE, min_confidence=0.2) is None
+
+
+def test_no_second_reading_when_the_whole_is_sure_of_one_thing() -> None:
+    sure = reading(("lost_or_stolen_card", 0.9), ("card_arrival", 0.05))
+    assert second_reading([LOST], [LOST, UNSURE], sure, min_confidence=0.2) is None
+
+
+def test_what_can_i_do_is_no_request_beside_a_real_one() -> None:
+    refund = part("I requested a refund, and never received it",
+                  reading(("Refund_not_showing_up", 0.9)))
+    menu = part("What can I do?", reading(("help", 0.8)))
+    assert several_requests([refund, menu]) == [refund]
+    assert several_requests([menu]) == [menu]  # alone, it asks what the bot can do
