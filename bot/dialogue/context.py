@@ -28,6 +28,8 @@ CHANGES_A_DETAIL = re.compile(
     re.IGNORECASE)
 # Words that point back at something said before.
 POINTS_BACK = re.compile(r"\b(?:that|it|this|those|these|them|there|one|ones)\b", re.IGNORECASE)
+# ... and those that cannot be a mere "it" of "how much is it": "doing that on a Saturday".
+DEMONSTRATIVE = re.compile(r"\b(?:that|this|those|these)\b", re.IGNORECASE)
 # Words that name no subject: a follow-up made only of these and a word pointing back ("is
 # this going to cost me anything?", "how long does that take?") is about the last topic,
 # however surely the model reads it alone (alone, it is a guess at a subject it never saw).
@@ -138,10 +140,11 @@ def prefer_in_context(text: str, alone: Decision, in_context: Decision, topic: s
         return True
     if strength(alone) >= CLEAR_ON_ITS_OWN and not alone_on_topic:
         return False
-    if (words(text) >= SAYS_ENOUGH_WORDS and strength(alone) >= 0.5
-            and on_topic and not alone_on_topic):
+    if (words(text) >= SAYS_ENOUGH_WORDS and strength(alone) >= 0.5 and not alone_on_topic
+            and not DEMONSTRATIVE.search(text)):
         # "and how much is it for sending money to the US?" names its own subject: context
-        # that only repeats the last topic does not override it.
+        # that repeats the last topic, or mixes it with the new one into a third reading
+        # (cash withdrawals abroad, after the ATM fees), does not override it.
         return False
     if continues_topic(text):
         return True

@@ -76,6 +76,22 @@ def test_a_bare_detail_keeps_the_topic_even_when_it_reads_clearly_alone() -> Non
                              lambda target: answer_of(target) or target)
 
 
+def test_a_follow_up_that_names_its_own_subject_is_not_mixed_with_the_last_one() -> None:
+    """After the ATM fees, "and how much is it for sending money to the US?" is read alone:
+    read with the ATM topic it became a third thing (cash withdrawals abroad)."""
+    topic = "cash_withdrawal_charge"
+    swift = Decision("answer_intent", intent=IntentScore("international_transfer", 0.6))
+    mixed = Decision("answer_intent", intent=IntentScore("cash_withdrawal_abroad", 0.9))
+    question = "And how much is it for sending money to the US?"
+    assert looks_like_followup(question)
+    assert not prefer_in_context(question, swift, mixed, topic)
+    # a short follow-up that says little of its own still takes the context, as does one
+    # that points back at the last answer
+    assert prefer_in_context("and to the US?", swift, mixed, topic)
+    assert prefer_in_context("and how much is it for doing that on a saturday", swift, mixed,
+                             topic)
+
+
 def test_a_question_whose_only_subject_points_back_keeps_the_topic() -> None:
     """"is this going to cost me anything?" after an investment answer asks about investing,
     however sure the model is, alone, that it asks about top-up charges."""
