@@ -36,9 +36,11 @@ from bot.nlu.segments import (
     MAX_UNMARKED_PARTS,
     asks_a_second_question,
     candidate_parts,
+    joins_a_question,
     message_parts,
     short_enough,
     strip_courtesies,
+    words,
 )
 from bot.nlu.types import IntentPrediction
 from bot.payloads import intent_payload
@@ -57,7 +59,8 @@ ASKS_FOR_SOMEONE = re.compile(
 # handoff whenever the model ranks the handoff first, however unsure it is of the wording.
 WANTS_A_PERSON = re.compile(
     r"\b(speak|talk|chat|write|explain)\w*\b.{0,50}\b(person|human|agent|worker|employee|"
-    r"staff|representative|operator|adviser|advisor|people|someone|somebody|real one)\b|"
+    r"staff|representative|operator|adviser|advisor|people|someone|somebody|real one|manager|"
+    r"supervisor)\b|"
     r"\b(person|human|agent|worker|employee|someone|somebody)\b.{0,40}\b(write|call|speak|"
     r"talk)\w*\b.{0,10}\b(me|with me|to me)\b|"
     r"\b(not|no|instead of|rather than)\s+(with\s+|to\s+)?(a\s+|an\s+|the\s+)?(machine|bot|"
@@ -65,6 +68,8 @@ WANTS_A_PERSON = re.compile(
 # A message split only at full stops or "and" is read in parts when the whole reads less
 # surely than this.
 CLEAR_AS_A_WHOLE = 0.9
+# A request this short is vague unless the model is sure of it ("card").
+VAGUE_WORDS = 1
 # A message that asks a second question is read in up to this many parts.
 MAX_PARTS_WITH_A_SECOND_QUESTION = 3
 # A form among this many of the likeliest intents starts when the message answers its questions.
@@ -186,6 +191,7 @@ class DialogueManager(FormTurns):
         """The policy's decision for one understood text; an intent that starts a form
         starts it."""
         decision = self._rescued(self.policy.decide(understood, state), understood, text)
+        decision = self._asked_if_vague(decision, understood, text)
         form = self._form_of(decision)
         if form is not None and self.forms is not None:
             return self._form_response(session_id, self.forms.start(state, form, text),
@@ -214,6 +220,21 @@ class DialogueManager(FormTurns):
             if form is not None and len(fill_slots(form, text, None).values) >= 2:
                 return Decision("answer_intent", intent=score)
         return decision
+
+    def _asked_if_vague(self, decision: Decision, understood: Understanding,
+                        text: str) -> Decision:
+        """A one-word request ("card", "transfer") names an area, not what the customer
+        wants: unless the model is sure, ask which of the likely things it is. A word that
+        names a tool ("loan") starts it: the form says what it is and can be cancelled."""
+        top = decision.intent
+        if (decision.action != "answer_intent" or top is None or understood.forced
+                or words(text) > VAGUE_WORDS
+                or top.confidence >= self.policy.config.intent_sure_threshold
+                or top.name in SMALL_TALK or top.name in MENU
+                or self._form_of(decision) is not None):
+            return decision
+        candidates = self.policy.candidates(understood)
+        return Decision("clarify", intent=top, candidates=candidates) if candidates else decision
 
     def _form_of(self, decision: Decision) -> Form | None:
         if (self.forms is not None and decision.action == "answer_intent"
@@ -255,17 +276,19 @@ class DialogueManager(FormTurns):
         texts = message_parts(text)  # said to hold several: understood with the message
         if not texts:
             whole = self.policy.decide(understood, state)
+            # a message read clearly is one request unless "and" joins a question word to
+            # it; one that gets an answer, unless it asks a second question joined by "and";
+            # one that gets no answer (a clarifying question, a fallback, a refusal) may
+            # hide its request in one part
+            second_question = asks_a_second_question(core)
             clear = (context.strength(whole) >= CLEAR_AS_A_WHOLE
-                     and context.target_of(whole) not in SMALL_TALK)
+                     and context.target_of(whole) not in SMALL_TALK
+                     and not joins_a_question(core))
             if clear and greeted:  # "hi! my card hasn't come": say hello, answer the rest
                 hello, _ = self.renderer.system("utter_ack_greet", state)
                 response = self._decide(session_id, text, understood, state)
                 return response.model_copy(update={"text": f"{hello} {response.text}"})
             texts = candidate_parts(text)
-            # a message that gets no answer (a clarifying question, a fallback, a refusal)
-            # may hide its request in one part; one that gets an answer, only a second
-            # question joined by "and"
-            second_question = asks_a_second_question(core)
             answered = whole.action in ANSWERED and not second_question
             # a sentence of story may come before the two questions ("Heading to New York!
             # How do I buy dollars, and is there a cap on contactless?")

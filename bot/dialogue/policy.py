@@ -161,7 +161,7 @@ class RulePolicy:
             return Decision("answer_faq", faq=best_faq)
         if passage_is_confident and passage is not None:
             return Decision("answer_passage", passage=passage)
-        candidates = self._candidates(understood)
+        candidates = self.candidates(understood)
         if candidates:
             return Decision("clarify", intent=top, candidates=candidates)
         return self._failure("fallback", state, understood.faq_hits)
@@ -189,7 +189,9 @@ class RulePolicy:
             return Decision("handoff", intent=top)
         return Decision("answer_intent", intent=top)
 
-    def _candidates(self, understood: Understanding) -> list[Candidate]:
+    def candidates(self, understood: Understanding) -> list[Candidate]:
+        """What the customer may have meant, as buttons: the likely intents, then FAQ
+        entries of other intents; none unless there are two or more."""
         cfg = self.config
         chosen: list[Candidate] = []
         covered: set[str] = set()

@@ -134,12 +134,17 @@ AND_BREAK = re.compile(r"\s*,?\s+and\s+", re.IGNORECASE)
 SENTENCE_END = re.compile(r"(?<=[.?!;])\s+|\n+")
 
 
+def joins_a_question(text: str) -> bool:
+    """Whether "and" is followed at once by a question word ("... and where do I ...")."""
+    return SECOND_QUESTION.search(text) is not None
+
+
 def asks_a_second_question(text: str) -> bool:
     """Whether a sentence of `text` joins a second question with "and": "and" followed by a
     question word ("what's the fee and where do I see my IBAN?"), or an "and" between two
     clauses of which only the second asks something ("my PIN is locked and the new card
     that came today, how do I activate it")."""
-    if SECOND_QUESTION.search(text) is not None:
+    if joins_a_question(text):
         return True
     for sentence in SENTENCE_END.split(text):
         parts = [p for p in AND_BREAK.split(sentence) if p]

@@ -22,10 +22,17 @@ def chat(tmp_path, default_kb, encoder) -> Chat:
     "I'd feel better explaining this to an actual person at the bank",
     "can somebody call me back about this",
     "a human please, not a bot",
+    "I want to speak to a manager right now",
 ])
 def test_asking_for_a_person_in_so_many_words_is_a_handoff(chat: Chat, text: str) -> None:
     reply = chat.say(text, "human_handoff", 0.47)
     assert reply.action == "handoff", (text, reply.action, reply.text)
+
+
+def test_asking_for_a_manager_is_a_handoff_even_when_flagged_off_topic(chat: Chat) -> None:
+    reply = chat.say("I want to speak to a manager right now", "human_handoff", 0.84,
+                     out_of_scope=True)
+    assert reply.action == "handoff", (reply.action, reply.text)
 
 
 @pytest.mark.parametrize("text", [

@@ -51,3 +51,22 @@ def test_what_can_i_do_is_no_request_beside_a_real_one() -> None:
     menu = part("What can I do?", reading(("help", 0.8)))
     assert several_requests([refund, menu]) == [refund]
     assert several_requests([menu]) == [menu]  # alone, it asks what the bot can do
+
+
+def test_a_one_word_request_gets_a_question_unless_the_model_is_sure(
+        tmp_path, default_kb, encoder) -> None:
+    """"card" names an area, not a request: the likely readings as buttons."""
+    from bot.config import Settings
+    from tests.dialogue.test_form_answers import Chat
+
+    chat = Chat(Settings(data_dir=tmp_path, device="cpu"), default_kb, encoder)
+    vague = reading(("order_physical_card", 0.59), ("lost_or_stolen_card", 0.25))
+    reply = chat.manager.respond("s1", "card", vague)
+    assert reply.action == "clarify"
+    assert len(reply.buttons) == 2
+    sure = reading(("order_physical_card", 0.95), ("lost_or_stolen_card", 0.03))
+    assert chat.manager.respond("s2", "card", sure).action == "answer_intent"
+    longer = chat.manager.respond("s3", "order a card", vague)
+    assert longer.action == "answer_intent"
+    tool = reading(("loan_enquiry", 0.6), ("mortgage_enquiry", 0.3))
+    assert chat.manager.respond("s4", "loan", tool).form == "loan_application"
