@@ -50,11 +50,13 @@ def test_the_offer_button_starts_the_form(default_assistant: Assistant) -> None:
 
 
 def test_two_questions_in_one_message_are_both_answered(default_assistant: Assistant) -> None:
+    # Wording the KB covers plainly: this tests the split, not how far the model
+    # generalises (benchmarks/dialogues.py measures that).
     reply = default_assistant.handle(
-        "hi! my new card still hasn't turned up. Also, when can I talk to someone on the phone?")
+        "hi! my new card hasn't arrived yet. Also, what are your opening hours?")
     parts = reply.data[PARTS]
     assert len(parts) == 2, (reply.text, parts)
-    assert {p["response_id"] for p in parts} >= {"faq:card-arrival"}, parts
+    assert [p["response_id"] for p in parts] == ["faq:card-arrival", "faq:opening-hours"], parts
     assert reply.text.count("\n\n") >= 1
 
 
