@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.dialogue.answer_hints import answer_hint
+from bot.dialogue.choices import choice_phrases, match_choice, normalise
 from bot.kb import Form, FormSlot
 from bot.nlu.entities import Entity, extract_entities, yes_no
 from bot.nlu.paraphrase import PhraseMatch, PhraseMatcher
@@ -64,65 +65,6 @@ def display_value(slot: FormSlot, value: Any) -> str:
     return str(value)
 
 
-def _normalise(text: str) -> str:
-    return " " + " ".join(re.sub(r"[^\w€£$%']+", " ", text.lower()).split()) + " "
-
-
-# Words that take back the phrase after them in the same clause ("ignore what I said about
-# renting", "not renting any more", "I don't rent"): a choice named only that way is not
-# the answer.
-NEGATED = re.compile(r"\b(?:not|no longer|never|ignore|forget|instead of|rather than|"
-                     r"\w+n't|dont|didnt|wasnt|isnt|arent)\b[\w' ]{0,30}$")
-CLAUSE_END = re.compile(r"[,;.!?]|\bbut\b")
-# A choice question is answered in a few words; a longer question that happens to hold a
-# choice's word asks something else ("Hold on - if the bank went under, would my
-# investments be covered?" is no "Hold on and wait").
-MAX_CHOICE_QUESTION_WORDS = 6
-
-
-def _named(phrase: str, text: str) -> bool:
-    """Whether `text` names `phrase` (as whole words) other than to take it back."""
-    words = re.sub(r"[^\w€£$%']+", " ", phrase.lower()).split()
-    if not words:
-        return False
-    pattern = r"(?<![\w'])" + r"[^\w€£$%']+".join(map(re.escape, words)) + r"(?![\w'])"
-    lowered = text.lower()
-    for found in re.finditer(pattern, lowered):
-        before = lowered[:found.start()]
-        ends = list(CLAUSE_END.finditer(before))
-        clause = before[ends[-1].end():] if ends else before
-        if not NEGATED.search(clause):
-            return True
-    return False
-
-
-def match_choice(slot: FormSlot, text: str, specific_only: bool = False) -> str | None:
-    """The choice whose title, value or synonym appears in the text (longest phrase wins),
-    unless the words before it take it back ("ignore what I said about renting").
-    `specific_only` for slots nobody asked about: short common words do not count ("own"
-    in "my own business" is no answer about housing; "renovation" or "I own my home" is)."""
-    if (text.rstrip().endswith("?")
-            and len(_normalise(text).split()) > MAX_CHOICE_QUESTION_WORDS):
-        return None
-    best: tuple[int, str] | None = None
-    for choice in slot.choices:
-        phrases = [choice.title, choice.value.replace("_", " "), *choice.synonyms]
-        for phrase in phrases:
-            needle = _normalise(phrase)
-            if specific_only and len(needle.split()) < 2 and len(needle.strip()) < 5:
-                continue
-            if best is not None and len(needle) <= best[0]:
-                continue
-            if _named(phrase, text):
-                best = (len(needle), choice.value)
-    return best[1] if best else None
-
-
-def choice_phrases(slot: FormSlot) -> dict[str, list[str]]:
-    """Each choice's value and the phrases that name it: title, value, synonyms."""
-    return {c.value: [c.title, c.value.replace("_", " "), *c.synonyms] for c in slot.choices}
-
-
 def understood_note(slot: FormSlot, text: str, fill: SlotFill) -> str:
     """What a paraphrased answer was taken to mean, in the reply: "Got it: for when I stop
     working, so 'grow my money over the long term'."."""
@@ -164,9 +106,9 @@ def _unusable_number(slot: FormSlot) -> str:
 
 
 def _word_value(slot: FormSlot, text: str) -> float | None:
-    haystack = _normalise(text)
+    haystack = normalise(text)
     for phrase, value in sorted(slot.words.items(), key=lambda item: -len(item[0])):
-        if _normalise(phrase) in haystack:
+        if normalise(phrase) in haystack:
             return value
     return None
 

@@ -1,0 +1,164 @@
+"""Messages of several parts: a greeting or thanks around a request, or two requests in
+one message ("I lost my card, and how much is a transfer to the UK?"). A mixin of
+`DialogueManager`, kept apart so the manager reads in one screen; the text rules are in
+bot.nlu.segments, which parts are requests in bot.dialogue.parts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.dialogue import context
+from bot.dialogue.parts import (
+    PARTS,
+    SMALL_TALK,
+    MessagePart,
+    second_reading,
+    several_requests,
+)
+from bot.dialogue.policy import Decision, RulePolicy, Understanding
+from bot.dialogue.render import ReplyRenderer
+from bot.dialogue.state import SessionState
+from bot.kb import Form, KnowledgeBase
+from bot.nlu.segments import (
+    MAX_UNMARKED_PARTS,
+    asks_a_second_question,
+    candidate_parts,
+    joins_a_question,
+    message_parts,
+    short_enough,
+    strip_courtesies,
+)
+from bot.payloads import intent_payload
+from bot.response import BotResponse, Button
+
+# A message split only at full stops or "and" is read in parts when the whole reads less
+# surely than this.
+CLEAR_AS_A_WHOLE = 0.9
+# A message that asks a second question is read in up to this many parts.
+MAX_PARTS_WITH_A_SECOND_QUESTION = 3
+# Decisions that answer the message (a clarifying question, a fallback or a refusal do not).
+ANSWERED = {"answer_intent", "answer_faq", "answer_passage", "handoff"}
+
+
+class PartTurns:
+    kb: KnowledgeBase
+    policy: RulePolicy
+    renderer: ReplyRenderer
+    redactor: Callable[[str], str]
+    understand: Callable[[list[str]], list[Understanding]] | None
+
+    # Provided by DialogueManager.
+
+    def _reply(self, session_id: str, decision: Decision, understood: Understanding,
+               state: SessionState, text: str) -> BotResponse:
+        raise NotImplementedError
+
+    def _decide(self, session_id: str, text: str, understood: Understanding,
+                state: SessionState) -> BotResponse:
+        raise NotImplementedError
+
+    def _form_of(self, decision: Decision) -> Form | None:
+        raise NotImplementedError
+
+    def _respond_in_parts(self, session_id: str, text: str, understood: Understanding,
+                          state: SessionState) -> BotResponse | None:
+        """A greeting or thanks around a request, or several requests in one message. None:
+        the message is one request (or none), read whole."""
+        assert self.understand is not None
+        core, greeted, _ = strip_courtesies(text)
+        texts = message_parts(text)  # said to hold several: understood with the message
+        if not texts:
+            whole = self.policy.decide(understood, state)
+            # a message read clearly is one request unless "and" joins a question word to
+            # it; one that gets an answer, unless it asks a second question joined by "and";
+            # one that gets no answer (a clarifying question, a fallback, a refusal) may
+            # hide its request in one part
+            second_question = asks_a_second_question(core)
+            clear = (context.strength(whole) >= CLEAR_AS_A_WHOLE
+                     and context.target_of(whole) not in SMALL_TALK
+                     and not joins_a_question(core))
+            if clear and greeted:  # "hi! my card hasn't come": say hello, answer the rest
+                hello, _ = self.renderer.system("utter_ack_greet", state)
+                response = self._decide(session_id, text, understood, state)
+                return response.model_copy(update={"text": f"{hello} {response.text}"})
+            texts = candidate_parts(text)
+            answered = whole.action in ANSWERED and not second_question
+            # a sentence of story may come before the two questions ("Heading to New York!
+            # How do I buy dollars, and is there a cap on contactless?")
+            most = MAX_PARTS_WITH_A_SECOND_QUESTION if second_question else MAX_UNMARKED_PARTS
+            if clear or (answered and not greeted) or not short_enough(texts, core, most):
+                # one clear request, an answer the whole message already gets, or one story
+                # told in several sentences: no second reading (it costs a model pass)
+                return None
+            if len(texts) == 1 and core == text.strip():
+                return None
+        given = dict(understood.parts)  # understood with the message, when it was
+        readings = ([given[t] for t in texts] if all(t in given for t in texts)
+                    else self.understand(texts))
+        parts = [MessagePart(t, u, self.policy.decide(u, state))
+                 for t, u in zip(texts, readings, strict=True)]
+        requests = several_requests(parts)
+        whole = self.policy.decide(understood, state)
+        if whole.action == "clarify":
+            other = second_reading(requests, parts, understood,
+                                   self.policy.config.clarify_min_confidence)
+            requests += [other] if other is not None else []
+        if (len(requests) == 1 and len(parts) > 1 and not greeted
+                and context.target_of(whole) not in (None, *SMALL_TALK,
+                                                     context.target_of(requests[0].decision))):
+            # One part read alone and the whole message ask different things ("I'd like some
+            # advice on investing, and separately what does your saver pay?"): both.
+            requests = [MessagePart(text, understood, whole), *requests]
+        if len(requests) >= 2:
+            return self._several(session_id, requests, understood, state)
+        if not requests and greeted and len(parts) == 1:
+            # "hi, how are you?": the small talk after the greeting is what needs an answer.
+            target = context.target_of(parts[0].decision)
+            if target in SMALL_TALK and target != context.target_of(whole):
+                return self._decide(session_id, parts[0].text, parts[0].understood, state)
+            return None
+        if len(requests) == 1 and (context.target_of(whole) is None
+                                   or context.target_of(whole) in SMALL_TALK
+                                   or requests[0].decision.action == "handoff"
+                                   or greeted):
+            part = requests[0]
+            response = self._decide(session_id, part.text, part.understood, state)
+            if greeted:
+                hello, _ = self.renderer.system("utter_ack_greet", state)
+                response = response.model_copy(update={"text": f"{hello} {response.text}"})
+            return response
+        return None
+
+    def _several(self, session_id: str, requests: list[MessagePart], understood: Understanding,
+                 state: SessionState) -> BotResponse:
+        """Two or more requests: answer each question; start the one form (after the
+        answers), or ask which form first when there are several."""
+        forms = [p for p in requests if self._form_of(p.decision) is not None]
+        done = [(p, self._reply(session_id, p.decision, p.understood, state, p.text))
+                for p in requests if self._form_of(p.decision) is None]
+        if state.handed_off:  # a person takes over: no form is started now
+            forms = []
+        if len(forms) == 1:
+            part = forms[0]
+            done.append((part, self._decide(session_id, part.text, part.understood, state)))
+        elif forms:
+            ask, _ = self.renderer.system("utter_which_first", state)
+            which = BotResponse(
+                session_id=session_id, text=ask, action="clarify", response_id="utter_which_first",
+                buttons=[Button(title=self.kb.intent_title(p.decision.intent.name),
+                                payload=intent_payload(p.decision.intent.name))
+                         for p in forms if p.decision.intent is not None])
+            done += [(p, which) for p in forms]
+        replies = list(dict.fromkeys(id(r) for _, r in done))  # the which-first reply once
+        by_id = {id(r): r for _, r in done}
+        texts = [by_id[i] for i in replies]
+        main = texts[-1] if forms or state.handed_off else texts[0]
+        return main.model_copy(update={
+            "text": "\n\n".join(r.text for r in texts),
+            "buttons": [b for r in texts for b in r.buttons],
+            "sources": [s for r in texts for s in r.sources],
+            "data": {**main.data, PARTS: [
+                {"text": self.redactor(p.text), "action": r.action,
+                 "intent": (r.intent.name if r.intent else None), "response_id": r.response_id}
+                for p, r in done]},
+        })
