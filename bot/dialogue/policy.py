@@ -32,6 +32,10 @@ from bot.retrieval.passages import PassageHit
 
 RESTART_INTENT = "restart"
 HANDOFF_INTENT = "human_handoff"
+# How far down the intent ranking an FAQ entry's own intent must appear for the entry to
+# outweigh an intent read with at least CONTRADICTING_CONFIDENCE.
+CONTRADICTION_RANK = 3
+CONTRADICTING_CONFIDENCE = 0.75
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,13 @@ class RulePolicy:
         # for: only a near-verbatim FAQ match may answer instead ("hi, I'd like a loan for a
         # car" must not land on the mortgage FAQ because it shares words with it).
         starts_form = intent_is_clear and top is not None and top.name in self.kb.form_by_intent
+        # An FAQ entry of an intent the model does not even rank among its likeliest is a
+        # match of words, not of meaning ("card not received" is near "My card doesn't
+        # work"): it does not outweigh a clear intent unless it is near-verbatim.
+        faq_contradicted = (
+            top is not None and top.confidence >= CONTRADICTING_CONFIDENCE
+            and best_faq is not None and best_faq.entry.intent is not None
+            and best_faq.entry.intent not in {s.name for s in ranking[:CONTRADICTION_RANK]})
         if (
             faq_is_confident
             and best_faq is not None
@@ -147,6 +158,7 @@ class RulePolicy:
                     and best_faq.score > prediction.nearest_similarity
                     + cfg.faq_beats_intent_margin)
                 or (not starts_form and not prediction.similarity_shared_with_faq
+                    and not faq_contradicted
                     and (top is None or top.confidence < cfg.intent_sure_threshold))
             )
         ):

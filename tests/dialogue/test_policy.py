@@ -145,3 +145,23 @@ def test_an_unsure_intent_still_yields_to_a_confident_faq(default_kb) -> None:
     decision = policy.decide(Understanding(prediction, [hit]), SessionState("s"))
     assert decision.action == "answer_faq"
     assert decision.faq is not None and decision.faq.entry.id == "mortgage-enquiry"
+
+
+def test_an_faq_entry_whose_intent_the_model_does_not_rank_does_not_outweigh_it(
+        default_kb) -> None:
+    """"card not received": card_arrival at 0.88, and the words close to "My card doesn't
+    work" (an entry of card_not_working, which the model does not rank at all)."""
+    policy = RulePolicy(default_kb, PolicyConfig())
+    not_working = default_kb.faq["card-not-working"]
+
+    def decide(*ranking: tuple[str, float], faq_score: float = 0.78) -> str:
+        prediction = IntentPrediction([IntentScore(n, c) for n, c in ranking],
+                                      similarity_shared_with_faq=False)
+        hit = FaqHit(not_working, faq_score, not_working.questions[1])
+        return policy.decide(Understanding(prediction, [hit]), SessionState("s")).action
+
+    assert decide(("card_arrival", 0.88), ("reverted_card_payment?", 0.02)) == "answer_intent"
+    # the model ranks the entry's intent too: the FAQ match decides, as before
+    assert decide(("card_arrival", 0.88), ("card_not_working", 0.05)) == "answer_faq"
+    # a near-verbatim match still wins
+    assert decide(("card_arrival", 0.88), faq_score=0.93) == "answer_faq"
