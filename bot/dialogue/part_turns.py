@@ -67,8 +67,8 @@ class PartTurns:
         assert self.understand is not None
         core, greeted, _ = strip_courtesies(text)
         texts = message_parts(text)  # said to hold several: understood with the message
+        whole = self.policy.decide(understood, state)
         if not texts:
-            whole = self.policy.decide(understood, state)
             # a message read clearly is one request unless "and" joins a question word to
             # it; one that gets an answer, unless it asks a second question joined by "and";
             # one that gets no answer (a clarifying question, a fallback, a refusal) may
@@ -98,7 +98,6 @@ class PartTurns:
         parts = [MessagePart(t, u, self.policy.decide(u, state))
                  for t, u in zip(texts, readings, strict=True)]
         requests = several_requests(parts)
-        whole = self.policy.decide(understood, state)
         if whole.action == "clarify":
             other = second_reading(requests, parts, understood,
                                    self.policy.config.clarify_min_confidence)
