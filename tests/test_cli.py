@@ -156,6 +156,27 @@ def test_eval_prints_one_table_over_several_files(tiny_settings, tmp_path: Path)
                                             f"{tmp_path.name}/formal", f"{tmp_path.name}/oos"]
 
 
+def test_eval_says_when_it_must_train_the_model_first(tmp_path: Path, tiny_kb_dir: Path,
+                                                      monkeypatch) -> None:
+    """An eval on a model older than the KB measures a model it trains itself; it says so
+    rather than passing the new model's figures off as the stored one's."""
+    monkeypatch.setenv("TELLER_INTENT_MODEL", "embedding-head")
+    data = tmp_path / "labelled.csv"
+    data.write_text("text,category\nmy card never showed up,card_arrival\n")
+    command = ["eval", "--data", str(data), "--kb", str(tiny_kb_dir),
+               "--data-dir", str(tmp_path / "data"), "--out", str(tmp_path / "report")]
+    first = runner.invoke(app, command)
+    assert first.exit_code == 0, first.output
+    assert "is missing or was trained for another knowledge base" in first.stderr
+    again = runner.invoke(app, command)
+    assert again.exit_code == 0 and "note:" not in again.stderr
+    intents = tiny_kb_dir / "intents.yaml"
+    intents.write_text(intents.read_text().replace("card never arrived,",
+                                                   "card never arrived, no card yet,"))
+    changed = runner.invoke(app, command)
+    assert changed.exit_code == 0 and "trained for another knowledge base" in changed.stderr
+
+
 def test_eval_refuses_a_broken_file(tiny_settings, tmp_path: Path) -> None:
     data = tmp_path / "broken.csv"
     data.write_text("utterance,category\nhi,greet\n")

@@ -82,11 +82,18 @@ def load_runtime(settings: Settings, *, in_memory: bool,
     from bot.kb import load_knowledge_base
     from bot.nlu.encoder import SentenceEncoder
     from bot.runtime import build_runtime
-    from training.prepare import prepare_models
+    from training.prepare import model_is_current, prepare_models
 
     try:
         kb = load_knowledge_base(settings.kb_dir, settings.bank_name)
         encoder = SentenceEncoder.from_settings(settings)
+        if not model_is_current(settings, kb, encoder):
+            # Said on stderr by every command, whatever its log level: `teller eval` on an
+            # old model must not quietly measure a model it has just trained instead.
+            typer.secho(f"note: the intent model in {settings.model_dir} is missing or was "
+                        "trained for another knowledge base or encoder; training it first "
+                        "(`teller train` does this ahead of time)",
+                        fg=typer.colors.YELLOW, err=True)
         prepared = prepare_models(settings, kb, encoder, show_progress=True,
                                   fine_tune_later=fine_tune_in_background)
         runtime = build_runtime(settings, in_memory=in_memory, kb=kb, encoder=encoder)
