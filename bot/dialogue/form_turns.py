@@ -289,9 +289,7 @@ class FormTurns:
         if target is None:
             return False
         answers = {target, f"faq:{target}"}
-        entry = (decision.faq.entry if decision.faq is not None
-                 else self.kb.faq_by_intent.get(decision.intent.name)
-                 if decision.intent is not None else None)
+        entry = decision.faq_entry(self.kb)
         if entry is not None:
             answers.add(f"faq:{entry.id}")
         turns = state.history if anywhere else state.history[-1:]

@@ -307,9 +307,7 @@ class DialogueManager(FormTurns, PartTurns):
             # swift") name it without the question's own words ("how long"); else the
             # customer's words. A follow-up read in context keeps the topic it came from.
             if target != state.topic_target or not state.topic_text:
-                entry = (decision.faq.entry if decision.faq is not None
-                         else self.kb.faq_by_intent.get(decision.intent.name)
-                         if decision.intent is not None else None)
+                entry = decision.faq_entry(self.kb)
                 state.topic_text = (", ".join(entry.tags) if entry is not None and entry.tags
                                     else self.redactor(text))
             state.topic_target, state.topic_turn = target, state.turn_count + 1

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.dialogue.state import SessionState
-from bot.kb import KnowledgeBase
+from bot.kb import FaqEntry, KnowledgeBase
 from bot.nlu.types import IntentPrediction, IntentScore
 from bot.payloads import faq_payload, intent_payload, parse_payload
 from bot.response import Action
@@ -69,6 +69,12 @@ class Decision:
     faq: FaqHit | None = None
     candidates: list[Candidate] = field(default_factory=list)
     passage: PassageHit | None = None
+
+    def faq_entry(self, kb: KnowledgeBase) -> FaqEntry | None:
+        """The FAQ entry this decision answers with: the matched one, else its intent's."""
+        if self.faq is not None:
+            return self.faq.entry
+        return kb.faq_by_intent.get(self.intent.name) if self.intent is not None else None
 
 
 @dataclass(frozen=True)
