@@ -13,12 +13,10 @@ Uses the model and index in TELLER_DATA_DIR (default .teller), building them if 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import platform
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,7 +24,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "banking77" / "test.csv"
+from bench_setup import DEFAULT_DATA
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -45,32 +43,16 @@ def main() -> int:
     args = parser.parse_args()
 
     import torch
+    from bench_setup import read_labelled, ready_assistant
 
     from bot.config import Settings
-    from bot.kb import load_knowledge_base
-    from bot.nlu.encoder import SentenceEncoder
-    from bot.pipeline import Assistant
-    from training.prepare import prepare_models
 
-    if not args.data.is_file():
-        print(f"error: {args.data} not found; pass --data PATH/test.csv", file=sys.stderr)
-        return 2
-    with open(args.data, encoding="utf-8") as handle:
-        rows = [(r["text"], r["category"]) for r in csv.DictReader(handle)]
-    if args.limit:
-        rows = rows[: args.limit]
-
+    rows = read_labelled(args.data, args.limit)
     settings = Settings()
     if args.store == "sqlite":
         db = Path(tempfile.mkdtemp(prefix="teller-bench-")) / "bench.db"
         settings = settings.model_copy(update={"database_url": f"sqlite:///{db}"})
-    kb = load_knowledge_base(settings.kb_dir, settings.bank_name)
-    encoder = SentenceEncoder.from_settings(settings)
-    prepare_models(settings, kb, encoder, show_progress=True)
-    assistant = Assistant.from_settings(
-        settings, in_memory=args.store == "memory", kb=kb, encoder=encoder
-    )
-    assistant.warm_up()
+    assistant = ready_assistant(settings, in_memory=args.store == "memory")
     for text, _ in rows[: args.warmup]:
         assistant.handle(text + " (warm-up)")
 
@@ -99,7 +81,7 @@ def main() -> int:
         "model": manifest["kind"],
         "model_training_examples": manifest["metrics"]["examples"],
         "torch_threads": torch.get_num_threads(),
-        "device": encoder.device,
+        "device": assistant.components.encoder.device,
         "cpu_count": os.cpu_count(),
         "machine": platform.machine(),
     }

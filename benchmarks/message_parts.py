@@ -17,7 +17,6 @@ TELLER_INTENT_MODEL=embedding-head for the frozen-encoder model.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sys
@@ -26,7 +25,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "banking77" / "test.csv"
+from bench_setup import DEFAULT_DATA
 
 
 def main() -> int:
@@ -36,27 +35,14 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=None, help="Also write results here")
     args = parser.parse_args()
 
+    from bench_setup import read_labelled, ready_assistant
+
     from bot.config import Settings
     from bot.dialogue.parts import PARTS
-    from bot.kb import load_knowledge_base
-    from bot.nlu.encoder import SentenceEncoder
-    from bot.pipeline import Assistant
-    from training.prepare import prepare_models
 
-    if not args.data.is_file():
-        print(f"error: {args.data} not found; pass --data PATH/test.csv", file=sys.stderr)
-        return 2
-    with open(args.data, encoding="utf-8") as handle:
-        rows = [(r["text"], r["category"]) for r in csv.DictReader(handle)]
-    if args.limit:
-        rows = rows[: args.limit]
-
+    rows = read_labelled(args.data, args.limit)
     settings = Settings()
-    kb = load_knowledge_base(settings.kb_dir, settings.bank_name)
-    encoder = SentenceEncoder.from_settings(settings)
-    prepare_models(settings, kb, encoder, show_progress=True)
-    assistant = Assistant.from_settings(settings, in_memory=True, kb=kb, encoder=encoder)
-    assistant.warm_up()
+    assistant = ready_assistant(settings, in_memory=True)
 
     split: list[dict[str, object]] = []
     for text, label in rows:

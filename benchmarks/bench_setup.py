@@ -1,0 +1,39 @@
+"""What the pipeline benchmarks share: BANKING77-style labelled rows, and an assistant whose
+models are trained (or reused) for the configured data folder, warm."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.pipeline import Assistant
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "banking77" / "test.csv"
+
+
+def read_labelled(path: Path, limit: int = 0) -> list[tuple[str, str]]:
+    """(text, category) rows of a CSV; the first `limit` only when it is not 0. A missing
+    file raises SystemExit with what to pass instead."""
+    if not path.is_file():
+        raise SystemExit(f"error: {path} not found; pass --data PATH/test.csv")
+    with open(path, encoding="utf-8") as handle:
+        rows = [(r["text"], r["category"]) for r in csv.DictReader(handle)]
+    return rows[:limit] if limit else rows
+
+
+def ready_assistant(settings: Settings, *, in_memory: bool) -> Assistant:
+    """The assistant for `settings`, its models trained first when missing or stale."""
+    from bot.kb import load_knowledge_base
+    from bot.nlu.encoder import SentenceEncoder
+    from bot.pipeline import Assistant
+    from training.prepare import prepare_models
+
+    kb = load_knowledge_base(settings.kb_dir, settings.bank_name)
+    encoder = SentenceEncoder.from_settings(settings)
+    prepare_models(settings, kb, encoder, show_progress=True)
+    assistant = Assistant.from_settings(settings, in_memory=in_memory, kb=kb, encoder=encoder)
+    assistant.warm_up()
+    return assistant
