@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from bot.dialogue import context, offers
 from bot.dialogue.form_turns import FormTurns
@@ -67,6 +68,18 @@ REVIEW_REASON_BY_ACTION = {
     "offer_human": "handoff", "handoff": "handoff",
 }
 SUCCESSES = {"answer_intent", "answer_faq", "answer_passage", "handoff", "restart"}
+
+
+def started_by(understood: Understanding, decision: Decision) -> Understanding:
+    """The understanding a form start reports ("Why this answer?"): the decision's intent
+    first, also when the form was started by another reading than the model's first (a
+    rescue, or the whole message's second reading of one of its parts)."""
+    chosen, ranking = decision.intent, understood.prediction.ranking
+    if chosen is None or (ranking and ranking[0].name == chosen.name):
+        return understood
+    rest = [score for score in ranking if score.name != chosen.name]
+    return replace(understood, prediction=replace(understood.prediction,
+                                                  ranking=[chosen, *rest]))
 
 
 class DialogueManager(FormTurns, PartTurns):
@@ -174,10 +187,15 @@ class DialogueManager(FormTurns, PartTurns):
         starts it."""
         decision = self._rescued(self.policy.decide(understood, state), understood, text)
         decision = self._asked_if_vague(decision, understood, text)
+        return self._act(session_id, decision, understood, state, text)
+
+    def _act(self, session_id: str, decision: Decision, understood: Understanding,
+             state: SessionState, text: str) -> BotResponse:
+        """Carry a decision out: start the form its intent starts, else reply."""
         form = self._form_of(decision)
         if form is not None and self.forms is not None:
             return self._form_response(session_id, self.forms.start(state, form, text),
-                                       understood, state)
+                                       started_by(understood, decision), state)
         return self._reply(session_id, decision, understood, state, text)
 
     def _rescued(self, decision: Decision, understood: Understanding, text: str) -> Decision:

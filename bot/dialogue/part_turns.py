@@ -57,6 +57,10 @@ class PartTurns:
                 state: SessionState) -> BotResponse:
         raise NotImplementedError
 
+    def _act(self, session_id: str, decision: Decision, understood: Understanding,
+             state: SessionState, text: str) -> BotResponse:
+        raise NotImplementedError
+
     def _form_of(self, decision: Decision) -> Form | None:
         raise NotImplementedError
 
@@ -133,14 +137,18 @@ class PartTurns:
         """Two or more requests: answer each question; start the one form (after the
         answers), or ask which form first when there are several."""
         forms = [p for p in requests if self._form_of(p.decision) is not None]
+        if any(p.decision.action == "handoff" for p in requests):
+            forms = []  # a person takes over: no form is started now
+        # The one form starts first, so the answers beside it offer nothing more (no offer
+        # while a form runs: "Shall we go through those questions?" above its first
+        # question); its question still comes last. It acts on the part's decision, which
+        # may be the whole message's second reading rather than the part's own.
+        started = ([(forms[0], self._act(session_id, forms[0].decision, forms[0].understood,
+                                         state, forms[0].text))] if len(forms) == 1 else [])
         done = [(p, self._reply(session_id, p.decision, p.understood, state, p.text))
                 for p in requests if self._form_of(p.decision) is None]
-        if state.handed_off:  # a person takes over: no form is started now
-            forms = []
-        if len(forms) == 1:
-            part = forms[0]
-            done.append((part, self._decide(session_id, part.text, part.understood, state)))
-        elif forms:
+        done += started
+        if len(forms) > 1:
             ask, _ = self.renderer.system("utter_which_first", state)
             which = BotResponse(
                 session_id=session_id, text=ask, action="clarify", response_id="utter_which_first",

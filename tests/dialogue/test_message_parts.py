@@ -70,3 +70,31 @@ def test_a_one_word_request_gets_a_question_unless_the_model_is_sure(
     assert longer.action == "answer_intent"
     tool = reading(("loan_enquiry", 0.6), ("mortgage_enquiry", 0.3))
     assert chat.manager.respond("s4", "loan", tool).form == "loan_application"
+
+
+def test_a_part_read_as_the_whole_messages_other_request_starts_its_form(
+        tmp_path, default_kb, encoder) -> None:
+    """The whole message hesitates between the investment answer and the portfolio
+    questionnaire; its first part is plainly the answer and its second, unsure alone ("what
+    would ye suggest?" read out of scope), is the questionnaire: the answer, then the form,
+    with no offer of that form in between and no out-of-scope reply."""
+    from bot.config import Settings
+    from tests.dialogue.test_form_answers import Chat
+
+    chat = Chat(Settings(data_dir=tmp_path, device="cpu"), default_kb, encoder)
+    first, second = "I've a bit put by and was thinking of investing it", "what would ye suggest?"
+    readings = {
+        first: reading(("investment_advice", 0.96), ("portfolio_recommendation", 0.03)),
+        second: Understanding(IntentPrediction(
+            [IntentScore("help", 0.4), IntentScore("portfolio_recommendation", 0.3)],
+            out_of_scope=True), []),
+    }
+    chat.manager.understand = lambda texts: [readings[t] for t in texts]
+    whole = reading(("investment_advice", 0.52), ("portfolio_recommendation", 0.47))
+    reply = chat.manager.respond("s1", f"Howya, {first}, {second}", whole)
+    assert reply.action == "form_ask" and reply.form == "portfolio_advice"
+    assert reply.text.startswith(default_kb.faq["investment-advice"].answer)
+    assert "Shall we go through" not in reply.text and "outside" not in reply.text
+    assert [p["intent"] for p in reply.data["parts"]] == ["investment_advice",
+                                                          "portfolio_recommendation"]
+    assert reply.intent is not None and reply.intent.name == "portfolio_recommendation"
