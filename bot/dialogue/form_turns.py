@@ -9,7 +9,14 @@ import re
 from collections.abc import Callable
 
 from bot.dialogue import context, offers
-from bot.dialogue.forms import CANCEL, LEAVE, LEAVE_CONFIDENCE, FormController, FormReply
+from bot.dialogue.forms import (
+    CANCEL,
+    LEAVE,
+    LEAVE_CONFIDENCE,
+    LEAVE_THE_FORM,
+    FormController,
+    FormReply,
+)
 from bot.dialogue.parts import SMALL_TALK
 from bot.dialogue.policy import Decision, RulePolicy, Understanding
 from bot.dialogue.render import ReplyRenderer
@@ -88,7 +95,8 @@ class FormTurns:
             side = self._question_first(session_id, text, understood, state, form)
             if side is not None:
                 return side
-            reply = forms.advance(state, text)
+            reply = (forms.cancel(state) if LEAVE_THE_FORM.search(text)
+                     else forms.advance(state, text))
             if reply is None and LEAVE.search(text):
                 reply = forms.cancel(state)
             if reply is not None and reply.action == "form_cancel":

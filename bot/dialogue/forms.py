@@ -36,21 +36,32 @@ from bot.response import Action, Button
 MAX_ATTEMPTS = 3
 CANCEL = re.compile(
     r"^\W*((no|nah|ok|okay|please|just|actually|sorry)\W+){0,3}"
-    r"(cancel|stop|quit|exit|abort|never ?mind|forget (it|that)|no thanks|"
-    r"(i )?(don'?t|do not) want (to|it|this)( any ?more)?|not now)\b", re.IGNORECASE)
+    r"(cancel|stop|quit|exit|abort|never ?mind|nvm|forget (it|that)|no thanks|"
+    r"(i )?(don'?t|do not) want (to|it|this)( any ?more)?|(i )?(don'?t|do not) need (it|this)|"
+    r"not now)\b", re.IGNORECASE)
 # A "restart" guess ends a form only at this confidence (the usual intent bar is 0.5): the
 # form holds answers the customer typed, and an answer the form could not read ("a new
 # kitchen") can look like "start again" to the intent model at 0.5-0.7.
 LEAVE_CONFIDENCE = 0.8
-# Words that leave a form for something else, anywhere in a message the form could not read
-# ("Actually, forget the loan, what's my card limit?").
+_TASK = (r"(loan|credit|application|check|form|questions?|questionnaire|investing|investment"
+         r"|portfolio|advice|borrowing)")
+# Words that leave the form whatever else the message holds: they name the task ("forget
+# about credit now", "I shall leave the loan for the time being") or the questions. Read
+# before the message is tried as an answer: its other words ("a statement for my
+# accountant") must not be taken for one.
+LEAVE_THE_FORM = re.compile(
+    rf"\b(forget (about )?((the|this|that|my) )?{_TASK}|leave (the|this|that|my) {_TASK}|"
+    rf"(i )?(don'?t|do not|no longer) (need|want) ((the|a|this|that|my|any) )?{_TASK}"
+    r"( any ?more)?|too many questions|stop (asking|(all )?(the|these|those) questions)|"
+    r"(don'?t|do not) have (the )?time|not interested)\b[\s,.!;:-]*", re.IGNORECASE)
+# Words that leave a form for something else in a message the form could not read
+# ("Actually, forget the loan, what's my card limit?"); alone, "I'd rather" or "never mind"
+# may also come before an answer ("I'd rather 3 years").
 LEAVE = re.compile(
-    r"\b(forget (about )?(the|this|that|it)( loan| form| check| questions?)?|never ?mind"
+    rf"({LEAVE_THE_FORM.pattern}|\b(forget (about )?(the|this|that|it)|never ?mind"
     r"( (the|this|that) \w+)?|leave it(?! (alone|be|there|invested|as it is|in))|rather not|"
-    r"changed my mind|(don'?t|do not) have (the )?time|too many questions|"
-    r"stop (asking|(all )?(the|these|those) questions)|not interested|"
-    r"(i )?(don'?t|do not) want (to do )?(this|that|it)( now| any ?more)?|not now|"
-    r"(i'?d|i would) rather|no longer want)\b[\s,.!;:-]*", re.IGNORECASE)
+    r"changed my mind|(i )?(don'?t|do not) want (to do )?(this|that|it)( now| any ?more)?|"
+    r"not now|(i'?d|i would) rather|no longer want)\b[\s,.!;:-]*)", re.IGNORECASE)
 UNREADABLE = "Sorry, I couldn't read that answer."
 CORRECTION_WORDS = re.compile(r"\b(actually|sorry|instead|change|make it|correction|i meant)\b",
                               re.IGNORECASE)
@@ -133,12 +144,13 @@ class FormController:
         if requested not in filled and not filled:
             return None
         state.form_attempts = 0
-        reply = self._next(state, form)
         corrected = [n for n in filled if n != requested]
+        # Said before `_next`, which clears the slots when this answer completes the form.
+        notes = ", ".join(f"{self._slot(form, n).spoken_name} "
+                          f"{display_value(self._slot(form, n), state.slots[n])}"
+                          for n in corrected)
+        reply = self._next(state, form)
         if corrected and (CORRECTION_WORDS.search(text) or requested not in filled):
-            notes = ", ".join(f"{self._slot(form, n).spoken_name} "
-                              f"{display_value(self._slot(form, n), state.slots[n])}"
-                              for n in corrected)
             reply.text = f"Got it: {notes}.\n\n{reply.text}"
         reply.slots_filled = self._explain(form, found)
         extra = [m for m in found.messages if m]

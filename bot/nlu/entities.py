@@ -121,6 +121,15 @@ def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
     return any(span[0] < end and start < span[1] for start, end in taken)
 
 
+# Words after which "one" stands for a thing ("a secondhand one", "the new one", "random
+# one, but..."), not for the number 1.
+_PRONOUN_BEFORE = re.compile(
+    r"\b(?:(?:a|an|the|this|that|another|any|each|every|which|no|my|your|his|her|our|their)"
+    r"(?:\s+[a-z-]+)?|random|new|old|used|secondhand|second-hand|other|different|cheaper|"
+    r"cheap|quick|small|big|last|next|same|good|better|decent|right|wrong)\s+$",
+    re.IGNORECASE)
+
+
 def extract_entities(text: str, today: date | None = None) -> list[Entity]:
     """Every value found, most specific first: dates, durations, percentages, ages, money,
     yes/no, then plain numbers not already part of another value."""
@@ -164,6 +173,9 @@ def extract_entities(text: str, today: date | None = None) -> list[Entity]:
         add(Entity("yes_no", answer, text.strip(), 0, 0))
     for match in _BARE_NUMBER.finditer(text):
         number = parse_number(match.group("num"))
+        if match.group("num").lower() == "one" and _PRONOUN_BEFORE.search(
+                text[:match.start()]):
+            continue  # "a secondhand one", "random one": a pronoun, not the number 1
         if number is not None and match.group("num").lower() not in ("a", "an"):
             add(Entity("number", number, match.group(0), *match.span()))
     return sorted(found, key=lambda e: e.start)

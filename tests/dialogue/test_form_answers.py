@@ -196,6 +196,62 @@ def test_a_customer_who_has_had_enough_leaves_the_form(chat: Chat, message: str)
     assert chat.state.active_form is None and chat.state.slots == {}
 
 
+@pytest.mark.parametrize("message", [
+    "nah nvm dont need it",
+    "On reflection I think I shall leave the loan for the time being.",
+    "Sorry, forget about credit now, it is not so important",
+    "I don't need the loan any more",
+])
+def test_leaving_words_end_the_form_before_the_rest_is_read_as_an_answer(
+        chat: Chat, message: str) -> None:
+    """The words that name the task or the questions leave the form even when the rest of
+    the message could pass for the purpose asked ("not so important" is no 'something
+    else')."""
+    loan_at_purpose(chat)
+    reply = chat.say(message, "card_not_working", 0.3)
+    assert reply.action == "form_cancel" or reply.text.startswith("OK, I've stopped")
+    assert chat.state.active_form is None and chat.state.slots == {}
+
+
+def test_a_correction_given_with_the_last_answer_completes_the_form(chat: Chat) -> None:
+    """The housing corrected while the savings (the last question) are answered: the
+    decision comes, with the corrected housing; saying what was corrected once crashed on
+    the slots the completed form had cleared."""
+    loan_at_purpose(chat)
+    for answer in ["a new sofa", "33", "4 years", "I rent"]:
+        chat.say(answer)
+    assert chat.state.requested_slot == "savings"
+    reply = chat.say("Sorry, I made an error, I do not rent, I live in the house of my "
+                     "parents, and savings about 2000", "card_arrival", 0.3)
+    assert reply.action == "tool_result"
+    assert reply.text.startswith("Got it: housing I live rent-free.")
+    assert reply.data["application"]["housing"] == "free"
+    assert reply.data["application"]["savings"] != "none"  # about 2000 was read
+
+
+def test_a_secondhand_one_is_the_purpose_not_one_year_with_the_employer(chat: Chat) -> None:
+    loan_at_purpose(chat)
+    chat.say("a brand new car")
+    assert chat.state.requested_slot == "age"
+    reply = chat.say("wait nah not new, its a secondhand one, used car innit", "greet", 0.2)
+    assert chat.state.slots["purpose"] == "used_car"
+    assert "employment_years" not in chat.state.slots
+    assert reply.text.endswith("How old are you?")
+
+
+@pytest.mark.parametrize(("answer", "housing"), [
+    ("live w my mum n dad", "free"), ("I rent from my parents", "rent"),
+    ("we own it, my parents helped with the deposit", "own"),
+])
+def test_housing_in_the_customers_words(chat: Chat, answer: str, housing: str) -> None:
+    loan_at_purpose(chat)
+    for given in ["a new sofa", "33", "4 years"]:
+        chat.say(given)
+    assert chat.state.requested_slot == "housing"
+    chat.say(answer, "greet", 0.1)
+    assert chat.state.slots["housing"] == housing
+
+
 def portfolio_at_drop_reaction(chat: Chat) -> None:
     chat.say(*PORTFOLIO_START)
     for answer in ["47", "for 20 years", "I'd like it to grow"]:

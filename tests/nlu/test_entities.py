@@ -56,3 +56,12 @@ def test_spoken_numbers_and_words_that_only_look_like_amounts() -> None:
     assert [(e.kind, e.value) for e in extract_entities("I am thirty nine")] == [("number", 39)]
     assert [e.kind for e in extract_entities("I am tired")] == []  # "a m": no million
     assert [(e.kind, e.value) for e in extract_entities("a grand")] == [("money", 1000.0)]
+
+
+@pytest.mark.parametrize(("text", "numbers"), [
+    ("its a secondhand one, used car", []), ("Sorry, random one, but how much?", []),
+    ("the new one hasn't come", []), ("one", [1.0]), ("just one", [1.0]),
+    ("I have one card", [1.0]), ("twenty one", [21]),
+])
+def test_one_after_an_article_or_adjective_is_a_pronoun(text: str, numbers: list[float]) -> None:
+    assert [e.value for e in extract_entities(text) if e.kind == "number"] == numbers
