@@ -86,7 +86,9 @@ class PartTurns:
                 response = self._decide(session_id, text, understood, state)
                 return response.model_copy(update={"text": f"{hello} {response.text}"})
             texts = candidate_parts(text)
-            answered = whole.action in ANSWERED and not second_question
+            # small talk never hides a request ("r u a bot?? want 2 chat w a real person")
+            answered = (whole.action in ANSWERED and not second_question
+                        and context.target_of(whole) not in SMALL_TALK)
             # a sentence of story may come before the two questions ("Heading to New York!
             # How do I buy dollars, and is there a cap on contactless?")
             most = MAX_PARTS_WITH_A_SECOND_QUESTION if second_question else MAX_UNMARKED_PARTS

@@ -98,3 +98,17 @@ def test_a_part_read_as_the_whole_messages_other_request_starts_its_form(
     assert [p["intent"] for p in reply.data["parts"]] == ["investment_advice",
                                                           "portfolio_recommendation"]
     assert reply.intent is not None and reply.intent.name == "portfolio_recommendation"
+
+
+def test_small_talk_read_for_the_whole_message_does_not_hide_the_request(
+        tmp_path, default_kb, encoder) -> None:
+    from bot.config import Settings
+    from tests.dialogue.test_form_answers import Chat
+
+    chat = Chat(Settings(data_dir=tmp_path, device="cpu"), default_kb, encoder)
+    readings = {"r u a bot??": reading(("bot_challenge", 0.99)),
+                "want 2 chat w a real person": reading(("human_handoff", 0.88))}
+    chat.manager.understand = lambda texts: [readings[t] for t in texts]
+    whole = reading(("bot_challenge", 0.8), ("human_handoff", 0.15))
+    reply = chat.manager.respond("s1", "r u a bot?? want 2 chat w a real person", whole)
+    assert reply.action == "handoff"
