@@ -25,6 +25,7 @@ from bot.nlu.segments import (
     candidate_parts,
     joins_a_question,
     message_parts,
+    sentences,
     short_enough,
     strip_courtesies,
 )
@@ -36,6 +37,8 @@ from bot.response import BotResponse, Button
 CLEAR_AS_A_WHOLE = 0.9
 # A message that asks a second question is read in up to this many parts.
 MAX_PARTS_WITH_A_SECOND_QUESTION = 3
+# How sure the reading of one sentence of a story must be to be taken as its request.
+STORY_REQUEST_CONFIDENCE = 0.8
 # Decisions that answer the message (a clarifying question, a fallback or a refusal do not).
 ANSWERED = {"answer_intent", "answer_faq", "answer_passage", "handoff"}
 
@@ -94,7 +97,10 @@ class PartTurns:
             most = MAX_PARTS_WITH_A_SECOND_QUESTION if second_question else MAX_UNMARKED_PARTS
             if clear or (answered and not greeted) or not short_enough(texts, core, most):
                 # one clear request, an answer the whole message already gets, or one story
-                # told in several sentences: no second reading (it costs a model pass)
+                # told in several sentences: no second reading (it costs a model pass),
+                # unless the story read whole is nothing the bank answers
+                if not clear and whole.action in ("out_of_scope", "fallback"):
+                    return self._request_in_story(session_id, text, understood, greeted, state)
                 return None
             if len(texts) == 1 and core == text.strip():
                 return None
@@ -133,6 +139,33 @@ class PartTurns:
                 response = response.model_copy(update={"text": f"{hello} {response.text}"})
             return response
         return None
+
+    def _request_in_story(self, session_id: str, text: str, understood: Understanding,
+                          greeted: bool, state: SessionState) -> BotResponse | None:
+        """A story around a request ("Morning! Bit of a nightmare week, the boiler's packed
+        in ... Is that something you lot could lend me for?"): read whole, the story's words
+        outweigh the request's and the message looks like nothing the bank answers. A
+        sentence that is plainly a request on its own (`STORY_REQUEST_CONFIDENCE`) is what
+        the customer asks."""
+        assert self.understand is not None
+        told = sentences(text)
+        if len(told) < 2 and not greeted:  # a greeting's words may tip the reading too
+            return None
+        parts = [MessagePart(t, u, self.policy.decide(u, state))
+                 for t, u in zip(told, self.understand(told), strict=True)]
+        requests = [p for p in several_requests(parts)
+                    if p.decision.action in ANSWERED
+                    and context.strength(p.decision) >= STORY_REQUEST_CONFIDENCE]
+        if len(requests) >= 2:
+            return self._several(session_id, requests, understood, state)
+        if not requests:
+            return None
+        part = requests[0]
+        response = self._decide(session_id, part.text, part.understood, state)
+        if greeted:
+            hello, _ = self.renderer.system("utter_ack_greet", state)
+            response = response.model_copy(update={"text": f"{hello} {response.text}"})
+        return response
 
     def _several(self, session_id: str, requests: list[MessagePart], understood: Understanding,
                  state: SessionState) -> BotResponse:

@@ -116,6 +116,12 @@ def short_enough(parts: list[str], text: str, max_parts: int = MAX_UNMARKED_PART
     return len(parts) <= max_parts and words(text) <= MAX_UNMARKED_WORDS
 
 
+def sentences(text: str) -> list[str]:
+    """The message's sentences (courtesies removed), in order."""
+    core, _, _ = strip_courtesies(text)
+    return [part.strip() for part in SENTENCE_END.split(core) if words(part) > 0]
+
+
 def message_parts(text: str) -> list[str]:
     """The parts to understand in the same model pass as the whole message: those of a
     message with words that join a second request ("also", "btw", "another thing"). None

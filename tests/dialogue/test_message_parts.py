@@ -3,6 +3,8 @@ the rules must not depend on what a particular trained model makes of the words.
 
 from __future__ import annotations
 
+import pytest
+
 from bot.dialogue.parts import MessagePart, second_reading, several_requests
 from bot.dialogue.policy import Decision, Understanding
 from bot.nlu.types import IntentPrediction, IntentScore
@@ -112,3 +114,33 @@ def test_small_talk_read_for_the_whole_message_does_not_hide_the_request(
     whole = reading(("bot_challenge", 0.8), ("human_handoff", 0.15))
     reply = chat.manager.respond("s1", "r u a bot?? want 2 chat w a real person", whole)
     assert reply.action == "handoff"
+
+
+STORY = ("Bit of a nightmare week, the boiler's packed in and the engineer reckons a new one "
+         "is going to be north of four grand.")
+
+
+def out_of_scope() -> Understanding:
+    return Understanding(IntentPrediction([IntentScore("small_talk", 0.3)], out_of_scope=True),
+                         [])
+
+
+@pytest.mark.parametrize(("request_reading", "action"), [
+    (reading(("loan_enquiry", 0.99)), "form_ask"),  # plainly a request: the loan check
+    (reading(("loan_enquiry", 0.6), ("mortgage_enquiry", 0.3)), "out_of_scope"),  # unsure
+])
+def test_a_plain_request_in_a_story_read_out_of_scope_is_answered(
+        tmp_path, default_kb, encoder, request_reading: Understanding, action: str) -> None:
+    """Read whole, the story outweighs its last sentence and the message looks like nothing
+    the bank answers; a sentence that is plainly a request on its own is what is asked."""
+    from bot.config import Settings
+    from tests.dialogue.test_form_answers import Chat
+
+    chat = Chat(Settings(data_dir=tmp_path, device="cpu"), default_kb, encoder)
+    ask = "Is that something you lot could lend me for?"
+    readings = {STORY: out_of_scope(), ask: request_reading}
+    chat.manager.understand = lambda texts: [readings[t] for t in texts]
+    reply = chat.manager.respond("s1", f"Morning! {STORY} {ask}", out_of_scope())
+    assert reply.action == action
+    if action == "form_ask":
+        assert reply.form == "loan_application" and reply.text.startswith("Hello!")
