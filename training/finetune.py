@@ -61,9 +61,11 @@ class FineTuneConfig:
     scale: float = 20.0
     max_length: int = 64
     # The KB's own examples count this many times per epoch: a corpus such as BANKING77
-    # outnumbers them about 7 to 1, and the KB's wording (and the intents only it covers)
-    # would otherwise weigh little.
-    kb_repeats: int = 1
+    # outnumbers them about 7 to 1, and the KB's wording (and the intents only it covers:
+    # disputes, loans, advice) would otherwise weigh little. 3 against 1, on the default KB
+    # (2026-12-03): BANKING77 test 94.3% (94.4%), style_set/dev 92.9% (90.9%) with 1.9%
+    # (3.2%) of its banking messages flagged out of scope.
+    kb_repeats: int = 3
     typo_probability: float = 0.3
     lowercase_probability: float = 0.15
     validation_fraction: float = 0.05
@@ -204,7 +206,9 @@ def finetune_intent_model(
     encoder = AutoModel.from_pretrained(base_encoder)
     model = CosineIntentModel(encoder, len(labels), config.scale).to(run_device)
 
-    repeats = [config.kb_repeats if source == "kb" else 1 for source in train_set["source"]]
+    # Repeating only rebalances the KB against a corpus; a KB trained alone is not repeated.
+    kb_weight = config.kb_repeats if any(s != "kb" for s in train_set["source"]) else 1
+    repeats = [kb_weight if source == "kb" else 1 for source in train_set["source"]]
     train_texts: list[str] = [t for t, n in zip(train_set["text"], repeats, strict=True)
                               for _ in range(n)]
     train_targets = torch.tensor([label for label, n in zip(train_set["label"], repeats,
