@@ -213,6 +213,25 @@ def test_leaving_words_end_the_form_before_the_rest_is_read_as_an_answer(
     assert chat.state.active_form is None and chat.state.slots == {}
 
 
+def test_what_is_left_after_leaving_is_answered_only_when_it_asks_something(
+        chat: Chat) -> None:
+    """"This is ridiculous, so many questions. Forget it." says why the customer leaves; "forget
+    the loan, how do I close my account?" also asks something, answered after saying so."""
+    loan_at_purpose(chat)
+    chat.manager.understand = lambda texts: [
+        Understanding(IntentPrediction([IntentScore("why_verify_identity", 0.6)]), [])
+        for _ in texts]
+    reply = chat.say("This is ridiculous, so many questions. Forget it.", "restart", 0.4)
+    assert reply.action == "form_cancel" and chat.state.active_form is None
+    loan_at_purpose(chat)
+    chat.manager.understand = lambda texts: [
+        Understanding(IntentPrediction([IntentScore("terminate_account", 0.95)]), [])
+        for _ in texts]
+    reply = chat.say("forget the loan, how do I close my account?", "restart", 0.4)
+    assert reply.response_id == "faq:terminate-account"
+    assert reply.text.startswith("OK, I've stopped the personal loan check.")
+
+
 def test_a_correction_given_with_the_last_answer_completes_the_form(chat: Chat) -> None:
     """The housing corrected while the savings (the last question) are answered: the
     decision comes, with the corrected housing; saying what was corrected once crashed on
