@@ -26,6 +26,12 @@ CLAUSE_END = re.compile(r"[,;.!?]|\bbut\b")
 MAX_CHOICE_QUESTION_WORDS = 6
 
 
+def asks_something(text: str) -> bool:
+    """Whether a sentence of the message is a question ("Before we continue, will you check
+    my credit? I have never borrowed." asks, though it ends in a full stop)."""
+    return re.search(r"\?(?=\s|$)", text) is not None
+
+
 def _named(phrase: str, text: str) -> bool:
     """Whether `text` names `phrase` (as whole words) other than to take it back."""
     words = re.sub(r"[^\w€£$%']+", " ", phrase.lower()).split()
@@ -47,8 +53,7 @@ def match_choice(slot: FormSlot, text: str, specific_only: bool = False) -> str 
     unless the words before it take it back ("ignore what I said about renting").
     `specific_only` for slots nobody asked about: short common words do not count ("own"
     in "my own business" is no answer about housing; "renovation" or "I own my home" is)."""
-    if (text.rstrip().endswith("?")
-            and len(normalise(text).split()) > MAX_CHOICE_QUESTION_WORDS):
+    if asks_something(text) and len(normalise(text).split()) > MAX_CHOICE_QUESTION_WORDS:
         return None
     best: tuple[int, str] | None = None
     for choice in slot.choices:

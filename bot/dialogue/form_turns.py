@@ -30,7 +30,7 @@ from bot.retrieval.faq_index import FaqHit
 
 # A message that asks something: a question mark, or a question word first.
 QUESTION = re.compile(
-    r"\?\s*$|^\W*(?:what|whats|what's|how|why|when|where|who|which|can|could|do|does|did|is|"
+    r"\?(?=\s|$)|^\W*(?:what|whats|what's|how|why|when|where|who|which|can|could|do|does|did|is|"
     r"are|will|would|should|may|btw|by the way)\b", re.IGNORECASE)
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.dialogue.answer_hints import answer_hint
-from bot.dialogue.choices import choice_phrases, match_choice, normalise
+from bot.dialogue.choices import asks_something, choice_phrases, match_choice, normalise
 from bot.kb import Form, FormSlot
 from bot.nlu.entities import Entity, extract_entities, yes_no
 from bot.nlu.paraphrase import PhraseMatch, PhraseMatcher
@@ -333,7 +333,7 @@ def read_by_meaning(slot: FormSlot, text: str, matcher: PhraseMatcher) -> SlotFi
     """A choice asked for, answered in other words. Only when the message gave nothing else
     (an answer to another question is not read as this one), is not a question and does not
     ask to start again ("start over" is near "start-up")."""
-    if slot.type != "choice" or text.rstrip().endswith("?") or asks_to_restart(text):
+    if slot.type != "choice" or asks_something(text) or asks_to_restart(text):
         return None
     found = matcher.match(text, choice_phrases(slot))
     if found is None:

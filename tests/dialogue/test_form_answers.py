@@ -297,6 +297,20 @@ def test_a_long_question_holding_a_choice_word_is_a_question(chat: Chat) -> None
     assert reply.text.endswith("If your investments fell 20% in a year, what would you do?")
 
 
+def test_a_question_in_the_middle_of_a_message_is_a_question(chat: Chat) -> None:
+    """It ends in a full stop, but it asks: answered, and the purpose asked again (it was
+    taken for 'something else' by meaning)."""
+    loan_at_purpose(chat)
+    reply = chat.say("Before we continue, will you be consulting the credit bureau about me? "
+                     "I have never borrowed in my life.", "credit_score", 0.3,
+                     faq=("credit-score", 0.72))
+    assert reply.response_id == "faq:credit-score"
+    assert "purpose" not in chat.state.slots
+    assert reply.text.endswith("What is the loan for?")
+    reply = chat.say("a new hearing aid and some dental work")
+    assert chat.state.slots["purpose"] == "other"
+
+
 def test_a_choice_taken_back_is_not_the_answer(chat: Chat) -> None:
     """"ignore what I said about renting ... we own it now" corrects the housing to own."""
     loan_at_purpose(chat)
