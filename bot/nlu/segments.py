@@ -18,7 +18,7 @@ STRONG_BREAK = re.compile(
     r"\s*,?\s+and\s+(?=(?:could|can|may|would|will|should|do)\s+(?:i|you|we)\s+also\b)|"
     r"(?<!\bi)(?<!\byou)(?<!\bwe)(?<!\bto)(?<!\bcan)(?<!\bcould)(?<!\bwould)(?<!\bwill)"
     r"(?<!\bit)(?<!\bplease)"
-    r"\s*,?\s+(?:and also|also|plus|and then|oh and|"
+    r"\s*,?\s+(?:and also|n also|& also|also|plus|and then|oh and|"
     r"as well as that|another thing|one more thing|btw|by the way|and separately|"
     r"separately)\b[\s,:]*", re.IGNORECASE)
 # A plain "and" (or ", and") between two clauses: only a candidate split (see WEAK_MIN_WORDS).

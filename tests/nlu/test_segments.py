@@ -63,6 +63,8 @@ def test_one_request_stays_whole(text: str) -> None:
      ["I'd like some advice on investing", "what does your saver pay?"]),
     ("My transfer never arrived and honestly I'd like to speak to someone",
      ["My transfer never arrived", "I'd like to speak to someone"]),
+    ("forgot my pin n also wanna kno the max i can pay w contactless",
+     ["forgot my pin", "wanna kno the max i can pay w contactless"]),
 ])
 def test_dashes_and_spoken_joins_split_too(text: str, parts: list[str]) -> None:
     assert candidate_parts(text) == parts
