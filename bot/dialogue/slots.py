@@ -52,6 +52,8 @@ def display_value(slot: FormSlot, value: Any) -> str:
         currency = slot.unit or "EUR"
         return f"{CURRENCY_SIGN.get(currency, currency + ' ')}{_number_text(float(value))}"
     if slot.type == "duration":
+        if isinstance(value, int | float) and value < 0:  # "unemployed": the slot's word
+            return next((w for w, v in slot.words.items() if v == value), "none")
         unit = slot.unit or "months"
         return f"{_number_text(float(value))} {unit if value != 1 else unit[:-1]}"
     if slot.type == "percentage":
@@ -126,11 +128,14 @@ def read_slot(slot: FormSlot, text: str, entities: list[Entity], requested: bool
         found = next((e for e in entities if e.kind == "date"), None)
         return SlotFill(found.value, str(found.value)) if found else None
 
+    word = _word_value(slot, text) if requested else None
+    if word is not None and word < 0:
+        # "unemployed for 2 years", "retired these ten years": the number is not the answer
+        return SlotFill(int(word), display_value(slot, int(word)))
     number = _typed_number(slot, entities, requested)
     if isinstance(number, str):
         return number
     if number is None:
-        word = _word_value(slot, text) if requested else None
         if word is None:
             return None
         number = word
@@ -269,6 +274,9 @@ def fill_slots(form: Form, text: str, requested: str | None, entities: list[Enti
         if reading is None:
             continue
         result.values[slot.name] = reading
+        if isinstance(reading.value, int | float) and reading.value < 0:
+            # "unemployed for 2 years": the years are said of the word, not of another slot
+            used.update((e.start, e.end) for e in available if e.kind in ("duration", "number"))
         for entity in available:
             if _entity_matches(entity, reading.value, slot):
                 used.add((entity.start, entity.end))

@@ -258,6 +258,19 @@ def test_a_secondhand_one_is_the_purpose_not_one_year_with_the_employer(chat: Ch
     assert reply.text.endswith("How old are you?")
 
 
+@pytest.mark.parametrize(("answer", "years"), [
+    ("I am retired, so I have no employer", -1), ("I have been retired these ten years", -1),
+    ("unemployed for 2 years", -1), ("8 years at the same firm", 8),
+])
+def test_no_employer_is_no_number_of_years_with_one(chat: Chat, answer: str, years: int) -> None:
+    loan_at_purpose(chat)
+    for given in ["a new sofa", "33"]:
+        chat.say(given)
+    assert chat.state.requested_slot == "employment_years"
+    chat.say(answer, "greet", 0.1)
+    assert chat.state.slots["employment_years"] == years
+
+
 @pytest.mark.parametrize(("answer", "housing"), [
     ("live w my mum n dad", "free"), ("I rent from my parents", "rent"),
     ("we own it, my parents helped with the deposit", "own"),
