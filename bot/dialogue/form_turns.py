@@ -23,7 +23,7 @@ from bot.dialogue.render import ReplyRenderer
 from bot.dialogue.slots import asks_to_restart, fill_slots, says_start_over
 from bot.dialogue.state import SessionState
 from bot.kb import Form, KnowledgeBase
-from bot.nlu.segments import ASKS, words
+from bot.nlu.segments import words
 from bot.payloads import faq_payload
 from bot.response import BotResponse, Button
 from bot.retrieval.faq_index import FaqHit
@@ -43,11 +43,10 @@ WH_QUESTION = re.compile(r"^\W*(?:what|whats|what's|how|why|when|where|who|which
 SURE_SIDE_QUESTION = 0.85
 # Inside a form, a question matching an FAQ entry this well is answered from it.
 SIDE_FAQ_SCORE = 0.6
-# What is left of a message that leaves the form is answered when it asks something, or
-# when it is read this surely (an FAQ match of 0.74 for "What I really need is a
-# statement..."; 0.53 for "This is ridiculous, so many questions."); otherwise it only
-# says why the customer left.
-SURE_REST = 0.7
+# What is left of a message that leaves the form and only says why: it is not answered.
+COMPLAINT = re.compile(r"\b((so|too) many (questions|steps)|ridiculous|waste of (my )?time|"
+                       r"(taking|takes) (too|so) long|annoying|tedious|boring|pointless|useless)\b",
+                       re.IGNORECASE)
 # A question inside a form that matches no answer this well gets up to this many
 # suggestions (the policy's clarify_min_faq_score is the floor) before the question again.
 MAX_SUGGESTIONS = 3
@@ -169,8 +168,7 @@ class FormTurns:
             return stopped
         understood = self.understand([rest])[0]
         decision = self._rescued(self.policy.decide(understood, state), understood, rest)
-        if (context.target_of(decision) in SMALL_TALK
-                or (context.strength(decision) < SURE_REST and not ASKS.search(rest))):
+        if context.target_of(decision) in SMALL_TALK or COMPLAINT.search(rest):
             # "nah nvm dont need it", "This is ridiculous, so many questions. Forget it.":
             # the rest says why, it asks nothing
             return stopped

@@ -175,7 +175,7 @@ class PartTurns:
         if any(p.decision.action == "handoff" for p in requests):
             forms = []  # a person takes over: no form is started now
         # The one form starts first, so the answers beside it offer nothing more (no offer
-        # while a form runs: "Shall we go through those questions?" above its first
+        # while a form runs: "Would you like me to suggest a portfolio mix?" above its first
         # question); its question still comes last. It acts on the part's decision, which
         # may be the whole message's second reading rather than the part's own.
         started = ([(forms[0], self._act(session_id, forms[0].decision, forms[0].understood,

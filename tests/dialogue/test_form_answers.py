@@ -213,7 +213,7 @@ def test_leaving_words_end_the_form_before_the_rest_is_read_as_an_answer(
     assert chat.state.active_form is None and chat.state.slots == {}
 
 
-def test_what_is_left_after_leaving_is_answered_only_when_it_asks_something(
+def test_what_is_left_after_leaving_is_answered_unless_it_only_says_why(
         chat: Chat) -> None:
     """"This is ridiculous, so many questions. Forget it." says why the customer leaves; "forget
     the loan, how do I close my account?" also asks something, answered after saying so."""

@@ -96,7 +96,7 @@ def test_a_part_read_as_the_whole_messages_other_request_starts_its_form(
     reply = chat.manager.respond("s1", f"Howya, {first}, {second}", whole)
     assert reply.action == "form_ask" and reply.form == "portfolio_advice"
     assert reply.text.startswith(default_kb.faq["investment-advice"].answer)
-    assert "Shall we go through" not in reply.text and "outside" not in reply.text
+    assert "Would you like me to suggest" not in reply.text and "outside" not in reply.text
     assert [p["intent"] for p in reply.data["parts"]] == ["investment_advice",
                                                           "portfolio_recommendation"]
     assert reply.intent is not None and reply.intent.name == "portfolio_recommendation"
