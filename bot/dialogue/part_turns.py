@@ -132,13 +132,17 @@ class PartTurns:
                                    or context.target_of(whole) in SMALL_TALK
                                    or requests[0].decision.action == "handoff"
                                    or greeted):
-            part = requests[0]
-            response = self._decide(session_id, part.text, part.understood, state)
-            if greeted:
-                hello, _ = self.renderer.system("utter_ack_greet", state)
-                response = response.model_copy(update={"text": f"{hello} {response.text}"})
-            return response
+            return self._answer_part(session_id, requests[0], greeted, state)
         return None
+
+    def _answer_part(self, session_id: str, part: MessagePart, greeted: bool,
+                     state: SessionState) -> BotResponse:
+        """The one request of a message, answered alone; hello first when it was greeted."""
+        response = self._decide(session_id, part.text, part.understood, state)
+        if greeted:
+            hello, _ = self.renderer.system("utter_ack_greet", state)
+            response = response.model_copy(update={"text": f"{hello} {response.text}"})
+        return response
 
     def _request_in_story(self, session_id: str, text: str, understood: Understanding,
                           greeted: bool, state: SessionState) -> BotResponse | None:
@@ -160,12 +164,7 @@ class PartTurns:
             return self._several(session_id, requests, understood, state)
         if not requests:
             return None
-        part = requests[0]
-        response = self._decide(session_id, part.text, part.understood, state)
-        if greeted:
-            hello, _ = self.renderer.system("utter_ack_greet", state)
-            response = response.model_copy(update={"text": f"{hello} {response.text}"})
-        return response
+        return self._answer_part(session_id, requests[0], greeted, state)
 
     def _several(self, session_id: str, requests: list[MessagePart], understood: Understanding,
                  state: SessionState) -> BotResponse:
