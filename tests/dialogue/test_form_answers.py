@@ -274,6 +274,8 @@ def test_no_employer_is_no_number_of_years_with_one(chat: Chat, answer: str, yea
 @pytest.mark.parametrize(("answer", "housing"), [
     ("live w my mum n dad", "free"), ("I rent from my parents", "rent"),
     ("we own it, my parents helped with the deposit", "own"),
+    ("The cottage is mine, fully paid for", "own"),
+    ("my parents paid for it, I live there for free", "free"),
 ])
 def test_housing_in_the_customers_words(chat: Chat, answer: str, housing: str) -> None:
     loan_at_purpose(chat)
