@@ -23,7 +23,7 @@ from bot.dialogue.render import ReplyRenderer
 from bot.dialogue.slots import asks_to_restart, fill_slots, says_start_over
 from bot.dialogue.state import SessionState
 from bot.kb import Form, KnowledgeBase
-from bot.nlu.segments import words
+from bot.nlu.segments import sentences, words
 from bot.payloads import faq_payload
 from bot.response import BotResponse, Button
 from bot.retrieval.faq_index import FaqHit
@@ -192,11 +192,12 @@ class FormTurns:
         if (not QUESTION.search(text) or self.forms is None or LEAVE.search(text)
                 or CANCEL.search(text)):
             return None  # not a question, or one that leaves the form (handled as such)
-        on_topic = self._topic_understanding(text, form)
-        reading = self._side_reading(understood, on_topic, state, form)
         requested = state.requested_slot
         answers_it = (bool(requested) and not WH_QUESTION.search(text)
                       and requested in fill_slots(form, text, requested).values)
+        text, understood = self._the_question(text, understood, state)
+        on_topic = self._topic_understanding(text, form)
+        reading = self._side_reading(understood, on_topic, state, form)
         if reading is None:
             if answers_it:
                 return None
@@ -205,6 +206,20 @@ class FormTurns:
         if answers_it and context.strength(decision) < SURE_SIDE_QUESTION:
             return None  # "is 3 years ok?" answers the question asked
         return self._side_answer(session_id, text, decision, understood, state)
+
+    def _the_question(self, text: str, understood: Understanding, state: SessionState
+                      ) -> tuple[str, Understanding]:
+        """The one question of a message of several sentences, when it is read surely on its
+        own ("Sorry, I think better I get credit card, not loan. You have credit card?"
+        reads 0.40 whole, 0.99 as its question); else the message."""
+        told = sentences(text)
+        asked = [sentence for sentence in told if sentence.rstrip().endswith("?")]
+        if len(told) < 2 or len(asked) != 1 or self.understand is None:
+            return text, understood
+        alone = self.understand(asked)[0]
+        if context.strength(self.policy.decide(alone, state)) < SURE_SIDE_QUESTION:
+            return text, understood
+        return asked[0], alone
 
     def _side_reading(self, understood: Understanding, on_topic: Understanding | None,
                       state: SessionState, form: Form

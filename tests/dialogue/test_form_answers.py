@@ -326,6 +326,23 @@ def test_a_question_in_the_middle_of_a_message_is_a_question(chat: Chat) -> None
     assert chat.state.slots["purpose"] == "other"
 
 
+def test_the_one_question_of_a_longer_message_is_read_on_its_own(chat: Chat) -> None:
+    """Read whole, "Sorry, I think better I get credit card, not loan. You have credit card?"
+    is unsure and, with the loan's subject, near the mortgage entry; its question alone is
+    plainly about credit cards: answered, then the form's question again."""
+    loan_at_purpose(chat)
+    mortgage = chat.manager.kb.faq["mortgage-enquiry"]
+    with_the_loan = Understanding(IntentPrediction([IntentScore("mortgage_enquiry", 0.6)]),
+                                  [FaqHit(mortgage, 0.7, mortgage.questions[0])])
+    alone = {"You have credit card?": Understanding(
+        IntentPrediction([IntentScore("credit_card_enquiry", 0.99)]), [])}
+    chat.manager.understand = lambda texts: [alone.get(t, with_the_loan) for t in texts]
+    reply = chat.say("Sorry, I think better I get credit card, not loan. You have credit card?",
+                     "credit_card_enquiry", 0.4, faq=("mortgage-enquiry", 0.7))
+    assert reply.response_id == "faq:credit-card-enquiry"
+    assert reply.text.endswith("What is the loan for?")
+
+
 def test_a_choice_taken_back_is_not_the_answer(chat: Chat) -> None:
     """"ignore what I said about renting ... we own it now" corrects the housing to own."""
     loan_at_purpose(chat)
