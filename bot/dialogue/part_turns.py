@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from bot.dialogue import context
 from bot.dialogue.parts import (
+    MENU,
     PARTS,
     SMALL_TALK,
     MessagePart,
@@ -65,6 +66,9 @@ class PartTurns:
         raise NotImplementedError
 
     def _form_of(self, decision: Decision) -> Form | None:
+        raise NotImplementedError
+
+    def _rescued(self, decision: Decision, understood: Understanding, text: str) -> Decision:
         raise NotImplementedError
 
     def _respond_in_parts(self, session_id: str, text: str, understood: Understanding,
@@ -132,6 +136,13 @@ class PartTurns:
                                    or context.target_of(whole) in SMALL_TALK
                                    or requests[0].decision.action == "handoff"
                                    or greeted):
+            if context.target_of(requests[0].decision) in MENU:
+                # "Looking at a secondhand Golf, need 6k spread over three years, can you
+                # help?": the whole message answers the loan check's questions; the help menu
+                # only when it does not
+                rescued = self._rescued(whole, understood, text)
+                if self._form_of(rescued) is not None:
+                    return self._act(session_id, rescued, understood, state, text)
             return self._answer_part(session_id, requests[0], greeted, state)
         return None
 

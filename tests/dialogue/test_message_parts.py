@@ -144,3 +144,26 @@ def test_a_plain_request_in_a_story_read_out_of_scope_is_answered(
     assert reply.action == action
     if action == "form_ask":
         assert reply.form == "loan_application" and reply.text.startswith("Hello!")
+
+
+def test_a_message_that_answers_the_loan_questions_is_no_request_for_the_help_menu(
+        tmp_path, default_kb, encoder) -> None:
+    """"can you help?" is the one part read as a request, but the whole message gives the
+    loan's amount and term: the loan check starts with them, not the menu."""
+    from bot.config import Settings
+    from tests.dialogue.test_form_answers import Chat
+
+    chat = Chat(Settings(data_dir=tmp_path, device="cpu"), default_kb, encoder)
+    story = "Looking at a secondhand Golf, need 6k spread over three years"
+    readings = {story: out_of_scope(), "blah blah blah": out_of_scope(),
+                "can you help?": reading(("help", 0.99))}
+    chat.manager.understand = lambda texts: [readings[t] for t in texts]
+    whole = Understanding(IntentPrediction([IntentScore("loan_enquiry", 0.96)],
+                                           out_of_scope=True), [])
+    reply = chat.manager.respond("s1", f"{story}, can you help?", whole)
+    assert reply.form == "loan_application"
+    state = chat.store.load("s1")
+    assert state is not None
+    assert state.slots["amount"] == 6000 and state.slots["duration_months"] == 36
+    menu = chat.manager.respond("s2", "blah blah blah, can you help?", out_of_scope())
+    assert menu.response_id == "utter_help"
