@@ -184,7 +184,8 @@ def _typed_number(slot: FormSlot, entities: list[Entity], requested: bool
 # amount; "10 years" next to "employed" is the time with the employer.
 CUED_KINDS = {"money": {"money", "number"}, "age": {"age", "number", "duration"},
               "duration": {"duration"}, "number": {"number"}, "percentage": {"percentage"}}
-CLAUSE = re.compile(r"[,;.]|\band\b|\bbut\b")
+# Commas and full stops between digits are inside a number ("5,200", "2.5 years").
+CLAUSE = re.compile(r"(?<!\d)[,.]|[,.](?!\d)|;|\band\b|\bbut\b")
 CORRECTION = re.compile(r"\b(actually|sorry|instead|change|make it|correction|i meant|meant to say|"
                         r"no wait|wait|oops|typo|rather|not)\b", re.IGNORECASE)
 # A number given as the old value being corrected: "34, not 43", "6000 instead of 5000".

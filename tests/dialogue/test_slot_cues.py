@@ -23,6 +23,8 @@ def values(kb: KnowledgeBase, form: str, text: str, asked: str | None) -> dict[s
     ("need 12k, I'm 52, renting, 2 years at my job, 4000 saved", None,
      {"amount": 12000, "age": 52, "housing": "rent", "employment_years": 2, "savings": 4000}),
     ("I'm 34 and I've been at my company 6 years", "age", {"age": 34, "employment_years": 6}),
+    # a thousands comma is inside the number, not between clauses
+    ("the dealer dropped the price, so 5,200 is all I need now", "age", {"amount": 5200}),
 ])
 def test_each_number_goes_to_the_slot_its_words_name(default_kb: KnowledgeBase, text: str,
                                                      asked: str | None,
