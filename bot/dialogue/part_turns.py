@@ -9,7 +9,6 @@ from collections.abc import Callable
 
 from bot.dialogue import context
 from bot.dialogue.parts import (
-    MENU,
     PARTS,
     SMALL_TALK,
     MessagePart,
@@ -78,7 +77,9 @@ class PartTurns:
         assert self.understand is not None
         core, greeted, _ = strip_courtesies(text)
         texts = message_parts(text)  # said to hold several: understood with the message
-        whole = self.policy.decide(understood, state)
+        # the whole message as _decide reads it: "Looking at a secondhand Golf, need 6k
+        # spread over three years, can you help?" answers the loan check's questions
+        whole = self._rescued(self.policy.decide(understood, state), understood, text)
         if not texts:
             # a message read clearly is one request unless "and" joins a question word to
             # it; one that gets an answer, unless it asks a second question joined by "and";
@@ -136,13 +137,6 @@ class PartTurns:
                                    or context.target_of(whole) in SMALL_TALK
                                    or requests[0].decision.action == "handoff"
                                    or greeted):
-            if context.target_of(requests[0].decision) in MENU:
-                # "Looking at a secondhand Golf, need 6k spread over three years, can you
-                # help?": the whole message answers the loan check's questions; the help menu
-                # only when it does not
-                rescued = self._rescued(whole, understood, text)
-                if self._form_of(rescued) is not None:
-                    return self._act(session_id, rescued, understood, state, text)
             return self._answer_part(session_id, requests[0], greeted, state)
         return None
 
