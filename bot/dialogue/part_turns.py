@@ -90,9 +90,8 @@ class PartTurns:
                      and context.target_of(whole) not in SMALL_TALK
                      and not joins_a_question(core))
             if clear and greeted:  # "hi! my card hasn't come": say hello, answer the rest
-                hello, _ = self.renderer.system("utter_ack_greet", state)
-                response = self._decide(session_id, text, understood, state)
-                return response.model_copy(update={"text": f"{hello} {response.text}"})
+                return self._answer_part(session_id, MessagePart(text, understood, whole),
+                                         greeted, state)
             texts = candidate_parts(text)
             # small talk never hides a request ("r u a bot?? want 2 chat w a real person")
             answered = (whole.action in ANSWERED and not second_question
@@ -173,8 +172,8 @@ class PartTurns:
 
     def _several(self, session_id: str, requests: list[MessagePart], understood: Understanding,
                  state: SessionState) -> BotResponse:
-        """Two or more requests: answer each question; start the one form (after the
-        answers), or ask which form first when there are several."""
+        """Two or more requests: answer each question; start the one form (its question
+        last), or ask which form first when there are several."""
         forms = [p for p in requests if self._form_of(p.decision) is not None]
         if any(p.decision.action == "handoff" for p in requests):
             forms = []  # a person takes over: no form is started now
