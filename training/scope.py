@@ -53,6 +53,9 @@ CLINC_OUT_OF_SCOPE_INTENTS = {
     "change_speed", "change_volume", "change_accent", "whisper_mode", "sync_device",
     "change_ai_name", "reset_settings",
 }
+# Never declined though its domain is (utility): "i need to talk to someone on the phone"
+# is how a customer asks for a person.
+CLINC_NEITHER_INTENTS = {"make_call"}
 # Neither, on purpose: near money but not clearly the bank's (taxes, income, w2, payday,
 # rollover_401k, insurance, next_holiday), or words an assistant handles in its dialogue
 # (cancel, repeat, maybe, user_name, change_user_name, change_language, who_made_you,
@@ -106,6 +109,8 @@ def clinc_scope_data(path: Path, splits: tuple[str, str] = ("train", "val")) -> 
     def side(intent: str) -> str | None:
         if domain_of.get(intent) in CLINC_IN_SCOPE_DOMAINS or intent in CLINC_IN_SCOPE_INTENTS:
             return "in"  # before the domains: travel's exchange_rate is in scope
+        if intent in CLINC_NEITHER_INTENTS:
+            return None
         if intent == "oos" or intent in CLINC_OUT_OF_SCOPE_INTENTS:
             return "out"
         if domain_of.get(intent) in CLINC_OUT_OF_SCOPE_DOMAINS:

@@ -91,7 +91,7 @@ def test_default_kb_declines_with_the_shipped_clinc150_rows_and_never_their_test
     assert not declined & (CLINC_IN_SCOPE_INTENTS | banking)
     assert (CLINC_IN_SCOPE_INTENTS | banking) <= answered
     scope = _scope_data(default_kb, [])
-    assert (len(scope.out_of_scope), len(scope.out_of_scope_val)) == (9_400, 1_960)
+    assert (len(scope.out_of_scope), len(scope.out_of_scope_val)) == (9_300, 1_940)
     assert (len(scope.in_scope), len(scope.in_scope_val)) == (4_000, 800)
 
 
