@@ -2,10 +2,12 @@
 
 Rows (models), each a data folder trained on the embedded default knowledge base:
 
-- `default start`: what `teller serve` fine-tunes on a fresh clone (the KB's examples and the
-  BANKING77 training split it ships with; out-of-scope detector from the KB's own list);
-- `full model`: the same intent model with the detector also given CLINC150's train and
-  validation rows (`teller train --oos-data data_full.json`);
+- `default start`: what `teller serve` fine-tunes on a fresh clone: the KB's examples and
+  the BANKING77 training split it ships with, the CLINC150 train and val rows it ships with
+  as messages to decline (outlier exposure, detector references and threshold choice).
+  This is also what was earlier called the full model (`teller train --data banking77
+  --oos-data clinc150`): both corpora are in the default start now, so that row would be
+  the same model;
 - `frozen head`: the frozen-encoder model the server answers with while the first fine-tune
   runs (seconds to train).
 
@@ -18,7 +20,7 @@ Columns (sources), never used for training or for choosing a threshold:
 
     python benchmarks/understanding.py --train --out /tmp/understanding   # trains (~25 min)
     python benchmarks/understanding.py --model "default start=/tmp/understanding/default" \\
-        --model "full model=/tmp/understanding/full"                      # reads trained ones
+        --model "frozen head=/tmp/understanding/head"                     # reads trained ones
 
 Prints the Markdown table and writes it, with the raw figures, to OUT/understanding.json.
 """
@@ -28,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 import time
 from dataclasses import asdict
@@ -41,27 +42,23 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def train_models(out: Path, shared: Path) -> list[tuple[str, Path]]:
-    """Train the three rows' models into OUT/default, OUT/full and OUT/head."""
+def train_models(out: Path) -> list[tuple[str, Path]]:
+    """Train the two rows' models into OUT/default and OUT/head."""
     from bot.config import Settings
     from bot.kb import load_knowledge_base
     from bot.nlu.encoder import SentenceEncoder
     from knowledge_base import DEFAULT_KB_DIR
-    from training.prepare import prepare_models, retrain_scope
+    from training.prepare import prepare_models
 
     kb = load_knowledge_base(DEFAULT_KB_DIR)
-    default, full, head = out / "default", out / "full", out / "head"
+    default, head = out / "default", out / "head"
     encoder = SentenceEncoder.from_settings(Settings(data_dir=default))
     for folder, model in ((head, "embedding-head"), (default, "finetuned")):
         started = time.perf_counter()
         prepare_models(Settings(data_dir=folder, intent_model=model), kb, encoder,
                        show_progress=True)
         print(f"{model}: trained in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    if full.exists():
-        shutil.rmtree(full)
-    shutil.copytree(default, full)
-    retrain_scope(Settings(data_dir=full), kb, encoder, [shared / "clinc150" / "data_full.json"])
-    return [("default start", default), ("full model", full), ("frozen head", head)]
+    return [("default start", default), ("frozen head", head)]
 
 
 def main() -> int:
@@ -69,7 +66,7 @@ def main() -> int:
     parser.add_argument("--model", action="append", default=[], metavar="NAME=DATA_DIR",
                         help="a trained data folder to report; repeatable")
     parser.add_argument("--train", action="store_true",
-                        help="train the default start, the full model and the frozen head")
+                        help="train the default start and the frozen head")
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results"
                         / "understanding")
@@ -90,7 +87,7 @@ def main() -> int:
             parser.error(f"--model {spec!r}: write NAME=DATA_DIR")
         models.append((name, Path(folder)))
     if args.train:
-        models += train_models(args.out, args.shared)
+        models += train_models(args.out)
     if not models:
         parser.error("give --model NAME=DATA_DIR (trained data folders) or --train")
     sources = args.source or [

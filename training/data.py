@@ -155,20 +155,48 @@ def file_examples(path: Path, known_labels: set[str] | None = None) -> list[Labe
     return examples
 
 
+SPLIT_COLUMN = "split"
+VALIDATION_SPLITS = {"val", "validation", "dev"}
+SCOPE_COLUMN = "scope"
+SCOPE_VALUES = ("in", "out")
+
+
+@dataclass(frozen=True)
+class ScopeRow:
+    """A message of an out-of-scope corpus: to decline (`out`, the default) or one the
+    assistant must not decline (`in`); `validation` rows choose the threshold."""
+
+    text: str
+    inside: bool
+    validation: bool
+
+
 def text_rows(path: Path) -> list[str]:
     """The `text` column of a CSV/JSONL file (e.g. unlabelled out-of-scope messages)."""
+    return [row.text for row in scope_rows(path)]
+
+
+def scope_rows(path: Path) -> list[ScopeRow]:
+    """The `text` column of a CSV/JSONL file with its optional `split` column (val /
+    validation / dev: kept apart to choose a threshold) and `scope` column (in / out)."""
     path = Path(path)
-    rows = _rows(path)
-    texts = []
-    for number, row in rows:
+    rows = []
+    for number, row in _rows(path):
         text = row.get(TEXT_COLUMN)
         if not isinstance(text, str):
             raise TrainingDataError(f"{path}: row {number}: no '{TEXT_COLUMN}' value")
+        scope = str(row.get(SCOPE_COLUMN) or "out").strip().lower()
+        if scope not in SCOPE_VALUES:
+            raise TrainingDataError(
+                f"{path}: row {number}: '{SCOPE_COLUMN}' is '{scope}'; use 'out' for a message "
+                "to decline or 'in' for one the assistant answers (empty means 'out')")
         if text.strip():
-            texts.append(" ".join(text.split()))
-    if not texts:
+            split = str(row.get(SPLIT_COLUMN) or "").strip().lower()
+            rows.append(ScopeRow(" ".join(text.split()), scope == "in",
+                                 split in VALIDATION_SPLITS))
+    if not rows:
         raise TrainingDataError(f"{path}: no '{TEXT_COLUMN}' rows")
-    return texts
+    return rows
 
 
 def deduplicate(examples: list[LabelledExample]) -> list[LabelledExample]:

@@ -13,12 +13,12 @@ temporary folder and renamed into place, so an interrupted run never leaves half
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import random
 import shutil
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,9 +43,11 @@ from training.data import (
     stratified_split,
 )
 from training.noise import add_typos, plain_lower
-from training.scope import Embed
+from training.scope import ModelSpace, WriteExtra
 
 log = logging.getLogger(__name__)
+
+OUTLIER = -1  # the training target of a message to decline
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,13 @@ class FineTuneConfig:
     # (2026-12-03): BANKING77 test 94.3% (94.4%), style_set/dev 92.9% (90.9%) with 1.9%
     # (3.2%) of its banking messages flagged out of scope.
     kb_repeats: int = 3
+    # Outlier exposure: messages the assistant must decline (the KB's out-of-scope list and
+    # corpora) join the batches with a uniform target over the intents, so the fine-tune
+    # pulls them away from every intent instead of folding them into the nearest one (the
+    # out-of-scope detector then sees them apart). `outlier_share`: their number against
+    # the in-scope training rows; `outlier_weight`: their loss against a labelled row's.
+    outlier_share: float = 0.2
+    outlier_weight: float = 0.5
     typo_probability: float = 0.3
     lowercase_probability: float = 0.15
     validation_fraction: float = 0.05
@@ -106,6 +115,47 @@ def _length_grouped_batches(
         batches.extend(chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size))
     rng.shuffle(batches)
     return batches
+
+
+def validation_texts(examples: list[LabelledExample], manifest: dict[str, Any]) -> list[str]:
+    """The validation split a fine-tuned model in a folder was not trained on, found again
+    from its training examples and the configuration in its `manifest` (the split is
+    seeded); empty when the examples are not the ones it was trained on."""
+    examples = deduplicate(examples)
+    if manifest.get("kind") != KIND or manifest.get("training_data_hash") != examples_hash(
+            examples):
+        return []
+    config = manifest.get("config", {})
+    defaults = FineTuneConfig()
+    _, val_idx = stratified_split(
+        [e.label for e in examples],
+        float(config.get("validation_fraction", defaults.validation_fraction)),
+        int(config.get("min_examples_for_validation", defaults.min_examples_for_validation)),
+        int(config.get("seed", defaults.seed)),
+    )
+    return [examples[i].text for i in val_idx]
+
+
+def _outlier_sample(outliers: list[str], labelled_rows: int,
+                    config: FineTuneConfig) -> list[str]:
+    """A seeded sample of the messages to decline, `outlier_share` of the labelled rows."""
+    unique = list(dict.fromkeys(" ".join(t.split()) for t in outliers if t.strip()))
+    wanted = min(len(unique), round(config.outlier_share * labelled_rows))
+    return random.Random(config.seed).sample(unique, wanted) if wanted > 0 else []
+
+
+def _texts_hash(texts: list[str]) -> str:
+    return hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:16]
+
+
+def _batch_loss(logits: torch.Tensor, targets: torch.Tensor, labelled_loss: nn.Module,
+                outlier_weight: float) -> torch.Tensor:
+    """Cross-entropy for labelled rows; for outliers (target `OUTLIER`), cross-entropy
+    against the uniform distribution over intents, weighted by `outlier_weight`."""
+    is_outlier = targets == OUTLIER
+    per_row = labelled_loss(logits, targets.clamp(min=0))
+    uniform = -torch.log_softmax(logits, dim=-1).mean(dim=-1)
+    return torch.where(is_outlier, outlier_weight * uniform, per_row).mean()
 
 
 def _augment(text: str, config: FineTuneConfig, rng: random.Random) -> str:
@@ -172,10 +222,13 @@ def finetune_intent_model(
     device: str = "auto",
     show_progress: bool = True,
     extra_manifest: dict[str, Any] | None = None,
-    write_extra: Callable[[Path, Embed], dict[str, Any]] | None = None,
+    write_extra: WriteExtra | None = None,
+    outliers: list[str] | None = None,
 ) -> FineTuneReport:
-    """Fine-tune, calibrate and save. `write_extra(folder, embed)` may add files to the model
-    folder using the trained model's embedding (the out-of-scope detector does) and returns
+    """Fine-tune, calibrate and save. `outliers`: messages to decline, learnt with a uniform
+    target (see `FineTuneConfig.outlier_share`). `write_extra(folder, space)` may add files
+    to the model folder using the trained model (its embedding, intent vectors and the
+    validation texts it was not trained on; the out-of-scope detector does) and returns
     entries for the manifest."""
     from datasets import ClassLabel, Dataset, Features, Value
     from safetensors.torch import save_file
@@ -213,6 +266,11 @@ def finetune_intent_model(
                               for _ in range(n)]
     train_targets = torch.tensor([label for label, n in zip(train_set["label"], repeats,
                                                             strict=True) for _ in range(n)])
+    exposed = _outlier_sample(outliers or [], len(train_texts), config)
+    labelled_rows = len(train_texts)
+    train_texts += exposed
+    train_targets = torch.cat([train_targets,
+                               torch.full((len(exposed),), OUTLIER, dtype=torch.long)])
     lengths = [len(ids) for ids in tokenizer(train_texts, truncation=True,
                                              max_length=config.max_length)["input_ids"]]
     steps_per_epoch = -(-len(train_texts) // config.batch_size)
@@ -230,7 +288,8 @@ def finetune_intent_model(
     scheduler = get_linear_schedule_with_warmup(
         optimizer, int(total_steps * config.warmup_ratio), total_steps
     )
-    checkpoint = _Checkpoint(Path(output_dir), f"{data_hash}:{json.dumps(asdict(config))}")
+    checkpoint = _Checkpoint(Path(output_dir), f"{data_hash}:{_texts_hash(exposed)}:"
+                                                f"{json.dumps(asdict(config))}")
     state = checkpoint.load()
     first_epoch = 0
     if state is not None:
@@ -241,14 +300,14 @@ def finetune_intent_model(
         log.info("resuming fine-tuning after epoch %d", first_epoch)
     else:
         # Start every intent vector at its class centroid: training starts near a good model.
-        vectors = _embed_all(model, tokenizer, train_texts, config, run_device,
-                             desc="initialising" if show_progress else None)
+        vectors = _embed_all(model, tokenizer, train_texts[:labelled_rows], config,
+                             run_device, desc="initialising" if show_progress else None)
         centroids = torch.zeros(len(labels), vectors.shape[1]).index_add_(
-            0, train_targets, vectors
+            0, train_targets[:labelled_rows], vectors
         )
         model.intent_vectors.data = nn.functional.normalize(centroids, dim=-1).to(run_device)
 
-    loss_fn = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing, reduction="none")
     progress = tqdm(total=total_steps, initial=first_epoch * steps_per_epoch,
                     desc="fine-tuning", disable=not show_progress)
     for epoch in range(first_epoch, epochs):
@@ -259,7 +318,8 @@ def finetune_intent_model(
             batch = tokenizer(texts, padding=True, truncation=True,
                               max_length=config.max_length, return_tensors="pt").to(run_device)
             logits = model(batch["input_ids"], batch["attention_mask"])
-            loss = loss_fn(logits, train_targets[batch_ids].to(run_device))
+            loss = _batch_loss(logits, train_targets[batch_ids].to(run_device), loss_fn,
+                               config.outlier_weight)
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -293,7 +353,9 @@ def finetune_intent_model(
         return _embed_all(model, tokenizer, texts, config, run_device).numpy()
 
     with atomic_folder(Path(output_dir)) as folder:
-        added = write_extra(folder, embed) if write_extra is not None else {}
+        intents = nn.functional.normalize(model.intent_vectors.detach(), dim=-1).cpu().numpy()
+        space = ModelSpace(embed, intents, list(val_set["text"]))
+        added = write_extra(folder, space) if write_extra is not None else {}
         model.cpu()
         trained_encoder: Any = model.encoder
         trained_encoder.save_pretrained(folder / ENCODER_DIR)
@@ -311,6 +373,7 @@ def finetune_intent_model(
             "kb_intents_hash": kb_intents_hash,
             "data_files": data_files or [],
             "training_data_hash": data_hash,
+            "outliers": len(exposed),
             "config": asdict(config),
             "metrics": asdict(report),
             "versions": library_versions(),

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -28,7 +26,7 @@ from training.data import (
     examples_hash,
     stratified_split,
 )
-from training.scope import Embed
+from training.scope import ModelSpace, WriteExtra
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +68,7 @@ def train_embedding_classifier(
     data_files: list[str] | None = None,
     config: HeadTrainingConfig | None = None,
     show_progress: bool = True,
-    write_extra: Callable[[Path, Embed], dict[str, Any]] | None = None,
+    write_extra: WriteExtra | None = None,
     extra_manifest: dict[str, object] | None = None,
 ) -> TrainingReport:
     config = config or HeadTrainingConfig()
@@ -111,7 +109,9 @@ def train_embedding_classifier(
             folder / HEAD_FILE, weights=final.coef_.astype(np.float32),
             bias=final.intercept_.astype(np.float32), temperature=np.float32(temperature),
         )
-        added = write_extra(folder, encoder.encode) if write_extra is not None else {}
+        # Not a cosine model, and its final head is fitted on every example (none unseen).
+        added = (write_extra(folder, ModelSpace(encoder.encode)) if write_extra is not None
+                 else {})
         write_json(folder / LABELS, labels)
         write_json(
             folder / MANIFEST,

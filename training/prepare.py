@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from bot.config import Settings
 from bot.errors import ModelNotReady
 from bot.files import LABELS, MANIFEST, load_manifest, read_manifest, write_json_atomic
@@ -23,17 +25,30 @@ from bot.kb import KnowledgeBase
 from bot.nlu.embedding_classifier import KIND as HEAD_KIND
 from bot.nlu.encoder import SentenceEncoder
 from bot.nlu.finetuned import KIND as FINETUNED_KIND
+from bot.nlu.finetuned import FineTunedIntentClassifier
 from bot.nlu.onnx_encoder import ONNX_FILE, export_sentence_onnx
-from bot.nlu.recognizer import load_recognizer, model_damage
+from bot.nlu.recognizer import IntentRecognizer, load_recognizer, model_damage
 from bot.nlu.spelling import SpellingCorrector
 from bot.retrieval.faq_index import FaqIndex
 from bot.tools.credit_risk.reference import read_credit_manifest
 from bot.tools.plugins import REFERENCE_SPEC
 from training.credit_risk import CreditTrainingReport, train_credit_risk_model
 from training.data import HUB_PREFIX, LabelledExample, file_examples, training_examples
-from training.finetune import FineTuneConfig, FineTuneReport, finetune_intent_model
+from training.finetune import (
+    FineTuneConfig,
+    FineTuneReport,
+    finetune_intent_model,
+    validation_texts,
+)
 from training.intent_head import TrainingReport, train_embedding_classifier
-from training.scope import Embed, ScopeData, clinc_scope_data, train_scope_detector
+from training.scope import (
+    ModelSpace,
+    ScopeData,
+    clinc_scope_data,
+    corpus_scope_data,
+    merge_scope_data,
+    train_scope_detector,
+)
 
 log = logging.getLogger(__name__)
 
@@ -83,13 +98,15 @@ def _previous(settings: Settings, key: str) -> list[Path]:
             if p.startswith(HUB_PREFIX) or Path(p).is_file()]
 
 
-def _scope_data(oos_files: list[Path]) -> ScopeData:
-    extra = ScopeData()
-    for path in oos_files:
-        data = clinc_scope_data(path)
-        for name in ("in_scope", "out_of_scope", "in_scope_val", "out_of_scope_val", "sources"):
-            getattr(extra, name).extend(getattr(data, name))
-    return extra
+def _scope_data(kb: KnowledgeBase, oos_files: list[Path]) -> ScopeData:
+    """The KB's out-of-scope corpora and the CLINC150 files given on the command line."""
+    return merge_scope_data([*(corpus_scope_data(p) for p in kb.out_of_scope_corpora),
+                             *(clinc_scope_data(p) for p in oos_files)])
+
+
+def _intent_vectors(recognizer: IntentRecognizer) -> np.ndarray | None:
+    ranker = recognizer.ranker
+    return ranker.intent_matrix if isinstance(ranker, FineTunedIntentClassifier) else None
 
 
 def retrain_scope(
@@ -111,7 +128,9 @@ def retrain_scope(
     for path in _previous(settings, "data_files"):
         examples.extend(file_examples(path, known_labels=known))
     scope = train_scope_detector(recognizer.ranker.embed, [e.text for e in examples],
-                                 kb.out_of_scope_examples, _scope_data(oos_files),
+                                 kb.out_of_scope_examples, _scope_data(kb, oos_files),
+                                 not_trained_on=validation_texts(examples, manifest),
+                                 intent_vectors=_intent_vectors(recognizer),
                                  max_false_rejection=max_false_rejection)
     scope.write(settings.model_dir)
     metrics = {"threshold": scope.threshold, **scope.metrics}
@@ -135,15 +154,18 @@ def train_intent_model(
         known = set(kb.intents)
         for path in data_files:
             examples.extend(file_examples(path, known_labels=known))
-    extra = _scope_data(oos_files)
+    extra = _scope_data(kb, oos_files)
     texts = [e.text for e in examples]
     scope_metrics: dict[str, Any] = {}
 
-    def write_extra(folder: Path, embed: Embed) -> dict[str, Any]:
-        """Out-of-scope detector in the trained model's embedding space, and the spelling
-        vocabulary of the training examples, saved inside the model folder."""
+    def write_extra(folder: Path, space: ModelSpace) -> dict[str, Any]:
+        """Out-of-scope detector in the trained model's embedding space (its threshold
+        chosen on the validation texts the model never saw, when there are some), and the
+        spelling vocabulary of the training examples, saved inside the model folder."""
         log.info("training the out-of-scope detector")
-        scope = train_scope_detector(embed, texts, kb.out_of_scope_examples, extra,
+        scope = train_scope_detector(space.embed, texts, kb.out_of_scope_examples, extra,
+                                     not_trained_on=space.unseen,
+                                     intent_vectors=space.intent_vectors,
                                      max_false_rejection=max_false_rejection)
         scope.write(folder)
         SpellingCorrector.from_texts(texts).save(folder)
@@ -166,7 +188,8 @@ def train_intent_model(
         log.info("fine-tuning the intent model on %d examples", len(examples))
         report = finetune_intent_model(
             examples, settings.model_dir, base_encoder=encoder.name_or_path,
-            config=finetune_config or FineTuneConfig(), device=settings.device, **common,
+            config=finetune_config or FineTuneConfig(), device=settings.device,
+            outliers=[*kb.out_of_scope_examples, *extra.out_of_scope], **common,
         )
     else:
         log.info("training the embedding-head intent model on %d examples", len(examples))

@@ -25,7 +25,7 @@ from bot.kb.models import FaqEntry, Form, Intent, KbMetadata, KnowledgeBase, Pas
 from bot.kb.tool_forms import with_tool_schema
 from bot.payloads import parse_payload
 from bot.text import sentence_key
-from knowledge_base import BUILTIN_CORPORA
+from knowledge_base import BUILTIN_CORPORA, BUILTIN_OUT_OF_SCOPE_CORPORA
 
 SECTIONS: dict[str, type[BaseModel]] = {
     "intents": Intent, "faq": FaqEntry, "responses": Response, "forms": Form,
@@ -293,18 +293,19 @@ def _cross_check(parsed: _Parsed, problems: list[KbProblem]) -> None:
                                       f"'{example}' is also an example of intent '{other}'"))
 
 
-def resolve_corpora(folder: Path, names: list[str], problems: list[KbProblem]) -> list[Path]:
-    """The files behind `training_corpora`: a corpus shipped with Teller, or a CSV/JSONL
-    path relative to the KB folder."""
+def resolve_corpora(folder: Path, names: list[str], problems: list[KbProblem],
+                    shipped: dict[str, Path] = BUILTIN_CORPORA,
+                    setting: str = "training_corpora") -> list[Path]:
+    """The files behind `training_corpora` (or `out_of_scope_corpora`, with its own shipped
+    names): a corpus shipped with Teller, or a CSV/JSONL path relative to the KB folder."""
     paths = []
     for name in names:
-        path = BUILTIN_CORPORA.get(name) or (folder / name)
+        path = shipped.get(name) or (folder / name)
         if not path.is_file():
-            shipped = ", ".join(sorted(BUILTIN_CORPORA))
             problems.append(KbProblem(
-                METADATA_FILE, "metadata", "training_corpora",
-                f"'{name}' is neither a corpus shipped with Teller ({shipped}) nor a file in "
-                f"{folder}; fix the name or the path (relative to the KB folder)"))
+                METADATA_FILE, "metadata", setting,
+                f"'{name}' is neither a corpus shipped with Teller ({', '.join(sorted(shipped))})"
+                f" nor a file in {folder}; fix the name or the path (relative to the KB folder)"))
             continue
         paths.append(path.resolve())
     return paths
@@ -355,6 +356,9 @@ def load_knowledge_base(folder: Path, bank_name: str | None = None) -> Knowledge
         metadata = metadata.model_copy(update={"bank_name": bank_name})
 
     corpora = resolve_corpora(folder, metadata.training_corpora, problems)
+    out_of_scope_corpora = resolve_corpora(
+        folder, metadata.out_of_scope_corpora, problems, BUILTIN_OUT_OF_SCOPE_CORPORA,
+        "out_of_scope_corpora")
     files = kb_files(folder)
     if not files:
         problems.append(
@@ -387,6 +391,8 @@ def load_knowledge_base(folder: Path, bank_name: str | None = None) -> Knowledge
     trained_on: dict[str, Any] = {"intents": intents_hash, "oos": out_of_scope}
     if corpora:  # only then, so that KBs without corpora keep their models
         trained_on["corpora"] = corpora_digest(corpora)
+    if out_of_scope_corpora:
+        trained_on["out_of_scope_corpora"] = corpora_digest(out_of_scope_corpora)
     intents_hash = KnowledgeBase.hash_content(trained_on)
     content_hash = KnowledgeBase.hash_content(
         {
@@ -410,6 +416,7 @@ def load_knowledge_base(folder: Path, bank_name: str | None = None) -> Knowledge
         response_by_intent={r.intent: r for r in responses.values() if r.intent},
         out_of_scope_examples=out_of_scope,
         corpora=tuple(corpora),
+        out_of_scope_corpora=tuple(out_of_scope_corpora),
         forms=forms,
         form_by_intent={f.intent: f for f in forms.values()},
         passages=passages,

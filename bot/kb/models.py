@@ -175,6 +175,11 @@ class KbMetadata(_Entry):
     # from: a name shipped with Teller (`banking77`) or a path relative to the KB folder.
     # Only rows whose label is one of this KB's intents are used.
     training_corpora: list[NonEmptyText] = Field(default_factory=list)
+    # Messages the assistant must decline (CSV/JSONL with a `text` column and an optional
+    # `split` column, val rows choosing the threshold): a name shipped with Teller
+    # (`clinc150`) or a path relative to the KB folder. The out-of-scope detector uses them
+    # beside the KB's own `out_of_scope` list, and the fine-tune learns to keep them apart.
+    out_of_scope_corpora: list[NonEmptyText] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -192,6 +197,7 @@ class KnowledgeBase:
     response_by_intent: dict[str, Response] = field(default_factory=dict)
     out_of_scope_examples: list[str] = field(default_factory=list)
     corpora: tuple[Path, ...] = ()  # the resolved `metadata.training_corpora` files
+    out_of_scope_corpora: tuple[Path, ...] = ()  # the resolved `out_of_scope_corpora`
     forms: dict[str, Form] = field(default_factory=dict)
     form_by_intent: dict[str, Form] = field(default_factory=dict)
     passages: dict[str, Passage] = field(default_factory=dict)

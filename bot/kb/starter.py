@@ -17,9 +17,15 @@ STARTER_FILES = ("conversation.yaml", "out_of_scope.yaml")
 
 
 def metadata_yaml(bank_name: str) -> str:
+    """kb.yaml of a new KB. It lists the CLINC150 messages shipped with Teller as messages
+    to decline: a new bank's assistant should refuse recipes and flight bookings from its
+    first day, before it has an out-of-scope list of its own."""
     return ("# Metadata of this knowledge base. Content lives in the other *.yaml files.\n"
             + yaml.safe_dump({"bank_name": bank_name, "version": "1", "language": "en"},
-                             sort_keys=False, allow_unicode=True))
+                             sort_keys=False, allow_unicode=True)
+            + "# Messages no bank answers, shipped with Teller (CLINC150; CC BY 3.0): the\n"
+            "# out-of-scope detector learns from them beside out_of_scope.yaml.\n"
+            + yaml.safe_dump({"out_of_scope_corpora": ["clinc150"]}, sort_keys=False))
 
 
 def init_knowledge_base(folder: Path, bank_name: str) -> KnowledgeBase:

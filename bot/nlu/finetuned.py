@@ -104,6 +104,13 @@ class FineTunedIntentClassifier:
         return self._labels
 
     @property
+    def intent_matrix(self) -> np.ndarray:
+        """The intents' unit vectors (rows follow `labels`)."""
+        self.warm_up()
+        assert self._intent_matrix is not None
+        return self._intent_matrix
+
+    @property
     def runtime(self) -> str:
         """What computes the embeddings: "onnxruntime" or "torch:<device>"."""
         self.warm_up()

@@ -49,6 +49,8 @@ class IntentRecognizer:
     def warm_up(self) -> None:
         self.ranker.warm_up()
         self.scope.warm_up()
+        if isinstance(self.ranker, FineTunedIntentClassifier):
+            self.scope.intent_vectors = self.ranker.intent_matrix
         if not self._spelling_loaded and self.folder is not None:
             self.spelling = SpellingCorrector.load(self.folder, self.ranker.vocabulary())
             self._spelling_loaded = True
@@ -137,7 +139,7 @@ def model_damage(folder: Path) -> DamagedFile | None:
             check_files(folder)
         else:
             return None
-        ScopeDetector(folder).warm_up()
+        ScopeDetector(folder).warm_up()  # reads the references, combiner and threshold
         SpellingCorrector.load(folder)
     except DamagedFile as damage:
         return damage

@@ -1,10 +1,18 @@
 import json
 
 import numpy as np
+import pytest
 
+from bot.errors import ModelNotReady
 from bot.nlu.recognizer import load_recognizer
 from tests.conftest import SHARED_DATA
-from training.scope import auroc, choose_threshold, clinc_scope_data
+from training.scope import (
+    ScopeData,
+    auroc,
+    choose_threshold,
+    clinc_scope_data,
+    train_scope_detector,
+)
 
 
 def test_scope_detector_separates_banking_from_chit_chat(tiny_settings, encoder) -> None:
@@ -42,15 +50,14 @@ def test_choose_threshold_caps_false_rejections() -> None:
 def test_clinc_rows_are_sorted_into_in_and_out_of_scope() -> None:
     path = SHARED_DATA / "clinc150" / "data_full.json"
     if not path.exists():
-        import pytest
-
         pytest.skip("CLINC150 not available")
     data = clinc_scope_data(path)
     # banking + credit cards, exchange_rate, travel_notification, direct_deposit and 7
     # conversational intents
     assert len(data.in_scope) == 40 * 100
     # oos rows; travel but its 2 banking intents, kitchen, home, auto, utility; 20 others
-    assert len(data.out_of_scope) == 100 + (13 + 4 * 15) * 100 + 20 * 100
+    # (utility's make_call is neither: "i need to talk to someone on the phone")
+    assert len(data.out_of_scope) == 100 + (13 + 4 * 15 - 1) * 100 + 20 * 100
     assert len(data.in_scope_val) == 40 * 20
     assert "what's the weather" not in " ".join(data.in_scope).lower()
     import json
@@ -60,3 +67,85 @@ def test_clinc_rows_are_sorted_into_in_and_out_of_scope() -> None:
     for intent in ("exchange_rate", "travel_notification", "direct_deposit"):
         texts = {text for text, label in rows if label == intent}
         assert len(texts) == 100 and texts <= set(data.in_scope) and not texts & declined
+
+
+def test_the_threshold_is_chosen_on_messages_the_intent_model_never_saw() -> None:
+    rng = np.random.default_rng(0)
+    centre = np.eye(8)[0]
+
+    def embed(texts: list[str]) -> np.ndarray:
+        """Training examples sit on their intent; unseen in-scope messages a little off it;
+        messages to decline elsewhere (as a fine-tuned space looks)."""
+        rows = []
+        for text in texts:
+            base = np.eye(8)[1] if text.startswith("out") else centre
+            spread = 0.6 if text.startswith("new") else 0.05
+            row = base + spread * rng.standard_normal(8)
+            rows.append(row / np.linalg.norm(row))
+        return np.array(rows)
+
+    trained = [f"seen {i}" for i in range(200)]
+    unseen = [f"new {i}" for i in range(40)]
+    declined = [f"out {i}" for i in range(60)]
+    artifacts = train_scope_detector(embed, trained + unseen, declined,
+                                     not_trained_on=unseen, max_false_rejection=0.05)
+    assert artifacts.metrics["validation_in_scope"] == 40
+    assert artifacts.metrics["validation_in_scope_from"] == "the intent model's validation split"
+    assert float(artifacts.metrics["validation_false_rejection"]) <= 0.05
+    # References keep every example, the validation ones included.
+    assert len(artifacts.in_scope) == 240 and len(artifacts.out_of_scope) == 60
+    fallback = train_scope_detector(embed, trained + unseen, declined)
+    assert fallback.metrics["validation_in_scope_from"] == "a share of its training examples"
+
+
+def test_a_cosine_model_combines_neighbours_with_the_closest_intent(tmp_path) -> None:
+    """Banking messages no intent covers sit near in-scope references but far from every
+    intent; messages to decline are far from both. The combiner learns to weigh the two."""
+    from bot.nlu.scope import ScopeDetector
+
+    rng = np.random.default_rng(3)
+    intents = np.eye(16)[:4]  # four intents
+
+    def unit(rows: np.ndarray) -> np.ndarray:
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+    def around(centre: np.ndarray, n: int, spread: float) -> np.ndarray:
+        return unit(centre + spread * rng.standard_normal((n, 16)))
+
+    banking_elsewhere = np.eye(16)[8]  # in scope, no intent of ours
+    vectors = {
+        "seen": np.vstack([around(intents[i % 4], 50, 0.1) for i in range(4)]),
+        "unseen": np.vstack([around(intents[i % 4], 10, 0.3) for i in range(4)]),
+        "other banking": around(banking_elsewhere, 60, 0.2),
+        "decline": around(np.eye(16)[12], 150, 0.3),
+    }
+    lookup = {f"{kind} {i}": row for kind, rows in vectors.items()
+              for i, row in enumerate(rows)}
+
+    def embed(texts: list[str]) -> np.ndarray:
+        return np.array([lookup[t] for t in texts])
+
+    def names(kind: str, part: slice = slice(None)) -> list[str]:
+        return [f"{kind} {i}" for i in range(len(vectors[kind]))][part]
+
+    extra = ScopeData(in_scope=names("other banking", slice(0, 40)),
+                      in_scope_val=names("other banking", slice(40, None)),
+                      out_of_scope=names("decline", slice(0, 100)),
+                      out_of_scope_val=names("decline", slice(100, None)))
+    artifacts = train_scope_detector(embed, names("seen") + names("unseen"), [], extra,
+                                     not_trained_on=names("unseen"), intent_vectors=intents)
+    assert artifacts.combiner is not None
+    assert artifacts.combiner.margin > 0 and artifacts.combiner.top_cosine < 0
+    assert artifacts.metrics["score"] == "neighbours and top intent cosine"
+    artifacts.write(tmp_path)
+
+    detector = ScopeDetector(tmp_path)
+    with pytest.raises(ModelNotReady, match="intent vectors"):
+        detector.scores(vectors["decline"][:2])  # a combiner needs the intent vectors
+    detector.intent_vectors = intents
+    fresh = {"ours": around(intents[1], 5, 0.3), "other banking": around(banking_elsewhere, 5, 0.2),
+             "decline": around(np.eye(16)[12], 5, 0.3)}
+    flagged = {kind: detector.scores(rows) >= detector.threshold for kind, rows in fresh.items()}
+    assert not flagged["ours"].any() and not flagged["other banking"].any()
+    assert flagged["decline"].all()
+    assert detector.read(fresh["decline"][0]).out_of_scope

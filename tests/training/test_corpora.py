@@ -1,4 +1,5 @@
-"""Training corpora a knowledge base lists in `kb.yaml` (`training_corpora`)."""
+"""Corpora a knowledge base lists in `kb.yaml`: labelled messages to learn intents from
+(`training_corpora`) and messages to decline (`out_of_scope_corpora`)."""
 
 import csv
 from pathlib import Path
@@ -6,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from bot.kb import KnowledgeBaseError, load_knowledge_base
-from knowledge_base import BUILTIN_CORPORA
+from knowledge_base import BUILTIN_CORPORA, BUILTIN_OUT_OF_SCOPE_CORPORA
 from training.data import corpus_examples, training_examples
+from training.prepare import _scope_data
+from training.scope import CLINC_IN_SCOPE_INTENTS
 
 
 def write_corpus(path: Path, rows: list[tuple[str, str]]) -> Path:
@@ -18,10 +21,10 @@ def write_corpus(path: Path, rows: list[tuple[str, str]]) -> Path:
     return path
 
 
-def list_corpora(kb_dir: Path, *names: str) -> None:
+def list_corpora(kb_dir: Path, *names: str, setting: str = "training_corpora") -> None:
     meta = kb_dir / "kb.yaml"
     listed = "".join(f"\n  - {name}" for name in names)
-    meta.write_text(meta.read_text(encoding="utf-8") + f"training_corpora:{listed}\n",
+    meta.write_text(meta.read_text(encoding="utf-8") + f"{setting}:{listed}\n",
                     encoding="utf-8")
 
 
@@ -68,3 +71,69 @@ def test_an_unknown_corpus_is_a_kb_problem_that_says_what_exists(tiny_kb_dir: Pa
     [problem] = [str(p) for p in caught.value.problems]
     assert "kb.yaml" in problem and "training_corpora" in problem
     assert "'banking78'" in problem and "banking77" in problem
+
+
+def test_default_kb_declines_with_the_shipped_clinc150_rows_and_never_their_test_split(
+    default_kb,
+) -> None:
+    shipped = BUILTIN_OUT_OF_SCOPE_CORPORA["clinc150"]
+    assert default_kb.out_of_scope_corpora == (shipped.resolve(),)
+    with shipped.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {row["split"] for row in rows} == {"train", "val"}
+    declined = {row["category"] for row in rows if row["scope"] == "out"}
+    answered = {row["category"] for row in rows if row["scope"] == "in"}
+    assert "oos" in declined and "book_flight" in declined
+    # Nothing a bank answers is taught as a message to decline; those rows are the
+    # banking messages the detector must let through.
+    banking = {"transfer", "balance", "pin_change", "freeze_account", "report_lost_card",
+               "credit_limit", "card_declined", "international_fees"}  # CLINC's banking
+    assert not declined & (CLINC_IN_SCOPE_INTENTS | banking)
+    assert (CLINC_IN_SCOPE_INTENTS | banking) <= answered
+    scope = _scope_data(default_kb, [])
+    assert (len(scope.out_of_scope), len(scope.out_of_scope_val)) == (9_300, 1_940)
+    assert (len(scope.in_scope), len(scope.in_scope_val)) == (4_000, 800)
+
+
+def test_a_bank_scope_file_is_split_into_references_and_threshold_rows(
+    tiny_kb_dir: Path,
+) -> None:
+    with (tiny_kb_dir / "decline.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "split", "scope"])
+        writer.writerows([("best pizza in town", "train", "out"), ("who won the match", "", ""),
+                          ("  directions   to the zoo ", "val", "out"),
+                          ("can I get a mortgage holiday", "train", "in"),
+                          ("is my branch open on saturday", "val", "IN")])
+    list_corpora(tiny_kb_dir, "decline.csv", setting="out_of_scope_corpora")
+    kb = load_knowledge_base(tiny_kb_dir)
+    scope = _scope_data(kb, [])
+    assert scope.out_of_scope == ["best pizza in town", "who won the match"]
+    assert scope.out_of_scope_val == ["directions to the zoo"]
+    assert scope.in_scope == ["can I get a mortgage holiday"]
+    assert scope.in_scope_val == ["is my branch open on saturday"]
+    before = kb.intents_hash
+    (tiny_kb_dir / "decline.csv").write_text("text\nbest pizza in town\n", encoding="utf-8")
+    assert load_knowledge_base(tiny_kb_dir).intents_hash != before  # the model is stale
+
+
+def test_an_unknown_out_of_scope_corpus_names_the_setting_and_what_is_shipped(
+    tiny_kb_dir: Path,
+) -> None:
+    list_corpora(tiny_kb_dir, "clinc151", setting="out_of_scope_corpora")
+    with pytest.raises(KnowledgeBaseError) as caught:
+        load_knowledge_base(tiny_kb_dir)
+    [problem] = [str(p) for p in caught.value.problems]
+    assert "out_of_scope_corpora" in problem and "'clinc151'" in problem
+    assert "clinc150" in problem
+
+
+def test_a_scope_value_other_than_in_or_out_is_refused_with_its_row(tmp_path: Path) -> None:
+    from bot.errors import TrainingDataError
+    from training.scope import corpus_scope_data
+
+    path = tmp_path / "decline.csv"
+    path.write_text("text,scope\nbest pizza in town,out\nweather today,maybe\n",
+                    encoding="utf-8")
+    with pytest.raises(TrainingDataError, match="row 3: 'scope' is 'maybe'; use 'out'"):
+        corpus_scope_data(path)

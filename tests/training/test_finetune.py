@@ -96,3 +96,64 @@ def test_onnx_runtime_gives_the_pytorch_embeddings(tiny_settings) -> None:
     assert reference.runtime == "torch:cpu"
     assert np.abs(fast.embed(texts) - reference.embed(texts)).max() < 1e-4
     assert np.abs(fast.embed_one(texts[1]) - reference.embed(texts)[1]).max() < 1e-4
+
+
+def test_outlier_loss_is_lowest_when_a_message_to_decline_favours_no_intent() -> None:
+    import torch
+    from torch import nn
+
+    labelled = nn.CrossEntropyLoss(reduction="none")
+    uniform = torch.zeros(1, 4)
+    confident = torch.tensor([[8.0, 0.0, 0.0, 0.0]])
+    target = torch.tensor([finetune.OUTLIER])
+    flat = finetune._batch_loss(uniform, target, labelled, outlier_weight=1.0)
+    assert abs(float(flat) - float(np.log(4))) < 1e-5  # cross-entropy to uniform = log(4)
+    assert float(finetune._batch_loss(confident, target, labelled, 1.0)) > float(flat) + 1
+    # A labelled row keeps its ordinary loss; the weight scales only the outliers.
+    mixed = torch.cat([confident, confident])
+    both = finetune._batch_loss(mixed, torch.tensor([0, finetune.OUTLIER]), labelled, 0.5)
+    expected = (float(labelled(confident, torch.tensor([0]))[0])
+                + 0.5 * float(finetune._batch_loss(confident, target, labelled, 1.0))) / 2
+    assert abs(float(both) - expected) < 1e-5
+
+
+def test_outlier_sample_is_a_seeded_share_of_the_labelled_rows() -> None:
+    pool = [f"message {i}" for i in range(100)] + ["message 1", "  "]
+    config = FineTuneConfig(outlier_share=0.2)
+    sample = finetune._outlier_sample(pool, 50, config)
+    assert len(sample) == 10 and len(set(sample)) == 10 and set(sample) <= set(pool)
+    assert sample == finetune._outlier_sample(pool, 50, config)
+    assert len(finetune._outlier_sample(pool, 5_000, config)) == 100  # all there are
+    assert finetune._outlier_sample(pool, 50, FineTuneConfig(outlier_share=0.0)) == []
+
+
+DECLINE = ["will it rain in Rome tomorrow", "recipe for banana bread", "play some jazz",
+           "how tall is the eiffel tower", "set an alarm for seven", "tell me a joke",
+           "book a table for two tonight", "what's the capital of Peru"]
+NEVER_SEEN = ["is it sunny in Oslo", "how do I bake sourdough", "put on some music",
+              "how high is mount everest"]
+
+
+def test_outliers_teach_the_model_to_favour_no_intent_for_what_it_must_decline(
+    tmp_path: Path, encoder
+) -> None:
+    config = FineTuneConfig(epochs=8, batch_size=4, validation_fraction=0.0,
+                            learning_rate=3e-4, outlier_share=1.0, outlier_weight=1.0)
+    top = {}
+    for name, outliers in (("plain", None), ("exposed", DECLINE)):
+        folder = tmp_path / name
+        finetune_intent_model(_toy(), folder, base_encoder=encoder.name_or_path,
+                              kb_intents_hash="h", config=config, show_progress=False,
+                              outliers=outliers)
+        classifier = FineTunedIntentClassifier(folder, device="cpu")
+        for texts, kind in ((DECLINE, "taught"), (NEVER_SEEN, "unseen")):
+            top[name, kind] = float(classifier.probabilities(texts).max(axis=1).mean())
+        best = classifier.predict("where is my card", top_k=1).top
+        assert best is not None and best.name == "card"
+        manifest = json.loads((folder / "manifest.json").read_text())
+        assert manifest["outliers"] == (len(DECLINE) if outliers else 0)
+    # Two intents: 0.5 is "neither". The messages taught as outliers lean less on either
+    # intent than without outlier exposure, and so do messages like them it never saw
+    # (seeded; on 2026-12-03: 0.68 against 0.72, and 0.74 against 0.79).
+    assert top["exposed", "taught"] < top["plain", "taught"] - 0.02
+    assert top["exposed", "unseen"] < top["plain", "unseen"] - 0.02

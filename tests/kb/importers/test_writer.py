@@ -28,6 +28,7 @@ from bot.kb.importers.drafts import (
 from bot.kb.importers.writer import import_results, split_passage
 from bot.kb.loader import KnowledgeBaseError
 from bot.kb.starter import init_knowledge_base
+from knowledge_base import BUILTIN_OUT_OF_SCOPE_CORPORA
 
 FEES = "fee-schedule.pdf"
 
@@ -75,6 +76,9 @@ def test_init_has_the_conversation_basics_and_no_bank_facts(kb_dir: Path) -> Non
     assert {"greet", "thanks", "goodbye", "affirm", "deny", "help", "restart",
             "bot_challenge", "human_handoff"} <= set(kb.intents)
     assert kb.out_of_scope_examples and not kb.faq and not kb.passages and not kb.forms
+    # From its first day it declines what no bank answers (CLINC150's rows, shipped).
+    assert kb.metadata.out_of_scope_corpora == ["clinc150"]
+    assert kb.out_of_scope_corpora == (BUILTIN_OUT_OF_SCOPE_CORPORA["clinc150"].resolve(),)
     everything = "\n".join(p.read_text() for p in kb_dir.iterdir()).casefold()
     assert "lumen" not in everything and "+353" not in everything
     with pytest.raises(TellerError, match="already exists and is not an empty folder"):
