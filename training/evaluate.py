@@ -56,7 +56,7 @@ def load_oos_messages(path: Path) -> tuple[list[str], list[str], str]:
     out of scope."""
     path = Path(path)
     if path.name == CLINC_FILE:
-        from training.scope import CLINC_IN_SCOPE_DOMAINS
+        from training.clinc import CLINC_IN_SCOPE_DOMAINS
 
         data = json.loads(path.read_text(encoding="utf-8"))
         domains = json.loads(path.with_name("domains.json").read_text(encoding="utf-8"))

@@ -32,6 +32,7 @@ from bot.nlu.spelling import SpellingCorrector
 from bot.retrieval.faq_index import FaqIndex
 from bot.tools.credit_risk.reference import read_credit_manifest
 from bot.tools.plugins import REFERENCE_SPEC
+from training.clinc import clinc_scope_data
 from training.credit_risk import CreditTrainingReport, train_credit_risk_model
 from training.data import HUB_PREFIX, LabelledExample, file_examples, training_examples
 from training.finetune import (
@@ -44,7 +45,6 @@ from training.intent_head import TrainingReport, train_embedding_classifier
 from training.scope import (
     ModelSpace,
     ScopeData,
-    clinc_scope_data,
     corpus_scope_data,
     merge_scope_data,
     train_scope_detector,

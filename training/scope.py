@@ -9,7 +9,6 @@ the lowest that rejects at most `max_false_rejection` of in-scope validation mes
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -31,36 +30,6 @@ from bot.nlu.scope import (
 from training.data import scope_rows
 
 Embed = Callable[[list[str]], np.ndarray]  # texts -> unit-length rows, the model's space
-
-# CLINC150's intents, decided one by one for a bank's assistant (data/clinc150/README.md).
-# In scope: what a bank answers. banking and credit_cards whole; from travel, exchange rates
-# and travel notices (a bank answers both: they must never teach the detector to refuse
-# "what's the rate for sterling" or "I'm off to Thailand next week"); direct deposits;
-# the conversational intents the assistant answers itself.
-CLINC_IN_SCOPE_DOMAINS = {"banking", "credit_cards"}
-CLINC_IN_SCOPE_INTENTS = {
-    "exchange_rate", "travel_notification", "direct_deposit",
-    "greeting", "goodbye", "thank_you", "are_you_a_bot", "what_can_i_ask_you", "yes", "no",
-}
-# Out of scope: nothing a bank answers.
-CLINC_OUT_OF_SCOPE_DOMAINS = {"travel", "kitchen_and_dining", "home", "auto_and_commute",
-                              "utility"}
-CLINC_OUT_OF_SCOPE_INTENTS = {
-    "meaning_of_life", "fun_fact", "tell_joke", "do_you_have_pets", "what_are_your_hobbies",
-    "where_are_you_from", "how_old_are_you",
-    "pto_request", "pto_request_status", "pto_balance", "pto_used", "meeting_schedule",
-    "schedule_meeting",
-    "change_speed", "change_volume", "change_accent", "whisper_mode", "sync_device",
-    "change_ai_name", "reset_settings",
-}
-# Never declined though its domain is (utility): "i need to talk to someone on the phone"
-# is how a customer asks for a person.
-CLINC_NEITHER_INTENTS = {"make_call"}
-# Neither, on purpose: near money but not clearly the bank's (taxes, income, w2, payday,
-# rollover_401k, insurance, next_holiday), or words an assistant handles in its dialogue
-# (cancel, repeat, maybe, user_name, change_user_name, change_language, who_made_you,
-# what_is_your_name, who_do_you_work_for).
-
 
 # References kept (in scope, out of scope): about 1.5 ms per message on 2 CPU cores.
 MAX_REFERENCES = (8_000, 4_000)
@@ -91,48 +60,6 @@ class ScopeData:
     in_scope_val: list[str] = field(default_factory=list)
     out_of_scope_val: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
-
-
-def clinc_scope_data(path: Path, splits: tuple[str, str] = ("train", "val")) -> ScopeData:
-    """Read CLINC150's data_full.json (domains.json beside it); test rows are never read."""
-    path = Path(path)
-    domains_path = path.with_name("domains.json")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        domains = json.loads(domains_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise TrainingDataError(
-            f"{path}: cannot read CLINC150 data_full.json and domains.json beside it ({exc})"
-        ) from exc
-    domain_of = {intent: domain for domain, intents in domains.items() for intent in intents}
-
-    def side(intent: str) -> str | None:
-        if domain_of.get(intent) in CLINC_IN_SCOPE_DOMAINS or intent in CLINC_IN_SCOPE_INTENTS:
-            return "in"  # before the domains: travel's exchange_rate is in scope
-        if intent in CLINC_NEITHER_INTENTS:
-            return None
-        if intent == "oos" or intent in CLINC_OUT_OF_SCOPE_INTENTS:
-            return "out"
-        if domain_of.get(intent) in CLINC_OUT_OF_SCOPE_DOMAINS:
-            return "out"
-        return None
-
-    result = ScopeData(sources=[str(path.resolve())])
-    for split, (ins, outs) in zip(
-        splits,
-        ((result.in_scope, result.out_of_scope), (result.in_scope_val, result.out_of_scope_val)),
-        strict=True,
-    ):
-        for key in (split, f"oos_{split}"):
-            for text, intent in data.get(key, []):
-                where = side(intent)
-                if where == "in":
-                    ins.append(text)
-                elif where == "out":
-                    outs.append(text)
-    if not result.out_of_scope or not result.in_scope_val:
-        raise TrainingDataError(f"{path}: no usable rows; is this CLINC150's data_full.json?")
-    return result
 
 
 def corpus_scope_data(path: Path) -> ScopeData:

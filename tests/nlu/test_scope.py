@@ -6,11 +6,11 @@ import pytest
 from bot.errors import ModelNotReady
 from bot.nlu.recognizer import load_recognizer
 from tests.conftest import SHARED_DATA
+from training.clinc import clinc_scope_data
 from training.scope import (
     ScopeData,
     auroc,
     choose_threshold,
-    clinc_scope_data,
     train_scope_detector,
 )
 

@@ -8,9 +8,10 @@ import pytest
 
 from bot.kb import KnowledgeBaseError, load_knowledge_base
 from knowledge_base import BUILTIN_CORPORA, BUILTIN_OUT_OF_SCOPE_CORPORA
+from tests.conftest import SHARED_DATA
+from training.clinc import CLINC_IN_SCOPE_INTENTS, write_scope_csv
 from training.data import corpus_examples, training_examples
 from training.prepare import _scope_data
-from training.scope import CLINC_IN_SCOPE_INTENTS
 
 
 def write_corpus(path: Path, rows: list[tuple[str, str]]) -> Path:
@@ -93,6 +94,17 @@ def test_default_kb_declines_with_the_shipped_clinc150_rows_and_never_their_test
     scope = _scope_data(default_kb, [])
     assert (len(scope.out_of_scope), len(scope.out_of_scope_val)) == (9_300, 1_940)
     assert (len(scope.in_scope), len(scope.in_scope_val)) == (4_000, 800)
+
+
+def test_the_shipped_clinc150_rows_are_what_the_decisions_give(tmp_path: Path) -> None:
+    """knowledge_base/corpora/clinc150/scope.csv is regenerated, not edited by hand."""
+    data_full = SHARED_DATA / "clinc150" / "data_full.json"
+    if not data_full.is_file():
+        pytest.skip(f"CLINC150 is not at {data_full}")
+    regenerated = tmp_path / "scope.csv"
+    assert write_scope_csv(data_full, regenerated) == 16_040
+    shipped = BUILTIN_OUT_OF_SCOPE_CORPORA["clinc150"]
+    assert regenerated.read_bytes() == shipped.read_bytes()
 
 
 def test_a_bank_scope_file_is_split_into_references_and_threshold_rows(
