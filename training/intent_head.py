@@ -80,7 +80,8 @@ def train_embedding_classifier(
     targets = np.array([label_index[e.label] for e in examples])
 
     log.info("encoding %d training examples", len(examples))
-    vectors = encoder.encode([e.text for e in examples], show_progress_bar=show_progress)
+    vectors = encoder.encode_remembered([e.text for e in examples],
+                                        show_progress_bar=show_progress)
 
     train_idx, val_idx = stratified_split(
         [e.label for e in examples], config.validation_fraction,
@@ -110,8 +111,8 @@ def train_embedding_classifier(
             bias=final.intercept_.astype(np.float32), temperature=np.float32(temperature),
         )
         # Not a cosine model, and its final head is fitted on every example (none unseen).
-        added = (write_extra(folder, ModelSpace(encoder.encode)) if write_extra is not None
-                 else {})
+        added = (write_extra(folder, ModelSpace(encoder.encode_remembered))
+                 if write_extra is not None else {})
         write_json(folder / LABELS, labels)
         write_json(
             folder / MANIFEST,

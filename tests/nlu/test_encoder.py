@@ -22,6 +22,21 @@ def test_encode_one_is_cached_and_matches_batch(encoder: SentenceEncoder) -> Non
         first[0] = 1.0  # cached vectors are read-only
 
 
+def test_remembered_rows_match_encode_and_are_encoded_once(
+    encoder: SentenceEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = ["book a table for two", "my card never came", "book a table for two"]
+    vectors = encoder.encode_remembered(rows)
+    np.testing.assert_allclose(vectors, encoder.encode(rows), atol=1e-5)
+
+    def encode_again(texts: list[str], **_: object) -> np.ndarray:
+        raise AssertionError(f"encoded again: {texts}")
+
+    monkeypatch.setattr(encoder, "encode", encode_again)
+    np.testing.assert_array_equal(encoder.encode_remembered(rows[::-1]), vectors[::-1])
+    assert encoder.encode_remembered([]).shape == (0, 384)
+
+
 def test_missing_encoder_gives_clear_error(tmp_path) -> None:
     empty = tmp_path / "not-a-model"
     empty.mkdir()
