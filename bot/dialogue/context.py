@@ -59,10 +59,20 @@ CONTEXT = "context"
 @dataclass(frozen=True)
 class Topic:
     """The subject of a recent answer: its words (the FAQ entry's tags, else the customer's
-    question) and what answered it."""
+    question), what answered it, and the customer's question itself."""
 
     text: str
     target: str
+    question: str | None = None
+
+    def words_for(self, followup: str) -> str:
+        """What to read a follow-up with. The subject's words name it without the question's
+        own ("how much does that cost?" after the transfer times is about fees, not time); a
+        follow-up that only changes a detail ("and to Germany?") asks the same question
+        again, so it is read with the question."""
+        if self.question and CHANGES_A_DETAIL.match(followup):
+            return self.question
+        return self.text
 
 
 def continues_topic(text: str) -> bool:
@@ -89,7 +99,7 @@ def topic_for(state: SessionState) -> Topic | None:
     """The subject of a recent answer, if a follow-up may refer to it."""
     if (state.topic_text and state.topic_target
             and state.turn_count - state.topic_turn < TOPIC_TURNS):
-        return Topic(state.topic_text, state.topic_target)
+        return Topic(state.topic_text, state.topic_target, state.topic_question)
     return None
 
 

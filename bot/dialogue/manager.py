@@ -174,11 +174,12 @@ class DialogueManager(FormTurns, PartTurns):
                 return response
             understood, topic = self._in_context(text, understood, state)
             if topic is not None:
-                combined = context.with_topic(topic.text, text)
+                words = topic.words_for(text)
+                combined = context.with_topic(words, text)
                 response = self._decide(session_id, combined, understood, state)
                 return response.model_copy(update={"data": {
                     **response.data, context.CONTEXT: {"topic": topic.target,
-                                                       "from_text": topic.text}}})
+                                                       "from_text": words}}})
         return self._decide(session_id, text, understood, state)
 
     def _decide(self, session_id: str, text: str, understood: Understanding,
@@ -275,7 +276,7 @@ class DialogueManager(FormTurns, PartTurns):
         if topic is None or not context.looks_like_followup(text):
             return understood, None
         assert self.understand is not None
-        combined = self.understand([context.with_topic(topic.text, text)])[0]
+        combined = self.understand([context.with_topic(topic.words_for(text), text)])[0]
         alone = self.policy.decide(understood, state)
         if context.prefer_in_context(text, alone, self.policy.decide(combined, state),
                                      topic.target, self._answer_of):
@@ -326,6 +327,8 @@ class DialogueManager(FormTurns, PartTurns):
             # customer's words. A follow-up read in context keeps the topic it came from.
             if target != state.topic_target or not state.topic_text:
                 entry = decision.faq_entry(self.kb)
+                question = self.redactor(text)
                 state.topic_text = (", ".join(entry.tags) if entry is not None and entry.tags
-                                    else self.redactor(text))
+                                    else question)
+                state.topic_question = question
             state.topic_target, state.topic_turn = target, state.turn_count + 1

@@ -43,6 +43,7 @@ class SessionState:
     # "and how much does that cost?" is read together with it (bot.dialogue.context).
     topic_text: str | None = None
     topic_target: str | None = None  # the intent or faq:<id> that answered it
+    topic_question: str | None = None  # the customer's words that led to it, redacted
     topic_turn: int = 0
     # A next step the last reply proposed ("Shall I check a loan for you?"): the payload a
     # "yes" goes to, and its title. "anything_else" marks the open "Anything else?".
@@ -65,6 +66,7 @@ class SessionState:
         self.last_intent = None
         self.topic_text = None
         self.topic_target = None
+        self.topic_question = None
         self.topic_turn = 0
         self.clear_offer()
         self.handed_off = False

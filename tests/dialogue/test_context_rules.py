@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.dialogue.context import (
+    Topic,
     looks_like_followup,
     only_points_back,
     prefer_in_context,
@@ -41,6 +42,26 @@ def test_a_topic_is_forgotten_after_a_few_turns() -> None:
     assert topic_for(state) is not None
     state.turn_count = 8
     assert topic_for(state) is None
+
+
+def test_a_changed_detail_is_read_with_the_question_and_anything_else_with_the_subject(
+) -> None:
+    state = SessionState("s", topic_text="transfer, timing, sepa, swift",
+                         topic_target="faq:transfer-timing", topic_turn=1, turn_count=1,
+                         topic_question="how long does a transfer take?")
+    topic = topic_for(state)
+    assert topic == Topic("transfer, timing, sepa, swift", "faq:transfer-timing",
+                          "how long does a transfer take?")
+    # "and to Germany?" asks the same question about another country...
+    assert topic.words_for("and what about to Germany?") == "how long does a transfer take?"
+    # ... "how much does that cost?" asks another question about the same subject.
+    assert topic.words_for("how much does that cost?") == "transfer, timing, sepa, swift"
+    # A session stored before the question was kept reads every follow-up with the subject.
+    old = SessionState.from_dict({k: v for k, v in state.to_dict().items()
+                                  if k != "topic_question"})
+    assert topic_for(old).words_for("and to Germany?") == "transfer, timing, sepa, swift"
+    state.reset()
+    assert state.topic_question is None
 
 
 def test_context_wins_only_when_it_reads_better() -> None:
