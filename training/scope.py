@@ -177,16 +177,17 @@ def train_scope_detector(
     out_kept = _seeded_share(len(out_texts), max_references[1], rng)
     in_vectors = _embed_rows(embed, in_texts, in_kept | in_held)
     out_vectors = _embed_rows(embed, out_texts, out_kept | out_held)
-    val_in = [in_vectors[in_held]]
+    val_in = [in_vectors.of(in_held)]
     if extra.in_scope_val:
         val_in.append(embed(extra.in_scope_val))
-    val_out = embed(extra.out_of_scope_val) if extra.out_of_scope_val else out_vectors[out_held]
+    val_out = (embed(extra.out_of_scope_val) if extra.out_of_scope_val
+               else out_vectors.of(out_held))
     val_in_vectors = np.vstack(val_in)
     if len(val_in_vectors) == 0 or len(val_out) == 0:
         raise TrainingDataError("too few examples to choose an out-of-scope threshold")
     # Validation messages are scored against the references that exclude them.
-    reference_in = in_vectors[in_kept & ~in_held]
-    reference_out = out_vectors[out_kept & ~out_held]
+    reference_in = in_vectors.of(in_kept & ~in_held)
+    reference_out = out_vectors.of(out_kept & ~out_held)
     in_margins = contrast_margins(val_in_vectors, reference_in, reference_out, k)[0]
     out_margins = contrast_margins(val_out, reference_in, reference_out, k)[0]
     combiner = None
@@ -215,7 +216,7 @@ def train_scope_detector(
         "in_scope_references": int(in_kept.sum()),
         "out_of_scope_references": int(out_kept.sum()),
     }
-    return ScopeDetectorArtifacts(in_vectors[in_kept], out_vectors[out_kept], threshold, k,
+    return ScopeDetectorArtifacts(in_vectors.of(in_kept), out_vectors.of(out_kept), threshold, k,
                                   metrics, combiner)
 
 
@@ -226,13 +227,21 @@ def _seeded_share(rows: int, most: int, rng: np.random.Generator) -> np.ndarray:
     return kept
 
 
-def _embed_rows(embed: Embed, texts: list[str], needed: np.ndarray) -> np.ndarray:
-    """Embeddings of the needed rows, in place in a matrix of all rows (zeros elsewhere)."""
-    rows = np.flatnonzero(needed)
-    vectors = embed([texts[i] for i in rows])
-    matrix = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
-    matrix[rows] = vectors
-    return matrix
+@dataclass(frozen=True)
+class _EmbeddedRows:
+    """The embeddings of the `needed` rows of a list of texts (only those are embedded),
+    picked by row masks over the whole list."""
+
+    needed: np.ndarray  # bool, one per text
+    vectors: np.ndarray  # one row per needed text, in order
+
+    def of(self, mask: np.ndarray) -> np.ndarray:
+        assert not (mask & ~self.needed).any(), "asked for a row that was not embedded"
+        return self.vectors[mask[self.needed]]
+
+
+def _embed_rows(embed: Embed, texts: list[str], needed: np.ndarray) -> _EmbeddedRows:
+    return _EmbeddedRows(needed, embed([texts[i] for i in np.flatnonzero(needed)]))
 
 
 def fit_combiner(in_margins: np.ndarray, in_cosines: np.ndarray, out_margins: np.ndarray,
