@@ -97,11 +97,14 @@ def default_kb() -> KnowledgeBase:
     return load_knowledge_base(DEFAULT_KB_DIR)
 
 
-# The default KB trains on its examples and the BANKING77 split it ships with (11,639
-# messages); the tests fine-tune on all of them with a shorter schedule than a real start.
-# One pass, the KB's examples once: a fast stand-in for the shipped schedule (about
-# 1,200 updates, the KB's examples three times), trained once per test session.
-DEFAULT_KB_TEST_SCHEDULE = FineTuneConfig(epochs=1, kb_repeats=1)
+# The default KB trains on its examples and the BANKING77 split it ships with (11,678
+# messages), and keeps CLINC150's messages to decline apart from every intent (outlier
+# exposure); the tests fine-tune on all of them with a shorter schedule than a real start:
+# one pass instead of five, with the KB's examples three times as shipped (once, its 1,675
+# messages drown among the corpus's 10,003 and the messages to decline, and the one-pass
+# model misses what the shipped one reads: "someone has taken money from my account without
+# permission, I think I've been scammed" as a withdrawal). Trained once per test session.
+DEFAULT_KB_TEST_SCHEDULE = FineTuneConfig(epochs=1)
 
 
 @pytest.fixture(scope="session")

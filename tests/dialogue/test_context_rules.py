@@ -50,6 +50,7 @@ def test_a_changed_detail_is_read_with_the_question_and_anything_else_with_the_s
                          topic_target="faq:transfer-timing", topic_turn=1, turn_count=1,
                          topic_question="how long does a transfer take?")
     topic = topic_for(state)
+    assert topic is not None
     assert topic == Topic("transfer, timing, sepa, swift", "faq:transfer-timing",
                           "how long does a transfer take?")
     # "and to Germany?" asks the same question about another country...
@@ -59,7 +60,9 @@ def test_a_changed_detail_is_read_with_the_question_and_anything_else_with_the_s
     # A session stored before the question was kept reads every follow-up with the subject.
     old = SessionState.from_dict({k: v for k, v in state.to_dict().items()
                                   if k != "topic_question"})
-    assert topic_for(old).words_for("and to Germany?") == "transfer, timing, sepa, swift"
+    old_topic = topic_for(old)
+    assert old_topic is not None
+    assert old_topic.words_for("and to Germany?") == "transfer, timing, sepa, swift"
     state.reset()
     assert state.topic_question is None
 
