@@ -40,7 +40,7 @@ CONTRADICTING_CONFIDENCE = 0.75
 
 @dataclass(frozen=True)
 class PolicyConfig:
-    intent_threshold: float = 0.5
+    intent_threshold: float = 0.4  # see bot.config.Settings.intent_threshold
     clarify_margin: float = 0.15
     faq_threshold: float = 0.72
     passage_threshold: float = 0.6
