@@ -41,6 +41,10 @@ CONTRADICTING_CONFIDENCE = 0.75
 @dataclass(frozen=True)
 class PolicyConfig:
     intent_threshold: float = 0.4  # see bot.config.Settings.intent_threshold
+    # Restart and handoff end what the customer was doing (the conversation is wiped, or a
+    # person takes over): they need a surer reading than an answer does. A customer who asks
+    # for a person in so many words is handed over below it (DialogueManager._rescued).
+    ending_intent_threshold: float = 0.5
     clarify_margin: float = 0.15
     faq_threshold: float = 0.72
     passage_threshold: float = 0.6
@@ -141,7 +145,10 @@ class RulePolicy:
             return self._failure("out_of_scope", state)
         faq_is_confident = best_faq is not None and best_faq.score >= self.faq_threshold(best_faq)
         prediction = understood.prediction
-        intent_is_clear = (top is not None and top.confidence >= cfg.intent_threshold
+        bar = (cfg.ending_intent_threshold
+               if top is not None and top.name in (RESTART_INTENT, HANDOFF_INTENT)
+               else cfg.intent_threshold)
+        intent_is_clear = (top is not None and top.confidence >= bar
                            and top.confidence - second >= cfg.clarify_margin)
         # A clear intent that starts a form (a loan check, advice) is what the customer came
         # for: only a near-verbatim FAQ match may answer instead ("hi, I'd like a loan for a

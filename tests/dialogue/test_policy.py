@@ -28,6 +28,21 @@ def test_confident_intent_is_answered(policy, tiny_kb) -> None:
     assert decision.intent == IntentScore("card_arrival", 0.9)
 
 
+def test_ending_the_conversation_needs_a_surer_reading_than_an_answer(policy, tiny_kb) -> None:
+    """At 0.45 an answer is given; a restart (which wipes the conversation) or a handoff is
+    not: the customer is offered what they may have meant instead."""
+    state = SessionState("s")
+    answered = policy.decide(understood(tiny_kb, [("card_arrival", 0.45)]), state)
+    assert answered.action == "answer_intent"
+    for ending in ("restart", "human_handoff"):
+        decision = policy.decide(
+            understood(tiny_kb, [(ending, 0.45), ("card_arrival", 0.25),
+                                 ("lost_or_stolen_card", 0.2)]), state)
+        assert decision.action == "clarify", (ending, decision)
+        sure = policy.decide(understood(tiny_kb, [(ending, 0.55)]), state)
+        assert sure.action == {"restart": "restart", "human_handoff": "handoff"}[ending]
+
+
 def test_close_candidates_get_a_clarifying_question(policy, tiny_kb) -> None:
     decision = policy.decide(
         understood(tiny_kb, [("card_arrival", 0.52), ("lost_or_stolen_card", 0.45)]),
