@@ -176,6 +176,9 @@ def test_an_faq_entry_whose_intent_the_model_does_not_rank_does_not_outweigh_it(
         return policy.decide(Understanding(prediction, [hit]), SessionState("s")).action
 
     assert decide(("card_arrival", 0.88), ("reverted_card_payment?", 0.02)) == "answer_intent"
+    assert decide(("card_arrival", 0.69), ("reverted_card_payment?", 0.08)) == "answer_intent"
+    # an intent the model is unsure of does not contradict the match
+    assert decide(("card_arrival", 0.55), ("reverted_card_payment?", 0.08)) == "answer_faq"
     # the model ranks the entry's intent too: the FAQ match decides, as before
     assert decide(("card_arrival", 0.88), ("card_not_working", 0.05)) == "answer_faq"
     # a near-verbatim match still wins
