@@ -85,7 +85,7 @@ class Settings(BaseSettings):
     faq_threshold: float = Field(default=0.72, ge=-1, le=1)
     # The least similarity between a question and a sentence or table row of the bank's
     # imported documents for the assistant to quote it (benchmarks/documents.py).
-    passage_threshold: float = Field(default=0.6, ge=-1, le=1)
+    passage_threshold: float = Field(default=0.55, ge=-1, le=1)
     clarify_min_confidence: float = Field(default=0.2, ge=0, le=1)
     out_of_scope_threshold: float | None = Field(
         default=None, ge=0, le=1,

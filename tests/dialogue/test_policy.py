@@ -4,8 +4,10 @@ import pytest
 
 from bot.dialogue.policy import Candidate, PolicyConfig, RulePolicy, Understanding
 from bot.dialogue.state import SessionState
+from bot.kb import Passage, SourceDocument
 from bot.nlu.types import IntentPrediction, IntentScore
 from bot.retrieval.faq_index import FaqHit
+from bot.retrieval.passages import PassageHit
 
 
 @pytest.fixture
@@ -183,3 +185,37 @@ def test_an_faq_entry_whose_intent_the_model_does_not_rank_does_not_outweigh_it(
     assert decide(("card_arrival", 0.88), ("card_not_working", 0.05)) == "answer_faq"
     # a near-verbatim match still wins
     assert decide(("card_arrival", 0.88), faq_score=0.93) == "answer_faq"
+
+
+def _passage_hit(score: float) -> PassageHit:
+    source = SourceDocument(document="Fee Schedule 2026", file="fees.pdf", section="Cards",
+                            page=2)
+    passage = Passage(id="fees-cards-p2", text="Replacement debit card: EUR 8.00",
+                      source=source)
+    return PassageHit(passage, passage.text, score, score)
+
+
+def test_a_document_sentence_about_as_close_as_the_intents_examples_answers(
+        policy, tiny_kb) -> None:
+    """The bank's own text, quoted and cited, wins over an intent's general reply when it is
+    about as close to the message as the intent's closest example; clearly further, not."""
+    def decide(passage_score: float, nearest: float = 0.7) -> str:
+        prediction = IntentPrediction([IntentScore("lost_or_stolen_card", 0.8)],
+                                      nearest_similarity=nearest)
+        return policy.decide(Understanding(prediction, [], passages=(_passage_hit(passage_score),)),
+                             SessionState("s")).action
+
+    assert decide(0.68) == "answer_passage"
+    assert decide(0.62) == "answer_intent"
+    assert decide(0.5, nearest=0.5) == "answer_intent"  # under the passage threshold
+
+
+def test_a_document_sentence_closer_than_the_best_faq_question_answers(policy, tiny_kb) -> None:
+    def decide(passage_score: float) -> str:
+        faq = [FaqHit(tiny_kb.faq["find-iban"], 0.75, "Where do I find my IBAN?")]
+        return policy.decide(Understanding(IntentPrediction([]), faq,
+                                           passages=(_passage_hit(passage_score),)),
+                             SessionState("s")).action
+
+    assert decide(0.8) == "answer_passage"
+    assert decide(0.7) == "answer_faq"
