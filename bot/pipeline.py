@@ -82,7 +82,8 @@ def build_components(
                                 run_migrations=settings.auto_migrate)
     dialogue = DialogueManager(kb, RulePolicy(kb, policy_config(settings)), store,
                                forms=build_forms(settings, kb, encoder),
-                               review_below=settings.review_below_confidence)
+                               review_below=settings.review_below_confidence,
+                               document_support=faq_index.supporting)
     return Components(kb, encoder, classifier, faq_index, dialogue)
 
 
@@ -233,7 +234,8 @@ class Assistant:
         old = self.components.dialogue
         dialogue = DialogueManager(kb, RulePolicy(kb, policy_config(settings)), old.store,
                                    forms=build_forms(settings, kb, self.components.encoder),
-                                   review_below=old.review_below, understand=old.understand)
+                                   review_below=old.review_below, understand=old.understand,
+                                   document_support=faq_index.supporting)
         self.components = Components(kb, self.components.encoder, self.components.classifier,
                                      faq_index, dialogue)
         log.info("knowledge base reloaded from %s", settings.kb_dir)

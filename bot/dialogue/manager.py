@@ -24,7 +24,7 @@ from bot.dialogue.policy import (
     Understanding,
     payload_understanding,
 )
-from bot.dialogue.render import ReplyRenderer
+from bot.dialogue.render import DocumentSupport, ReplyRenderer
 from bot.dialogue.slots import fill_slots
 from bot.dialogue.state import SessionState, Turn
 from bot.dialogue.store import SessionStore
@@ -88,6 +88,7 @@ class DialogueManager(FormTurns, PartTurns):
         redactor: Callable[[str], str] = redact, forms: FormController | None = None,
         review_below: float = 0.5,
         understand: Callable[[list[str]], list[Understanding]] | None = None,
+        document_support: DocumentSupport | None = None,
     ) -> None:
         self.kb = kb
         self.policy = policy
@@ -95,7 +96,8 @@ class DialogueManager(FormTurns, PartTurns):
         self.redactor = redactor
         self.forms = forms
         self.review_below = review_below
-        self.renderer = ReplyRenderer(kb, policy.config.fallbacks_before_human)
+        self.renderer = ReplyRenderer(kb, policy.config.fallbacks_before_human,
+                                      document_support)
         # The bank's own numbers and addresses in its answers stay readable in the stored
         # replies; only what the customer wrote is masked.
         self.published = sorted({span for text in kb.reply_texts()

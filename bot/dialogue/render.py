@@ -3,6 +3,8 @@ buttons, the FAQ source, a form's question; built-in English for system replies 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.dialogue.forms import FormReply
 from bot.dialogue.policy import Decision, Understanding
 from bot.dialogue.state import SessionState
@@ -59,10 +61,22 @@ def quoted_answer(hit: PassageHit) -> str:
     return f"{hit.quote}\n\n(Source: {hit.passage.source.citation()})"
 
 
+def cited_answer(text: str, backing: list[PassageHit]) -> str:
+    """A reply of the knowledge base, then the documents that state the same."""
+    citations = "; ".join(hit.passage.source.citation() for hit in backing)
+    return f"{text}\n\n(Source: {citations})"
+
+
+# The passages of the bank's documents that state what a reply says (FaqIndex.supporting).
+DocumentSupport = Callable[[str], list[PassageHit]]
+
+
 class ReplyRenderer:
-    def __init__(self, kb: KnowledgeBase, fallbacks_before_human: int) -> None:
+    def __init__(self, kb: KnowledgeBase, fallbacks_before_human: int,
+                 document_support: DocumentSupport | None = None) -> None:
         self.kb = kb
         self.fallbacks_before_human = fallbacks_before_human
+        self.document_support = document_support
 
     def offer_of(self, decision: Decision) -> Offer | None:
         """The next step the answer proposes, if its KB entry has one."""
@@ -120,11 +134,14 @@ class ReplyRenderer:
             name = decision.intent.name
             kb_response = self.kb.response_by_intent.get(name)
             if kb_response is not None:
+                text = self.variant(kb_response, state)
+                backing = self.document_support(text) if self.document_support else []
                 return base.model_copy(update={
-                    "text": self.variant(kb_response, state),
+                    "text": cited_answer(text, backing) if backing else text,
                     "response_id": kb_response.id,
                     "buttons": [Button(title=b.title, payload=b.payload)
                                 for b in kb_response.buttons],
+                    "sources": [passage_source(hit) for hit in backing],
                 })
             entry = self.kb.faq_by_intent.get(name)
             if entry is None:  # an intent with nothing to say (a form's, outside its form)

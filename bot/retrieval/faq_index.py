@@ -33,7 +33,14 @@ from bot.files import (
 )
 from bot.kb import FaqEntry, KnowledgeBase
 from bot.nlu.encoder import SentenceEncoder
-from bot.retrieval.passages import PassageHit, PassageRanker, PassageUnit, units_of
+from bot.retrieval.passages import (
+    PassageHit,
+    PassageRanker,
+    PassageUnit,
+    backs,
+    split_units,
+    units_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +110,7 @@ class FaqIndex:
         self._ranker: PassageRanker | None = None
         self._gpu_resources: Any = None
         self._lock = threading.Lock()
+        self._support: dict[str, list[PassageHit]] = {}
 
     # -- building -------------------------------------------------------------------------
 
@@ -280,6 +288,37 @@ class FaqIndex:
                             for text, row_scores, row_ids in zip(texts, scores, ids,
                                                                  strict=True)]
         return list(zip(faq_hits, passage_hits, strict=True))
+
+    def supporting(self, answer: str, most: int = 2) -> list[PassageHit]:
+        """The passages of the bank's documents that state what `answer` (a reply of the
+        knowledge base) says, best first, at most `most`: the reply cites them. Each
+        distinct answer is looked up once (the KB's replies are few)."""
+        self.warm_up()
+        ranker = self._ranker
+        if ranker is None or not ranker.units:
+            return []
+        known = self._support.get(answer)
+        if known is not None:
+            return known
+        sentences = split_units(answer)
+        found: dict[str, PassageHit] = {}
+        if sentences:
+            scores, ids = self._passages.search(self.encoder.encode_many(sentences),
+                                                min(len(ranker.units), 5))
+            for sentence, row_scores, row_ids in zip(sentences, scores, ids, strict=True):
+                for score, index in zip(row_scores, row_ids, strict=True):
+                    unit = ranker.units[index] if index >= 0 else None
+                    passage = self.kb.passages.get(unit.passage_id) if unit else None
+                    if unit is None or passage is None or not backs(sentence, float(score),
+                                                                    passage):
+                        continue
+                    if passage.id not in found or found[passage.id].score < score:
+                        found[passage.id] = PassageHit(passage, unit.text, float(score),
+                                                       float(score))
+                    break
+        backing = sorted(found.values(), key=lambda hit: -hit.score)[:most]
+        self._support[answer] = backing
+        return backing
 
     def _hits(self, scores: Any, ids: Any, top_k: int) -> list[FaqHit]:
         best: dict[str, FaqHit] = {}

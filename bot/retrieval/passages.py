@@ -24,6 +24,7 @@ import numpy as np
 
 from bot.kb import KnowledgeBase, Passage
 
+_FIGURE = re.compile(r"\d+(?:[.,:]\d+)*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9€£$])")
 _TOKEN = re.compile(r"[a-z0-9€£$]+")
 MIN_UNIT_WORDS = 3
@@ -33,6 +34,13 @@ LEXICAL_WEIGHT = 0.0
 # A second sentence of the same passage that ranks almost as high is quoted too (in the
 # document's order): the closest sentence alone often misses half of the answer.
 SECOND_QUOTE_WITHIN = 0.04
+# An answer of the knowledge base (an imported bot's reply, say) cites a passage that says
+# the same thing: one of its sentences nearly the same as one of the passage's, or close to
+# one while every figure it states (amounts, rates, times, phone numbers) is written in that
+# passage too. A reply whose figures the document does not state is not cited: "open 9:30 to
+# 16:00" is not backed by a section that says "08:30 to 18:30".
+SAME_STATEMENT = 0.9
+SAME_TOPIC = 0.7
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,20 @@ def split_units(text: str) -> list[str]:
         else:
             merged.append(carry)
     return merged
+
+
+def figures(text: str) -> set[str]:
+    """The numbers a text states, of two characters or more ("9.75", "10:30", "3399")."""
+    return {figure for figure in _FIGURE.findall(text) if len(figure) >= 2}
+
+
+def backs(sentence: str, similarity: float, passage: Passage) -> bool:
+    """Whether `passage`, one of whose units is `similarity` close to `sentence`, states
+    what the sentence says (see SAME_STATEMENT)."""
+    if similarity >= SAME_STATEMENT:
+        return True
+    stated = figures(sentence)
+    return similarity >= SAME_TOPIC and bool(stated) and stated <= figures(passage.text)
 
 
 def units_of(kb: KnowledgeBase) -> list[PassageUnit]:

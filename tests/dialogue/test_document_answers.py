@@ -79,5 +79,21 @@ def test_the_documents_benchmark_holds_its_level(documents_assistant: Assistant)
     report = ask_questions(documents_assistant, load_questions(BENCHMARK / "questions.yaml"))
     right, total = report.rate()
     answered, unrelated = report.unrelated_answered()
-    assert right / total >= 0.40, f"{right}/{total} answered right"
+    assert right / total >= 0.55, f"{right}/{total} answered right"
     assert answered <= 5, f"{answered}/{unrelated} unrelated questions answered from documents"
+
+
+def test_an_imported_reply_cites_the_document_that_states_it(
+        documents_assistant: Assistant) -> None:
+    """The Dialogflow agent's reply on transfer fees states the fee schedule's figures: the
+    reply cites the schedule's page. The Rasa project's reply on opening an account lists
+    documents the help page does not: it cites nothing."""
+    reply = documents_assistant.handle("what do you charge me to send dollars to the US?")
+    assert reply.action == "answer_intent" and "9.75" in reply.text, reply.text
+    assert [(s.kind, s.file, s.page) for s in reply.sources] == [
+        ("passage", "fee-schedule.pdf", 2)]
+    cited = documents_assistant.kb.passages[reply.sources[0].passage_id or ""].source
+    assert reply.text.endswith(f"(Source: {cited.citation()})")
+    unbacked = documents_assistant.handle("I want to open a current account with you")
+    assert unbacked.action == "answer_intent" and unbacked.intent is not None
+    assert unbacked.intent.name == "open_account" and not unbacked.sources, unbacked.text
