@@ -110,18 +110,23 @@ def with_topic(topic: str, text: str) -> str:
 
 
 def target_of(decision: Decision) -> str | None:
-    """What a decision answers with: an FAQ entry or an intent; None for anything else."""
+    """What a decision answers with: an FAQ entry, a document passage or an intent; None for
+    anything else."""
     if decision.action == "answer_faq" and decision.faq is not None:
         return f"faq:{decision.faq.entry.id}"
+    if decision.action == "answer_passage" and decision.passage is not None:
+        return f"passage:{decision.passage.passage.id}"
     if decision.action in ("answer_intent", "handoff") and decision.intent is not None:
         return decision.intent.name
     return None
 
 
 def strength(decision: Decision) -> float:
-    """How sure a decision is, on one scale for intents and FAQ matches."""
+    """How sure a decision is, on one scale for intents, FAQ matches and passages."""
     if decision.action == "answer_faq" and decision.faq is not None:
         return decision.faq.score
+    if decision.action == "answer_passage" and decision.passage is not None:
+        return decision.passage.score
     if decision.intent is not None and decision.action in ("answer_intent", "handoff"):
         return decision.intent.confidence
     return 0.0

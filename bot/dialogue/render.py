@@ -56,15 +56,15 @@ def passage_source(hit: PassageHit) -> Source:
                   score=round(hit.score, 4))
 
 
-def quoted_answer(hit: PassageHit) -> str:
-    """The sentence or row word for word, then where it is written."""
-    return f"{hit.quote}\n\n(Source: {hit.passage.source.citation()})"
-
-
 def cited_answer(text: str, backing: list[PassageHit]) -> str:
-    """A reply of the knowledge base, then the documents that state the same."""
+    """A reply, then the documents that state it."""
     citations = "; ".join(hit.passage.source.citation() for hit in backing)
     return f"{text}\n\n(Source: {citations})"
+
+
+def quoted_answer(hit: PassageHit) -> str:
+    """The sentence or row word for word, then where it is written."""
+    return cited_answer(hit.quote, [hit])
 
 
 # The passages of the bank's documents that state what a reply says (FaqIndex.supporting).

@@ -97,3 +97,15 @@ def test_an_imported_reply_cites_the_document_that_states_it(
     unbacked = documents_assistant.handle("I want to open a current account with you")
     assert unbacked.action == "answer_intent" and unbacked.intent is not None
     assert unbacked.intent.name == "open_account" and not unbacked.sources, unbacked.text
+
+
+def test_a_document_answer_is_one_of_the_requests_of_a_message(
+        documents_assistant: Assistant) -> None:
+    """Two requests in one message, one answered by an intent and one by the documents: both
+    are answered, each cited where it comes from."""
+    reply = documents_assistant.handle(
+        "my card is gone and also whats the fee to close my acount")
+    assert "free of charge" in reply.text and "Freeze your card" in reply.text, reply.text
+    assert ("passage", "terms.docx", 1) in [(s.kind, s.file, s.page) for s in reply.sources]
+    assert [part["action"] for part in reply.data["parts"]] == ["answer_intent",
+                                                                 "answer_passage"]
