@@ -41,6 +41,10 @@ class SentenceEncoder:
         self._cache_size = cache_size
         self._remembered: dict[str, np.ndarray] = {}  # see encode_remembered
         self._onnx: OnnxEncoder | None = None
+        # Set from the model folder's manifest (`training.multilingual_encoder`): a text
+        # prefix the model was trained with ("query: " for e5), and loading arguments.
+        self.prefix = ""
+        self.similarity_floor = 0.0  # see `calibrate`
 
     @classmethod
     def from_settings(cls, settings: Settings, device: str | None = None) -> SentenceEncoder:
@@ -56,10 +60,14 @@ class SentenceEncoder:
                 return
             from sentence_transformers import SentenceTransformer
 
+            from bot.files import read_manifest
+
             device = resolve_device(self._requested_device)
             is_local = Path(self.name_or_path).is_dir()
+            manifest = (read_manifest(Path(self.name_or_path)) if is_local else None) or {}
             try:
-                model = SentenceTransformer(self.name_or_path, device=device)
+                model = SentenceTransformer(self.name_or_path, device=device,
+                                            model_kwargs=manifest.get("model_kwargs"))
             except (OSError, ValueError) as exc:
                 hint = (
                     "the folder exists but is not a sentence-transformers model"
@@ -72,6 +80,8 @@ class SentenceEncoder:
                     f"cannot load sentence encoder '{self.name_or_path}': {hint} ({exc})"
                 ) from exc
             model.eval()
+            self.prefix = str(manifest.get("prefix", ""))
+            self.similarity_floor = float(manifest.get("similarity_floor", 0.0))
             self._model = model
 
     @property
@@ -79,6 +89,17 @@ class SentenceEncoder:
         self.warm_up()
         assert self._model is not None
         return self._model
+
+    def calibrate(self, similarities: np.ndarray) -> np.ndarray:
+        """Cosine similarities on one scale for every encoder, so that one set of policy
+        thresholds (`bot.dialogue.policy.PolicyConfig`) holds for all: (cos - floor) /
+        (1 - floor), with the floor the encoder's folder gives (0 for all-MiniLM-L6-v2,
+        whose scale the thresholds were chosen on). e5 models give any two sentences a
+        cosine of 0.8 or more; see `training.multilingual_encoder.SIMILARITY_FLOOR`."""
+        self.warm_up()
+        if not self.similarity_floor:
+            return similarities
+        return (similarities - self.similarity_floor) / (1.0 - self.similarity_floor)
 
     @property
     def dimension(self) -> int:
@@ -96,7 +117,10 @@ class SentenceEncoder:
         """Encode many texts at once (training, index building)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self.model.encode(
+        model = self.model
+        if self.prefix:
+            texts = [self.prefix + text for text in texts]
+        vectors = model.encode(
             texts, batch_size=batch_size, normalize_embeddings=True,
             convert_to_numpy=True, show_progress_bar=show_progress_bar,
         )
@@ -149,6 +173,7 @@ class SentenceEncoder:
         import torch
 
         model = self.model
+        text = self.prefix + text
         if self._onnx is not None:
             arrays = model.tokenizer([text], truncation=True, return_tensors="np",
                                      max_length=model.max_seq_length)
@@ -176,7 +201,8 @@ class SentenceEncoder:
             for start in range(0, len(missing), batch_size):
                 chunk = missing[start:start + batch_size]
                 if self._onnx is not None:
-                    arrays = model.tokenizer(chunk, padding=True, truncation=True,
+                    arrays = model.tokenizer([self.prefix + t for t in chunk],
+                                             padding=True, truncation=True,
                                              return_tensors="np",
                                              max_length=model.max_seq_length)
                     vectors = self._onnx(arrays["input_ids"], arrays["attention_mask"])
@@ -192,6 +218,11 @@ class SentenceEncoder:
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
         return np.stack([found[t] for t in texts])
+
+    def forget_messages(self) -> None:
+        """Empty the per-message cache (benchmarks time the encoder, not the cache)."""
+        with self._cache_lock:
+            self._cache.clear()
 
     def encode_one(self, text: str) -> np.ndarray:
         """Encode one message, with an LRU cache shared by the classifier and the retriever."""

@@ -140,7 +140,8 @@ def export_sentence_onnx(encoder: Any, folder: Path) -> bool:
     if not export_onnx(wrapped, model.tokenizer, folder, int(model.max_seq_length)):
         return False
     exported = OnnxEncoder(folder / ONNX_FILE, threads=1)
-    arrays = model.tokenizer(CHECK_TEXTS, padding=True, truncation=True, return_tensors="np",
+    arrays = model.tokenizer([encoder.prefix + text for text in CHECK_TEXTS], padding=True,
+                             truncation=True, return_tensors="np",
                              max_length=model.max_seq_length)
     gap = float(np.abs(exported(arrays["input_ids"], arrays["attention_mask"])
                        - encoder.encode(CHECK_TEXTS)).max())
