@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.slot_values import NumberAnswer, slot_number, slot_whole_number
+from bot.messages import say
 from bot.tools.credit_risk.application import InvalidLoanApplication, LoanApplication
 from bot.tools.credit_risk.assessment import (
     CreditAssessment,
@@ -27,11 +28,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-BAND_TEXT = {
-    "approve": "Good news: on these answers you would very likely be approved.",
-    "refer": "On these answers we would need a person to look at your application.",
-    "decline": "On these answers we would likely not be able to offer this loan.",
-}
 
 
 def employment_band(years: float) -> str:
@@ -91,14 +87,16 @@ def application_from_slots(slots: dict[str, Any]) -> LoanApplication:
 
 
 def summary_text(assessment: CreditAssessment) -> str:
+    """The result in the language of the conversation (`bot.messages`); the factors' own
+    wording comes from the model's explanation (`bot.tools.credit_risk.explain`)."""
     lines = [
-        f"{BAND_TEXT[assessment.band]} Estimated chance of the loan not being repaid: "
-        f"{assessment.probability_of_default:.0%}.",
+        f"{say(f'credit.{assessment.band}')} "
+        f"{say('credit.default_chance', chance=f'{assessment.probability_of_default:.0%}')}",
     ]
     if assessment.reasons:
-        lines.append("The main factors:")
+        lines.append(say("credit.factors"))
         lines += [f"- {reason.text}" for reason in assessment.reasons]
-    lines.append("This is an indicative result, not a credit decision or an offer.")
+    lines.append(say("credit.disclaimer"))
     return "\n".join(lines)
 
 

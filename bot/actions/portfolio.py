@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.actions.slot_values import NumberAnswer, slot_whole_number
+from bot.messages import say
 from bot.tools.plugins import LoadOnce
 from bot.tools.portfolio.chart import allocation_chart_png
 from bot.tools.portfolio.loading import load_portfolio_advisor
@@ -54,12 +55,10 @@ def _percent(value: float) -> str:
 def summary_text(rec: PortfolioRecommendation) -> str:
     held = [(rec.labels[name], weight) for name, weight in rec.weights.items() if weight >= 0.005]
     lines = [
-        f"Your answers give a risk score of {rec.risk_score}/100 ({rec.risk_label}). "
-        "A model portfolio for that profile:",
+        say("portfolio.summary", score=rec.risk_score, label=rec.risk_label),
         *[f"- {label}: {_percent(weight)}" for label, weight in held],
-        f"Expected return about {_percent(rec.expected_return)} a year, volatility "
-        f"{_percent(rec.volatility)}; in a bad year (1 in 20) it could fall to "
-        f"{_percent(rec.worst_year)}.",
+        say("portfolio.outlook", expected=_percent(rec.expected_return),
+            volatility=_percent(rec.volatility), worst=_percent(rec.worst_year)),
         rec.disclaimer,
     ]
     return "\n".join(lines)

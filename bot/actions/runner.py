@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextvars
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -114,7 +115,9 @@ class ActionRunner:
             raise ToolFailure(f"no action named '{action}' is registered")
         call = {"next_action": action, "sender_id": tracker["sender_id"], "tracker": tracker,
                 "domain": self.domain, "version": RASA_SDK_VERSION}
-        future = self._pool.submit(asyncio.run, self.executor.run(call))
+        # the tool speaks the language of the turn (bot.messages): run it in this context
+        future = self._pool.submit(contextvars.copy_context().run, asyncio.run,
+                                   self.executor.run(call))
         try:
             result = future.result(timeout=self.timeout_seconds)
         except concurrent.futures.TimeoutError as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from bot.kb import FormSlot
+from bot.messages import say
 
 # Example answers for `answer_hint`, most natural first; the first within the slot's range.
 EXAMPLES = {"money": (5000, 1000, 500, 100, 10), "age": (41, 30, 65, 18),
@@ -28,19 +29,15 @@ def answer_hint(slot: FormSlot) -> str:
     """What to type for `slot`, with an example: "Please give the amount as a number, like
     5000."."""
     if slot.type == "choice":
-        return "Please choose one of: " + "; ".join(f'"{c.title}"' for c in slot.choices) + "."
+        return say("hint.choice", choices="; ".join(f'"{c.title}"' for c in slot.choices))
     if slot.type == "yes_no":
-        return "Please answer yes or no."
+        return say("hint.yes_no")
     if slot.type == "date":
-        return "Please give a date, like 14 March."
+        return say("hint.date")
     example = _example(slot)
-    if slot.type == "money":
-        return f"Please give the amount as a number, like {example}."
     if slot.type == "duration":
-        unit = slot.unit or "months"
-        return f"Please give it as a number of {unit}, like {example} {unit}."
-    if slot.type == "age":
-        return f"Please give the age as a whole number, like {example}."
-    if slot.type == "percentage":
-        return f"Please give it as a percentage, like {example}%."
-    return f"Please give it as a number, like {example}."
+        return say("hint.duration", example=example,
+                   unit=say(f"unit.{slot.unit or 'months'}"))
+    if slot.type in ("money", "age", "percentage"):
+        return say(f"hint.{slot.type}", example=example)
+    return say("hint.number", example=example)

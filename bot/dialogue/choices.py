@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from bot.kb import FormSlot
+from bot.nlu.chinese import for_forms
 
 
 def normalise(text: str) -> str:
@@ -18,7 +19,7 @@ def normalise(text: str) -> str:
 # renting", "not renting any more", "I don't rent"): a choice named only that way is not
 # the answer.
 NEGATED = re.compile(r"\b(?:not|no longer|never|ignore|forget|instead of|rather than|"
-                     r"\w+n't|dont|didnt|wasnt|isnt|arent)\b[\w' ]{0,30}$")
+                     r"\w+n't|dont|didnt|wasnt|isnt|arent|不|没|別|别|不 再|不 是)\b[\w' ]{0,30}$")
 CLAUSE_END = re.compile(r"[,;.!?]|\bbut\b")
 # A choice question is answered in a few words; a longer question that happens to hold a
 # choice's word asks something else ("Hold on - if the bank went under, would my
@@ -34,6 +35,7 @@ def asks_something(text: str) -> bool:
 
 def _named(phrase: str, text: str) -> bool:
     """Whether `text` names `phrase` (as whole words) other than to take it back."""
+    phrase, text = for_forms(phrase), for_forms(text)
     words = re.sub(r"[^\w€£$%']+", " ", phrase.lower()).split()
     if not words:
         return False
@@ -53,13 +55,14 @@ def match_choice(slot: FormSlot, text: str, specific_only: bool = False) -> str 
     unless the words before it take it back ("ignore what I said about renting").
     `specific_only` for slots nobody asked about: short common words do not count ("own"
     in "my own business" is no answer about housing; "renovation" or "I own my home" is)."""
+    text = for_forms(text)
     if asks_something(text) and len(normalise(text).split()) > MAX_CHOICE_QUESTION_WORDS:
         return None
     best: tuple[int, str] | None = None
     for choice in slot.choices:
         phrases = [choice.title, choice.value.replace("_", " "), *choice.synonyms]
         for phrase in phrases:
-            needle = normalise(phrase)
+            needle = normalise(for_forms(phrase))
             if specific_only and len(needle.split()) < 2 and len(needle.strip()) < 5:
                 continue
             if best is not None and len(needle) <= best[0]:

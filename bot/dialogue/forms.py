@@ -30,6 +30,7 @@ from bot.dialogue.answer_hints import answer_hint
 from bot.dialogue.slots import display_value
 from bot.dialogue.state import SessionState
 from bot.kb import Form, FormSlot, KnowledgeBase
+from bot.messages import say
 from bot.payloads import intent_payload, parse_payload
 from bot.response import Action, Button
 
@@ -62,7 +63,7 @@ LEAVE = re.compile(
     r"( (the|this|that) \w+)?|leave it(?! (alone|be|there|invested|as it is|in))|rather not|"
     r"changed my mind|(i )?(don'?t|do not) want (to do )?(this|that|it)( now| any ?more)?|"
     r"not now|(i'?d|i would) rather|no longer want)\b[\s,.!;:-]*)", re.IGNORECASE)
-UNREADABLE = "Sorry, I couldn't read that answer."
+UNREADABLE = "form.unreadable"  # a message id (bot.messages)
 CORRECTION_WORDS = re.compile(r"\b(actually|sorry|instead|change|make it|correction|i meant)\b",
                               re.IGNORECASE)
 
@@ -89,7 +90,8 @@ class Validation:
     by_meaning: dict[str, dict[str, Any]] = field(default_factory=dict)  # slot -> phrase
 
 
-HANDOFF_BUTTON = Button(title="Talk to a person", payload=intent_payload("human_handoff"))
+def handoff_button() -> Button:
+    return Button(title=say("form.handoff_button"), payload=intent_payload("human_handoff"))
 
 
 def slot_buttons(slot: FormSlot) -> list[Button]:
@@ -151,7 +153,7 @@ class FormController:
                           for n in corrected)
         reply = self._next(state, form)
         if corrected and (CORRECTION_WORDS.search(text) or requested not in filled):
-            reply.text = f"Got it: {notes}.\n\n{reply.text}"
+            reply.text = f"{say('form.got_it', notes=notes)}\n\n{reply.text}"
         reply.slots_filled = self._explain(form, found)
         extra = [m for m in found.messages if m]
         if extra:
@@ -162,14 +164,13 @@ class FormController:
         """End the active form, nothing kept."""
         form = self.kb.forms[state.active_form or ""]
         self._clear(state, form)
-        return FormReply("form_cancel", f"OK, I've stopped the {form.title.lower()}. "
-                         "Ask me anything else, or start again whenever you like.",
+        return FormReply("form_cancel", say("form.cancelled", form=form.title.lower()),
                          form=form.name)
 
     def missed(self, state: SessionState) -> FormReply:
         """The message was neither an answer nor anything else to act on: ask again."""
         form = self.kb.forms[state.active_form or ""]
-        return self._retry(state, form, "Sorry, I didn't catch that.")
+        return self._retry(state, form, say("form.not_caught"))
 
     def ask_again(self, state: SessionState, lead: str) -> FormReply:
         """The question asked again after `lead` ("Great."), for a message that is neither an
@@ -187,7 +188,7 @@ class FormController:
         slot = self._slot(form, state.requested_slot) if form and state.requested_slot else None
         if form is None or slot is None:
             return ""
-        return f"To carry on with the {form.title.lower()}: {slot.ask}"
+        return say("form.carry_on", form=form.title.lower(), question=slot.ask)
 
     def reask_buttons(self, state: SessionState) -> list[Button]:
         form = self.kb.forms.get(state.active_form or "")
@@ -211,7 +212,7 @@ class FormController:
         except ToolFailure:  # the runner logged why; the customer is asked again
             if state.requested_slot is not None:
                 asked = self._slot(form, state.requested_slot)
-                found.problems[asked.name] = f"{UNREADABLE} {answer_hint(asked)}"
+                found.problems[asked.name] = f"{say(UNREADABLE)} {answer_hint(asked)}"
             return found
         for response in result.responses:
             custom = response.get("custom") or {}
@@ -244,9 +245,8 @@ class FormController:
             self._clear(state, form)
             return FormReply(
                 "form_cancel",
-                f"{reason} Let's leave the {form.title.lower()} for now: you can start again "
-                "any time, or ask to talk to a person.",
-                buttons=[HANDOFF_BUTTON],
+                f"{reason} {say('form.given_up', form=form.title.lower())}",
+                buttons=[handoff_button()],
                 form=form.name,
             )
         slot = self._slot(form, state.requested_slot)
@@ -270,9 +270,8 @@ class FormController:
         except ToolFailure:
             return FormReply(
                 "tool_error",
-                f"Sorry, I couldn't complete the {form.title.lower()} right now: the service "
-                "behind it did not answer. Please try again later, or ask to talk to a person.",
-                buttons=[HANDOFF_BUTTON],
+                say("form.tool_failed", form=form.title.lower()),
+                buttons=[handoff_button()],
                 form=form.name,
             )
         return FormReply("tool_result", result.text or "Done.", data=result.custom,

@@ -30,6 +30,7 @@ from bot.dialogue.state import SessionState, Turn
 from bot.dialogue.store import SessionStore
 from bot.errors import SessionNotFound
 from bot.kb import Form, KnowledgeBase
+from bot.messages import speaking
 from bot.nlu.segments import (
     words,
 )
@@ -121,7 +122,9 @@ class DialogueManager(FormTurns, PartTurns):
                     held.info is not None and held.info.owner != owner):
                 raise SessionNotFound(session_id)
             state = held.state or SessionState(session_id)
-            response = self._respond(session_id, text, understood, state)
+            state.language = self.kb.language
+            with speaking(self.kb.messages):
+                response = self._respond(session_id, text, understood, state)
             response.latency_ms = round((time.perf_counter() - started) * 1000, 2)
             response.turn = state.turn_count + 1
             turn = Turn(

@@ -10,25 +10,12 @@ from bot.dialogue.policy import Decision, Understanding
 from bot.dialogue.state import SessionState
 from bot.kb import FaqEntry, KnowledgeBase, Offer
 from bot.kb import Response as KbResponse
+from bot.kb.system_texts import DEFAULT_SYSTEM_TEXT
+from bot.messages import say
 from bot.payloads import format_target
 from bot.response import SLOTS_FILLED, BotResponse, Button, IntentInfo, Source
 from bot.retrieval.passages import PassageHit
 
-# What the bot says when the KB has no response with these ids.
-DEFAULT_SYSTEM_TEXT = {
-    "utter_fallback": "Sorry, I didn't understand that. Could you rephrase your question?",
-    "utter_out_of_scope": "Sorry, I can only help with questions about {bank_name}.",
-    "utter_clarify": "Did you mean one of these?",
-    "utter_offer_human": "I'm having trouble understanding. Would you like to talk to a person?",
-    "utter_restart": "Let's start over. How can I help?",
-    "utter_human_handoff": "I'll pass you to a member of our team.",
-    "utter_offer_declined": "No problem. Is there anything else I can help with?",
-    "utter_which_first": "I can help with both. Which would you like to do first?",
-    "utter_ack_greet": "Hello!",
-    "utter_ack_thanks": "You're welcome.",
-    "utter_ack_affirm": "Great.",
-    "utter_form_not_sure": "I'm not sure which question you mean. Is it one of these?",
-}
 ACTION_RESPONSE_ID = {
     "fallback": "utter_fallback",
     "out_of_scope": "utter_out_of_scope",
@@ -59,7 +46,7 @@ def passage_source(hit: PassageHit) -> Source:
 def cited_answer(text: str, backing: list[PassageHit]) -> str:
     """A reply, then the documents that state it."""
     citations = "; ".join(hit.passage.source.citation() for hit in backing)
-    return f"{text}\n\n(Source: {citations})"
+    return f"{text}\n\n{say('source', citations=citations)}"
 
 
 def quoted_answer(hit: PassageHit) -> str:
@@ -107,6 +94,20 @@ class ReplyRenderer:
             data=data, images=reply.images, form=reply.form,
         )
 
+    def faq_answer(self, entry: FaqEntry, state: SessionState) -> str:
+        text = self.kb.render(entry.answer)
+        if entry.id in self.kb.answered_in_main_language:
+            return self.in_main_language(text, state)
+        return text
+
+    def in_main_language(self, text: str, state: SessionState) -> str:
+        """An answer the KB has only in its main language, said in a locale: it says so
+        first (the locale fallback rule, `bot.kb.locales`)."""
+        if not self.kb.main_language:
+            return text
+        note, _ = self.system("utter_answer_in_main_language", state)
+        return f"{note}\n\n{text}"
+
     def variant(self, response: KbResponse, state: SessionState) -> str:
         return self.kb.render(response.text[state.turn_count % len(response.text)])
 
@@ -151,20 +152,20 @@ class ReplyRenderer:
                                                "response_id": "utter_fallback"})
             score = next((h.score for h in understood.faq_hits if h.entry.id == entry.id), None)
             return base.model_copy(update={
-                "text": self.kb.render(entry.answer),
+                "text": self.faq_answer(entry, state),
                 "response_id": format_target("faq", entry.id),
                 "sources": [faq_source(entry, score)],
             })
         if decision.action == "answer_faq" and decision.faq is not None:
             entry = decision.faq.entry
             return base.model_copy(update={
-                "text": self.kb.render(entry.answer),
+                "text": self.faq_answer(entry, state),
                 "response_id": format_target("faq", entry.id),
                 "sources": [faq_source(entry, round(decision.faq.score, 4))],
             })
         if decision.action == "answer_passage" and decision.passage is not None:
             return base.model_copy(update={
-                "text": quoted_answer(decision.passage),
+                "text": self.in_main_language(quoted_answer(decision.passage), state),
                 "response_id": f"passage:{decision.passage.passage.id}",
                 "sources": [passage_source(decision.passage)],
             })

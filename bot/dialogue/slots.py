@@ -19,6 +19,8 @@ from typing import Any
 from bot.dialogue.answer_hints import answer_hint
 from bot.dialogue.choices import asks_something, choice_phrases, match_choice, normalise
 from bot.kb import Form, FormSlot
+from bot.messages import say
+from bot.nlu.chinese import for_forms
 from bot.nlu.entities import Entity, extract_entities, yes_no
 from bot.nlu.paraphrase import PhraseMatch, PhraseMatcher
 
@@ -55,11 +57,11 @@ def display_value(slot: FormSlot, value: Any) -> str:
         if isinstance(value, int | float) and value < 0:  # "unemployed": the slot's word
             return next((w for w, v in slot.words.items() if v == value), "none")
         unit = slot.unit or "months"
-        return f"{_number_text(float(value))} {unit if value != 1 else unit[:-1]}"
+        return f"{_number_text(float(value))} {say(f'unit.{unit if value != 1 else unit[:-1]}')}"
     if slot.type == "percentage":
         return f"{_number_text(float(value))}%"
     if slot.type == "yes_no":
-        return "yes" if value else "no"
+        return say("value.yes") if value else say("value.no")
     if slot.type == "choice":
         return next((c.title for c in slot.choices if c.value == value), str(value))
     if slot.type in ("age", "number"):
@@ -75,19 +77,20 @@ def understood_note(slot: FormSlot, text: str, fill: SlotFill) -> str:
         title = title[0].lower() + title[1:]
     words = " ".join(text.split()).rstrip(".!,;: ")
     if not words or len(words) > 60:
-        return f"Got it: '{title}'."
-    return f"Got it: {words}, so '{title}'."
+        return say("form.got_it_choice", title=title)
+    return say("form.got_it_words", words=words, title=title)
 
 
 def _span(slot: FormSlot) -> str | None:
     """The slot's range in words: "between €1,000 and €50,000", "at least 18"."""
     low, high = slot.min, slot.max
     if low is not None and high is not None:
-        return f"between {display_value(slot, low)} and {display_value(slot, high)}"
+        return say("span.between", low=display_value(slot, low),
+                   high=display_value(slot, high))
     if low is not None:
-        return f"at least {display_value(slot, low)}"
+        return say("span.at_least", low=display_value(slot, low))
     if high is not None:
-        return f"at most {display_value(slot, high)}"
+        return say("span.at_most", high=display_value(slot, high))
     return None
 
 
@@ -95,7 +98,7 @@ def _in_range(slot: FormSlot, value: float) -> str | None:
     """The problem with a number outside the slot's range, in words a customer understands."""
     low, high = slot.min, slot.max
     if (low is not None and value < low) or (high is not None and value > high):
-        return f"{display_value(slot, value)} won't work here: it needs to be {_span(slot)}."
+        return say("form.out_of_range", value=display_value(slot, value), span=_span(slot))
     return None
 
 
@@ -103,14 +106,14 @@ def _unusable_number(slot: FormSlot) -> str:
     """The problem with a number too large to read ("9" typed 400 times reads as infinity)."""
     span = _span(slot)
     if span is not None:
-        return f"That number is too large to use here: it needs to be {span}."
-    return f"That number is too large to use here. {answer_hint(slot)}"
+        return say("form.too_large_span", span=span)
+    return say("form.too_large", hint=answer_hint(slot))
 
 
 def _word_value(slot: FormSlot, text: str) -> float | None:
     haystack = normalise(text)
     for phrase, value in sorted(slot.words.items(), key=lambda item: -len(item[0])):
-        if normalise(phrase) in haystack:
+        if normalise(for_forms(phrase)) in haystack:
             return value
     return None
 
@@ -158,8 +161,7 @@ def _typed_number(slot: FormSlot, entities: list[Entity], requested: bool
             if slot.type == "money":
                 currency = slot.unit or "EUR"
                 if entity.unit and entity.unit != currency:
-                    return (f"Please give the amount in {currency}; "
-                            f"I can't convert {entity.text} here.")
+                    return say("form.other_currency", currency=currency, amount=entity.text)
             if slot.type == "duration" and (slot.unit or "months") == "years":
                 return float(entity.value) / 12
             return float(entity.value)
@@ -176,7 +178,7 @@ def _typed_number(slot: FormSlot, entities: list[Entity], requested: bool
     if len({float(e.value) for e in plain}) == 1:  # "33 this year, so 33": one number
         return float(plain[0].value)
     if len(plain) > 1:
-        return f"I found several numbers there ({', '.join(e.text for e in plain)}); which one?"
+        return say("form.several_numbers", numbers=", ".join(e.text for e in plain))
     return None
 
 
@@ -205,7 +207,7 @@ def _clauses(text: str) -> list[tuple[int, int]]:
 def _cue_positions(slot: FormSlot, text: str, span: tuple[int, int]) -> list[int]:
     clause = text[span[0]:span[1]].lower()
     return [span[0] + m.start() for cue in slot.cues
-            for m in re.finditer(rf"\b{re.escape(cue.lower())}\b", clause)]
+            for m in re.finditer(rf"\b{re.escape(for_forms(cue).lower())}\b", clause)]
 
 
 def cued_entities(form: Form, text: str, entities: list[Entity]) -> dict[str, Entity]:
@@ -238,7 +240,9 @@ def fill_slots(form: Form, text: str, requested: str | None, entities: list[Enti
     slot, then the others in the form's order. A number the requested slot cannot take,
     given as a correction ("actually make it 8000"), goes to the slot it corrects: the one
     whose `current` value it replaces ("34, not 43"), else the first that can take it.
-    `matcher` reads the requested choice by meaning when the message gave nothing else."""
+    `matcher` reads the requested choice by meaning when the message gave nothing else.
+    A message in Chinese is read through `for_forms` (numbers, units, words)."""
+    original, text = text, for_forms(text)
     entities = extract_entities(text) if entities is None else entities
     current = current or {}
     replaced = [e for e in entities if REPLACED.search(text[:e.start])]
@@ -288,7 +292,7 @@ def fill_slots(form: Form, text: str, requested: str | None, entities: list[Enti
             result.values[moved[0]] = moved[1]
     if matcher is not None and not result.values and not result.problems:
         asked = next((s for s in form.slots if s.name == requested), None)
-        by_meaning = read_by_meaning(asked, text, matcher) if asked is not None else None
+        by_meaning = read_by_meaning(asked, original, matcher) if asked is not None else None
         if by_meaning is not None and asked is not None:
             result.values[asked.name] = by_meaning
     return result

@@ -50,6 +50,9 @@ class SessionState:
     pending_offer: str | None = None
     pending_offer_title: str | None = None
     handed_off: bool = False
+    # The language of the last reply (a KB language code): a message too short to tell its
+    # own ("ok", "PIN") is read and answered in it (bot.nlu.language).
+    language: str | None = None
     history: list[Turn] = field(default_factory=list)
     created_at: str = field(default_factory=now_iso)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from bot.errors import TellerError
+from bot.kb.locales import LOCALES_DIR, MainEntries, check_locale, localize, read_locales
 from bot.kb.models import FaqEntry, Form, Intent, KbMetadata, KnowledgeBase, Passage, Response
 from bot.kb.tool_forms import with_tool_schema
 from bot.payloads import parse_payload
@@ -102,11 +103,14 @@ def _entry_label(section: str, raw: Any, index: int) -> str:
     return f"{section}[{index}]"
 
 
-def _read_yaml(path: Path, problems: list[KbProblem]) -> dict[str, Any] | None:
+def read_yaml(path: Path, problems: list[KbProblem], name: str | None = None
+              ) -> dict[str, Any] | None:
+    """A YAML file's top-level mapping; None (and a problem) when it is not one."""
+    name = name or path.name
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        problems.append(KbProblem(path.name, "", "", f"not valid UTF-8 ({exc.reason})"))
+        problems.append(KbProblem(name, "", "", f"not valid UTF-8 ({exc.reason})"))
         return None
     try:
         data = yaml.safe_load(text)
@@ -114,18 +118,18 @@ def _read_yaml(path: Path, problems: list[KbProblem]) -> dict[str, Any] | None:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        problems.append(KbProblem(path.name, "", "", f"YAML syntax error{where}: {problem}"))
+        problems.append(KbProblem(name, "", "", f"YAML syntax error{where}: {problem}"))
         return None
     if data is None:
         return {}
     if not isinstance(data, dict):
-        problems.append(KbProblem(path.name, "", "", "top level must be a mapping of sections"))
+        problems.append(KbProblem(name, "", "", "top level must be a mapping of sections"))
         return None
     return data
 
 
 def _parse_file(path: Path, problems: list[KbProblem]) -> _Parsed:
-    data = _read_yaml(path, problems)
+    data = read_yaml(path, problems)
     parsed = _Parsed()
     if data is None:
         return parsed
@@ -344,7 +348,7 @@ def load_knowledge_base(folder: Path, bank_name: str | None = None) -> Knowledge
     meta_raw: dict[str, Any] = {}
     meta_path = folder / METADATA_FILE
     if meta_path.exists():
-        meta_raw = _read_yaml(meta_path, problems) or {}
+        meta_raw = read_yaml(meta_path, problems) or {}
     try:
         metadata = KbMetadata.model_validate(meta_raw)
     except ValidationError as exc:
@@ -369,6 +373,19 @@ def load_knowledge_base(folder: Path, bank_name: str | None = None) -> Knowledge
     for path in files:
         merged.extend(_parse_file(path, problems))
     _cross_check(merged, problems)
+    locales = read_locales(folder, problems)
+    main_entries = MainEntries(
+        intents={i.entry.name: (i.file, i.entry) for i in merged.intents},
+        faq={f.entry.id: (f.file, f.entry) for f in merged.faq},
+        responses={r.entry.id: (r.file, r.entry) for r in merged.responses},
+        forms={f.entry.name: (f.file, f.entry) for f in merged.forms})
+    for locale in locales:
+        if locale.code == metadata.language:
+            problems.append(KbProblem(f"{LOCALES_DIR}/{locale.code}", "", "", "this is the KB's "
+                                      "main language (kb.yaml `language`); write it in the main "
+                                      "files"))
+        else:
+            check_locale(locale, main_entries, problems)
     if not merged.intents and not problems:
         problems.append(KbProblem(str(folder), "", "intents", "the KB defines no intents"))
     if problems:
@@ -404,7 +421,7 @@ def load_knowledge_base(folder: Path, bank_name: str | None = None) -> Knowledge
             "passages": passages_hash,
         }
     )
-    return KnowledgeBase(
+    kb = KnowledgeBase(
         metadata=metadata,
         intents=intents,
         faq=faq,
@@ -422,3 +439,9 @@ def load_knowledge_base(folder: Path, bank_name: str | None = None) -> Knowledge
         passages=passages,
         passages_hash=passages_hash,
     )
+    if not locales:
+        return kb
+    views = {locale.code: localize(kb, locale) for locale in locales}
+    content_hash = KnowledgeBase.hash_content(
+        [kb.content_hash, *(view.content_hash for view in views.values())])
+    return replace(kb, locales=views, content_hash=content_hash)

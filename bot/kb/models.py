@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
@@ -16,6 +17,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from bot.messages import MESSAGES
 
 NonEmptyText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 IntentName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_?]*$", max_length=80)]
@@ -202,6 +205,26 @@ class KnowledgeBase:
     form_by_intent: dict[str, Form] = field(default_factory=dict)
     passages: dict[str, Passage] = field(default_factory=dict)
     passages_hash: str = ""
+    # Locales (`bot.kb.locales`): on the main KB, the KB as seen in each other language; on
+    # such a view, the main language and the FAQ entries answered in it for want of a text.
+    locales: dict[str, KnowledgeBase] = field(default_factory=dict)
+    main_language: str = ""
+    answered_in_main_language: frozenset[str] = frozenset()
+    # What Teller's own code says in this KB's language (`bot.messages`; English by default).
+    messages: Mapping[str, str] = field(default_factory=lambda: dict(MESSAGES))
+
+    @property
+    def language(self) -> str:
+        return self.metadata.language
+
+    @property
+    def languages(self) -> list[str]:
+        """The main language first, then the locales."""
+        return [self.language, *sorted(self.locales)]
+
+    def in_locale(self, code: str) -> KnowledgeBase:
+        """The KB in language `code`; the main KB for its own language or an unknown one."""
+        return self.locales.get(code, self)
 
     @staticmethod
     def hash_content(payload: object) -> str:

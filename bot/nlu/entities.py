@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from bot.nlu.chinese import chinese_yes_no, has_han
+
 EntityKind = Literal["money", "duration", "percentage", "age", "date", "yes_no", "number"]
 
 # A word that marks an amount as money, and its currency. "bucks" names no currency: people
@@ -26,6 +28,7 @@ CURRENCY_WORDS: dict[str, str | None] = {
     "£": "GBP", "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "quid": "GBP",
     "$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD", "bucks": None,
     "chf": "CHF", "francs": "CHF",
+    "¥": "CNY", "rmb": "CNY", "cny": "CNY", "yuan": "CNY",
 }
 SCALE_WORDS = {"k": 1_000, "thousand": 1_000, "grand": 1_000, "m": 1_000_000,
                "million": 1_000_000, "mio": 1_000_000}
@@ -237,7 +240,10 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
 
 
 def yes_no(text: str) -> bool | None:
-    """True / False for a yes or no answer ("yes please", "nope"), None otherwise."""
+    """True / False for a yes or no answer ("yes please", "nope", "好的", "不用了"), None
+    otherwise."""
+    if has_han(text):
+        return chinese_yes_no(text)
     cleaned = re.sub(r"[^\w\s']", " ", text.lower()).split()
     if not cleaned or len(cleaned) > 4:
         return None
