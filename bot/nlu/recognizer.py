@@ -81,10 +81,13 @@ class IntentRecognizer:
                     top_k: int) -> IntentPrediction:
         ranked = rank(probabilities, self.labels, top_k)
         reading = self.scope.read(vector)
+        nearest = reading.nearest_similarity
+        if isinstance(self.ranker, EmbeddingIntentClassifier):  # FAQ retrieval's scale
+            nearest = float(self.ranker.encoder.calibrate(np.array([nearest]))[0])
         return IntentPrediction(
             ranking=ranked.ranking,
             out_of_scope=reading.out_of_scope,
-            nearest_similarity=reading.nearest_similarity,
+            nearest_similarity=nearest,
             similarity_shared_with_faq=isinstance(self.ranker, EmbeddingIntentClassifier),
             extra={"out_of_scope_score": round(reading.score, 4)},
         )

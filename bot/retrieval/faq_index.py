@@ -278,12 +278,14 @@ class FaqIndex:
         if self._rows:
             # Over-fetch: several vectors belong to one entry.
             scores, ids = self._index.search(queries, min(len(self._rows), top_k * 8))
+            scores = self.encoder.calibrate(scores)
             faq_hits = [self._hits(row_scores, row_ids, top_k)
                         for row_scores, row_ids in zip(scores, ids, strict=True)]
         passage_hits: list[list[PassageHit]] = [[] for _ in texts]
         ranker = self._ranker
         if ranker is not None and ranker.units:
             scores, ids = self._passages.search(queries, min(len(ranker.units), 48))
+            scores = self.encoder.calibrate(scores)
             passage_hits = [ranker.hits(text, row_scores, row_ids, top_k)
                             for text, row_scores, row_ids in zip(texts, scores, ids,
                                                                  strict=True)]
@@ -305,6 +307,7 @@ class FaqIndex:
         if sentences:
             scores, ids = self._passages.search(self.encoder.encode_many(sentences),
                                                 min(len(ranker.units), 5))
+            scores = self.encoder.calibrate(scores)
             for sentence, row_scores, row_ids in zip(sentences, scores, ids, strict=True):
                 for score, index in zip(row_scores, row_ids, strict=True):
                     unit = ranker.units[index] if index >= 0 else None

@@ -1,0 +1,42 @@
+"""Which language a message is read in: the channel's locale, else the script, with short
+messages kept in the session's language."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.nlu.language import detect_language, matching_language
+
+LANGUAGES = ["en", "zh"]
+
+
+@pytest.mark.parametrize(("text", "previous", "expected"), [
+    ("我的新卡到现在还没收到", None, "zh"),
+    ("請問怎麼開戶", None, "zh"),  # traditional characters
+    ("PIN码忘了", "en", "zh"),  # Latin words inside a Chinese message
+    ("用app充值失败了", "en", "zh"),
+    ("top up失败了", None, "zh"),
+    ("My card has not arrived", "zh", "en"),
+    ("how do you say 谢谢 in English", "zh", "en"),
+    ("ok", "zh", "zh"),  # too short to tell: the session's language
+    ("PIN", "zh", "zh"),
+    ("yes please", "zh", "zh"),
+    ("500", "zh", "zh"),
+    ("👍", "zh", "zh"),
+    ("ok", None, "en"),  # a new session: the KB's main language
+    ("카드가 안 왔어요", "zh", "zh"),  # a script no locale is written in: keep
+])
+def test_detect_language(text: str, previous: str | None, expected: str) -> None:
+    assert detect_language(text, LANGUAGES, previous) == expected
+
+
+def test_a_kb_in_chinese_only_reads_latin_words_in_its_language() -> None:
+    assert detect_language("where is my card", ["zh"], None) == "zh"
+
+
+@pytest.mark.parametrize(("requested", "expected"), [
+    ("zh", "zh"), ("zh-CN", "zh"), ("zh_Hant", "zh"), ("ZH-tw", "zh"), ("en-IE", "en"),
+    ("de-DE", None), ("", None), (None, None),
+])
+def test_matching_language(requested: str | None, expected: str | None) -> None:
+    assert matching_language(requested, LANGUAGES) == expected
