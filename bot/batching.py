@@ -11,11 +11,15 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Generic, TypeVar
 
 log = logging.getLogger(__name__)
+
+# How often an idle worker checks whether its batcher still exists.
+_IDLE_CHECK_SECONDS = 1.0
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -47,19 +51,12 @@ class MicroBatcher(Generic[Item, Result]):
             return
         with self._start_lock:
             if self._thread is None:
-                self._thread = threading.Thread(target=self._work, name=self._name,
-                                                daemon=True)
+                # The worker holds the batcher weakly: an assistant that is dropped (a test's,
+                # one replaced on reload) is freed with its models, and its worker ends.
+                self._thread = threading.Thread(target=_work, args=(weakref.ref(self),
+                                                                   self._queue),
+                                                name=self._name, daemon=True)
                 self._thread.start()
-
-    def _work(self) -> None:
-        while True:
-            batch = [self._queue.get()]
-            while len(batch) < self.max_batch:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            self._run(batch)
 
     def _run(self, batch: list[tuple[Item, Future[Result]]]) -> None:
         self.batches += 1
@@ -80,3 +77,26 @@ class MicroBatcher(Generic[Item, Result]):
             return
         for (_, future), result in zip(batch, results, strict=True):
             future.set_result(result)
+
+
+def _work(batcher_ref: weakref.ref[MicroBatcher[Item, Result]],
+          items: queue.SimpleQueue[tuple[Item, Future[Result]]]) -> None:
+    """The worker: waits for an item, takes whatever else has queued up, runs them as one
+    batch. Ends once its batcher is gone."""
+    while True:
+        try:
+            batch = [items.get(timeout=_IDLE_CHECK_SECONDS)]
+        except queue.Empty:
+            if batcher_ref() is None:
+                return
+            continue
+        batcher = batcher_ref()
+        if batcher is None:  # cannot happen while a caller waits in submit (it holds it)
+            return
+        while len(batch) < batcher.max_batch:
+            try:
+                batch.append(items.get_nowait())
+            except queue.Empty:
+                break
+        batcher._run(batch)
+        del batcher

@@ -54,11 +54,24 @@ MESSAGES: dict[str, str] = {
     "unit.years": "years",
     "unit.month": "month",
     "unit.year": "year",
+    "unit.second": "second",
+    "unit.seconds": "seconds",
     # an offer's buttons when a locale gives no titles of its own (bot.kb.locales)
     "offer.accept": "Yes, please",
     "offer.decline": "No, thanks",
     # answers citing the bank's documents (bot.dialogue.render)
     "source": "(Source: {citations})",
+    # the web chat's own words (ui.chat; {bank} is the bank's name)
+    "chat.title": "{bank} assistant",
+    "chat.conversation": "Conversation with the {bank} assistant",
+    "chat.placeholder": "Type your question and press Enter",
+    "chat.message_label": "Your message",
+    "chat.send": "Send",
+    "chat.person": "Talk to a person",
+    "chat.why": "Why this answer?",
+    "chat.slow_down": "You're sending messages faster than I can answer; please wait {wait} "
+                      "{unit}.",
+    "chat.not_sent": "Not sent: {reason}",
     # the reference tools' results (bot.actions)
     "credit.approve": "Good news: on these answers you would very likely be approved.",
     "credit.refer": "On these answers we would need a person to look at your application.",

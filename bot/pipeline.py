@@ -16,20 +16,26 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from bot.batching import MicroBatcher
+from bot.components import (
+    Components,
+    build_components,
+    build_forms,
+    build_locales,
+    language_components,
+    multilingual_encoder,
+    policy_config,
+)
 from bot.config import Settings
 from bot.device import limit_blas_threads
-from bot.dialogue.forms import FormController
 from bot.dialogue.manager import DialogueManager
-from bot.dialogue.policy import PolicyConfig, RulePolicy, Understanding, payload_understanding
+from bot.dialogue.policy import RulePolicy, Understanding, payload_understanding
 from bot.dialogue.store import InMemorySessionStore, SessionStore
 from bot.errors import ConfigurationError, TellerError
 from bot.files import MANIFEST
 from bot.guard import check_session_id, clean_message
 from bot.kb import KnowledgeBase, load_knowledge_base
 from bot.nlu.encoder import SentenceEncoder
-from bot.nlu.language import detect_language, matching_language
-from bot.nlu.multilingual import ENCODER_ID as MULTILINGUAL_ENCODER_ID
-from bot.nlu.paraphrase import EmbeddingPhraseMatcher
+from bot.nlu.language import detect_language, matching_language, short_phrases
 from bot.nlu.recognizer import IntentRecognizer, load_recognizer
 from bot.nlu.segments import message_parts, without_leading_join
 from bot.response import BotResponse
@@ -48,84 +54,6 @@ class ModelReadiness:
     model_kind: str | None = None
 
 
-@dataclass
-class Components:
-    kb: KnowledgeBase
-    encoder: SentenceEncoder
-    classifier: IntentRecognizer
-    faq_index: FaqIndex
-    dialogue: DialogueManager
-
-
-def policy_config(settings: Settings) -> PolicyConfig:
-    return PolicyConfig(
-        intent_threshold=settings.intent_threshold,
-        faq_threshold=settings.faq_threshold,
-        passage_threshold=settings.passage_threshold,
-        clarify_min_confidence=settings.clarify_min_confidence,
-        fallbacks_before_human=settings.fallbacks_before_human,
-    )
-
-
-def build_components(
-    settings: Settings, kb: KnowledgeBase | None = None, encoder: SentenceEncoder | None = None,
-    store: SessionStore | None = None,
-) -> Components:
-    """The main language's components (`build_locales` builds the others')."""
-    kb = kb or load_knowledge_base(settings.kb_dir, settings.bank_name)
-    encoder = encoder or SentenceEncoder.from_settings(settings)
-    if store is None:
-        from bot.storage.sessions import SqlSessionStore
-
-        store = SqlSessionStore(settings.resolved_database_url,
-                                run_migrations=settings.auto_migrate)
-    return language_components(settings, kb, encoder, store)
-
-
-def language_components(settings: Settings, kb: KnowledgeBase, encoder: SentenceEncoder,
-                        store: SessionStore) -> Components:
-    """One language's intent model, FAQ index and dialogue over `kb` (the main KB or a
-    locale's view of it); every language shares the session `store`."""
-    classifier = load_recognizer(settings.model_dir, encoder, settings.device)
-    if settings.out_of_scope_threshold is not None:
-        classifier.scope.threshold_override = settings.out_of_scope_threshold
-    faq_index = FaqIndex(settings.index_dir, kb, encoder, settings.device)
-    dialogue = DialogueManager(kb, RulePolicy(kb, policy_config(settings)), store,
-                               forms=build_forms(settings, kb, encoder),
-                               review_below=settings.review_below_confidence,
-                               document_support=faq_index.supporting)
-    return Components(kb, encoder, classifier, faq_index, dialogue)
-
-
-def multilingual_encoder(settings: Settings) -> SentenceEncoder:
-    """The encoder of every locale (built by `teller train` / the first start)."""
-    return SentenceEncoder(str(settings.multilingual_encoder_dir), settings.device,
-                           identity=MULTILINGUAL_ENCODER_ID)
-
-
-def build_locales(settings: Settings, kb: KnowledgeBase, store: SessionStore,
-                  encoder: SentenceEncoder | None = None) -> dict[str, Components]:
-    """Each locale's components over one shared multilingual encoder."""
-    if not kb.locales:
-        return {}
-    encoder = encoder or multilingual_encoder(settings)
-    return {code: language_components(settings.for_locale(code), view, encoder, store)
-            for code, view in kb.locales.items()}
-
-
-def build_forms(settings: Settings, kb: KnowledgeBase,
-                encoder: SentenceEncoder | None = None) -> FormController:
-    """Forms and tools: rasa-sdk actions run in-process (models load on first use). With
-    the `encoder`, a choice answered in the customer's own words is matched by meaning."""
-    from bot.actions.forms import required_slots_domain
-    from bot.actions.runner import ActionRunner, build_executor
-
-    matcher = EmbeddingPhraseMatcher(encoder) if encoder is not None else None
-    runner = ActionRunner(build_executor(settings, kb, matcher), settings.tool_timeout_seconds,
-                          domain=required_slots_domain(kb.forms))
-    return FormController(kb, runner)
-
-
 class Assistant:
     """One message in, one typed reply out. Thread-safe; share one per process."""
 
@@ -140,6 +68,7 @@ class Assistant:
         self._ready = False
         self._lock = threading.Lock()
         self._model_fingerprints: dict[str, tuple[int, int] | None] = {}
+        self._phrases: tuple[tuple[int, ...], dict[str, frozenset[str]]] | None = None
         # Set by the runtime when replicas share a database: admin edits go through it.
         self.shared_kb: SharedKnowledgeBase | None = None
         # Messages from concurrent requests are understood together (see bot.batching), on
@@ -189,7 +118,20 @@ class Assistant:
         if chosen:
             return chosen
         state = self.store.load(session_id)
-        return detect_language(text, self.languages, state.language if state else None)
+        return detect_language(text, self.languages, state.language if state else None,
+                               self._short_phrases())
+
+    def _short_phrases(self) -> dict[str, frozenset[str]]:
+        """Each language's short examples ("hola", "gracias"), for `detect_language`;
+        recomputed when a knowledge base is swapped in."""
+        kbs = tuple(id(parts.kb) for parts in self.by_language().values())
+        cached = self._phrases
+        if cached is None or cached[0] != kbs:
+            cached = (kbs, {language: short_phrases(example for intent in parts.kb.intents.values()
+                                                    for example in intent.examples)
+                            for language, parts in self.by_language().items()})
+            self._phrases = cached
+        return cached[1]
 
     @property
     def kb(self) -> KnowledgeBase:

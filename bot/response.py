@@ -75,4 +75,6 @@ class BotResponse(BaseModel):
     form: str | None = Field(default=None, description="The form this turn belongs to, if any")
     turn: int | None = Field(default=None, description="This turn's number in the session "
                              "(send it with feedback)")
+    language: str | None = Field(default=None, description="The language the message was read "
+                                 "and answered in (the KB's main language or a locale's code)")
     latency_ms: float = 0.0

@@ -127,6 +127,7 @@ class DialogueManager(FormTurns, PartTurns):
                 response = self._respond(session_id, text, understood, state)
             response.latency_ms = round((time.perf_counter() - started) * 1000, 2)
             response.turn = state.turn_count + 1
+            response.language = self.kb.language
             turn = Turn(
                 seq=state.turn_count + 1,
                 user_text=self.redactor(text),

@@ -41,6 +41,7 @@ class SentenceEncoder:
         self._cache_size = cache_size
         self._remembered: dict[str, np.ndarray] = {}  # see encode_remembered
         self._onnx: OnnxEncoder | None = None
+        self._onnx_source: tuple[str, int] | None = None  # (folder, manifest mtime)
         # Set from the model folder's manifest (`training.multilingual_encoder`): a text
         # prefix the model was trained with ("query: " for e5), and loading arguments.
         self.prefix = ""
@@ -146,13 +147,20 @@ class SentenceEncoder:
     def use_onnx(self, folder: Path, threads: int) -> bool:
         """Encode single messages with the ONNX graph in `folder` (see `export_sentence_onnx`)
         when it was exported from this encoder. Returns whether it is in use."""
-        from bot.files import read_manifest
+        from bot.files import MANIFEST, read_manifest
         from bot.nlu.onnx_encoder import load_onnx_encoder
 
         manifest = read_manifest(Path(folder)) or {}
         if manifest.get("encoder") != self.identity or self.device != "cpu":
             return False
-        self._onnx = load_onnx_encoder(Path(folder), threads)
+        # Several assistants in one process (replicas, reloads, tests) share one encoder:
+        # the same graph is loaded once.
+        source = (str(Path(folder).resolve()), (Path(folder) / MANIFEST).stat().st_mtime_ns)
+        with self._lock:
+            if self._onnx is not None and self._onnx_source == source:
+                return True
+            self._onnx = load_onnx_encoder(Path(folder), threads)
+            self._onnx_source = source if self._onnx is not None else None
         return self._onnx is not None
 
     def _pooling_is_mean(self) -> bool:

@@ -23,8 +23,10 @@ Forms = list[dict[str, Any]]
 
 @pytest.fixture
 def kb_dir(tmp_path: Path) -> Path:
+    """The default KB in its main language only: its locales would add their own problems
+    for each form edited here (tests/kb/test_locales.py checks those)."""
     folder = tmp_path / "kb"
-    shutil.copytree(DEFAULT_KB_DIR, folder)
+    shutil.copytree(DEFAULT_KB_DIR, folder, ignore=shutil.ignore_patterns("locales"))
     return folder
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -64,3 +66,24 @@ def test_batched_understanding_equals_one_at_a_time(tiny_assistant: Assistant) -
         assert together.prediction.out_of_scope == alone.prediction.out_of_scope
         assert [h.entry.id for h in together.faq_hits] == [h.entry.id for h in alone.faq_hits]
         assert together.forced == alone.forced
+
+
+def test_a_dropped_batcher_frees_what_it_runs_and_its_worker_ends() -> None:
+    """An assistant that is dropped (a test's, one replaced) must free its models: the
+    worker thread must not keep its batcher, and so the assistant, alive."""
+
+    class Owner:
+        def run(self, items: list[int]) -> list[int]:
+            return [item * 2 for item in items]
+
+    owner = Owner()
+    owner_alive = weakref.ref(owner)
+    batcher = MicroBatcher(owner.run, 4, "teller-test-batch")
+    assert batcher.submit(21) == 42
+    worker = batcher._thread
+    assert worker is not None and worker.is_alive()
+    del batcher, owner
+    gc.collect()
+    assert owner_alive() is None
+    worker.join(timeout=5)
+    assert not worker.is_alive()

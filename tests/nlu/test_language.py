@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nlu.language import detect_language, matching_language
+from bot.nlu.language import detect_language, matching_language, short_phrases
 
 LANGUAGES = ["en", "zh"]
 
@@ -40,3 +40,33 @@ def test_a_kb_in_chinese_only_reads_latin_words_in_its_language() -> None:
 ])
 def test_matching_language(requested: str | None, expected: str | None) -> None:
     assert matching_language(requested, LANGUAGES) == expected
+
+
+LATIN = ["en", "es", "zh"]
+
+
+@pytest.mark.parametrize(("text", "previous", "expected"), [
+    ("mi tarjeta no ha llegado", None, "es"),
+    ("quiero un préstamo para un coche", "en", "es"),
+    ("cuanto cuesta retirar del atm", "en", "es"),  # no accents, an English word
+    ("My card has not arrived", "es", "en"),
+    ("I'd like to cancel a transfer", "es", "en"),
+    ("gracias", "en", "es"),  # short, but the detector is sure
+    ("ok", "es", "es"),  # short and unsure: the session's language
+    ("PIN", "es", "es"),
+    ("hello", None, "en"),  # read as Spanish at 0.61: not sure enough to leave English
+    ("我的卡没到", "es", "zh"),
+])
+def test_latin_languages_are_told_apart_by_the_detector(
+        text: str, previous: str | None, expected: str) -> None:
+    assert detect_language(text, LATIN, previous) == expected
+
+
+def test_a_short_phrase_of_one_language_s_examples_settles_it() -> None:
+    phrases = {"en": short_phrases(["hi", "hello there", "where is my card"]),
+               "es": short_phrases(["¡Hola!", "buenas tardes", "ok"]),
+               "zh": short_phrases(["你好"])}
+    assert detect_language("hola", LATIN, None) == "en"  # the detector alone is unsure
+    assert detect_language("Hola", LATIN, None, phrases) == "es"
+    assert detect_language("ok", LATIN, "en", phrases) == "es"  # only Spanish lists it
+    assert detect_language("where is my card", LATIN, "es", phrases) == "en"
