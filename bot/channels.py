@@ -28,9 +28,10 @@ class Channel:
         self.metrics = metrics
 
     def handle(self, message: object, session_id: str | None = None,
-               owner: str | None = None, create: bool = True) -> BotResponse:
+               owner: str | None = None, create: bool = True,
+               locale: str | None = None) -> BotResponse:
         """`Assistant.handle`, recorded. Bad input raises before anything is stored."""
-        reply = self.assistant.handle(message, session_id, owner, create)
+        reply = self.assistant.handle(message, session_id, owner, create, locale)
         self.record(reply)
         return reply
 

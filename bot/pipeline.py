@@ -35,7 +35,12 @@ from bot.files import MANIFEST
 from bot.guard import check_session_id, clean_message
 from bot.kb import KnowledgeBase, load_knowledge_base
 from bot.nlu.encoder import SentenceEncoder
-from bot.nlu.language import detect_language, matching_language, short_phrases
+from bot.nlu.language import (
+    detect_language,
+    matching_language,
+    short_phrases,
+    warm_up_detector,
+)
 from bot.nlu.recognizer import IntentRecognizer, load_recognizer
 from bot.nlu.segments import message_parts, without_leading_join
 from bot.response import BotResponse
@@ -181,6 +186,7 @@ class Assistant:
                 parts.classifier.warm_up()
                 parts.faq_index.warm_up()
                 self._model_fingerprints[language] = self._read_fingerprint(language)
+            warm_up_detector(self.languages)
             self._ready = True
 
     def settings_for(self, language: str) -> Settings:

@@ -60,7 +60,7 @@ def locale_training_examples(kb: KnowledgeBase, code: str) -> list[LabelledExamp
     """What the intent model of locale `code` learns from: the locale's examples and the
     main language's. The encoder is multilingual, so the main examples teach the locale's
     model too: on the Chinese dev set (benchmarks/zh/dev.jsonl) 95.7% right with both
-    against 94.2% with the Chinese examples alone (`benchmarks/chinese.py`)."""
+    against 94.2% with the Chinese examples alone (`benchmarks/locales.py`)."""
     view = kb.in_locale(code)
     own = [LabelledExample(e.text, e.label, f"kb:{code}") for e in kb_examples(view)]
     return deduplicate(own + kb_examples(kb))

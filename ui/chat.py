@@ -16,7 +16,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
@@ -27,17 +27,25 @@ from bot.dialogue.parts import PARTS
 from bot.errors import TellerError
 from bot.kb import KnowledgeBase
 from bot.limits import ClientLimit, Limiter, make_limiter
+from bot.messages import MESSAGES, say, speaking
+from bot.nlu.language import matching_language
 from bot.payloads import intent_payload
 from bot.response import SLOTS_FILLED, BotResponse, Button
 from bot.runtime import Runtime
+
+if TYPE_CHECKING:
+    from bot.pipeline import Assistant
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "web-chat"
 WEB_OWNER = "channel:web"  # the chat page's sessions; no API key can read them
 MAX_BUTTONS = 10  # the longest form question (loan purpose) offers 10 choices
-WHY_TITLE = "Why this answer?"
-SLOW_DOWN = "You're sending messages faster than I can answer; please wait {wait} {unit}."
+# The chat's own words are messages of `bot.messages` (`chat.*`), in every language of the
+# KB: Gradio's i18n shows the browser's language first, then the page's language (the
+# `locale` query parameter the widget's `data-locale` sets, else the browser's) replaces them.
+CHAT_WORDS = ("chat.title", "chat.conversation", "chat.placeholder", "chat.message_label",
+              "chat.send", "chat.person", "chat.why")
 # Only our own tools' charts are shown: base64 PNG/JPEG data URLs, nothing that can run.
 SAFE_IMAGE = re.compile(r"^data:image/(png|jpeg);base64,[A-Za-z0-9+/]+=*$")
 # The chat's first message: this system response, else the greeting intent's response.
@@ -64,6 +72,33 @@ def welcome(kb: KnowledgeBase) -> Welcome | None:
         return None
     return Welcome(kb.render(response.text[0]),
                    [Button(title=b.title, payload=b.payload) for b in response.buttons])
+
+
+def chat_words(kb: KnowledgeBase) -> dict[str, str]:
+    """The chat's own words in `kb`'s language (a locale's view gives the locale's)."""
+    bank = kb.metadata.bank_name
+    return {key: kb.messages[key].format(bank=bank) for key in CHAT_WORDS}
+
+
+def chat_i18n(assistant: Assistant) -> gr.I18n:
+    """Gradio's translations of the chat's words, one set per language of the KB."""
+    return gr.I18n(**{language: chat_words(parts.kb)
+                      for language, parts in assistant.by_language().items()})
+
+
+def page_language(request: gr.Request | None, languages: list[str]) -> tuple[str, bool]:
+    """The page's language and whether the page asked for it: the `locale` query parameter
+    (the widget's `data-locale`), else the browser's Accept-Language, else the KB's main
+    language. Only an asked-for locale binds what the customer types."""
+    if request is not None:
+        asked = matching_language(request.query_params.get("locale"), languages)
+        if asked:
+            return asked, True
+        for tag in request.headers.get("accept-language", "").split(","):
+            found = matching_language(tag.split(";")[0].strip(), languages)
+            if found:
+                return found, False
+    return languages[0], False
 
 
 def _text_parts(text: str) -> list[str]:
@@ -199,30 +234,44 @@ def _button_updates(buttons: list[Any]) -> list[Any]:
             else gr.update(value="", visible=False) for i in range(MAX_BUTTONS)]
 
 
-def slow_down(wait: int) -> str:
-    return SLOW_DOWN.format(wait=wait, unit="second" if wait == 1 else "seconds")
+def slow_down(wait: int, messages: dict[str, str] | None = None) -> str:
+    """The rate limit's note, in the language of `messages` (a KB view's catalogue)."""
+    with speaking(messages or MESSAGES):
+        return say("chat.slow_down", wait=wait,
+                   unit=say("unit.second" if wait == 1 else "unit.seconds"))
 
 
 def build_chat_ui(runtime: Runtime, limiter: Limiter | None = None) -> gr.Blocks:
     """The chat page. Each client address may send TELLER_ANONYMOUS_RATE_LIMIT_PER_MINUTE
-    messages a minute (counted on `limiter`, by default the one the settings choose)."""
+    messages a minute (counted on `limiter`, by default the one the settings choose). Mount
+    it with `chat_i18n(runtime.assistant)` as Gradio's i18n."""
     assistant = runtime.assistant
     channel = runtime.channel(CHANNEL)
     client_limit = ClientLimit.of(runtime.settings, limiter or make_limiter(runtime.settings),
                                   CHANNEL)
-    bank = assistant.kb.metadata.bank_name
     store = runtime.store
     handoff_message = (intent_payload("human_handoff")
                        if "human_handoff" in assistant.kb.intents
                        else "I would like to talk to a person")
+    i18n = chat_i18n(assistant)
+    main_words = chat_words(assistant.kb)
 
-    with gr.Blocks(title=f"{bank} assistant", fill_height=True) as demo:
-        gr.HTML(f'<h2 role="banner">{html.escape(bank)} assistant</h2>', elem_id="teller-header")
+    def kb_in(language: str | None) -> KnowledgeBase:
+        """The served KB in `language` (the main one for an unknown language)."""
+        if language and language in assistant.locales:
+            return assistant.components_for(language).kb
+        return runtime.kb
+
+    with gr.Blocks(title=main_words["chat.title"], fill_height=True) as demo:
+        header = gr.HTML(_header_html(main_words), elem_id="teller-header")
         session = gr.State(None)
         payloads = gr.State([])
         turns = gr.State({})  # chat message index -> the session's turn number (feedback)
+        # The language the page speaks: its locale, then each reply's (buttons are pressed
+        # in it).
+        speaks = gr.State(None)
         chatbot = gr.Chatbot(
-            label=f"Conversation with the {bank} assistant", height=None, scale=1,
+            label=i18n("chat.conversation"), height=None, scale=1,
             render_markdown=False, sanitize_html=True, feedback_options=("Like", "Dislike"),
             buttons=["copy"], elem_id="teller-chat",
         )
@@ -230,67 +279,78 @@ def build_chat_ui(runtime: Runtime, limiter: Limiter | None = None) -> gr.Blocks
             quick = [gr.Button(visible=False, size="sm", elem_classes="quick-reply")
                      for _ in range(MAX_BUTTONS)]
         with gr.Row(equal_height=True):
-            box = gr.Textbox(placeholder="Type your question and press Enter",
-                             label="Your message", show_label=False, scale=8, autofocus=True,
-                             min_width=120, elem_id="teller-input")
-            send = gr.Button("Send", variant="primary", scale=1, min_width=70,
+            box = gr.Textbox(placeholder=i18n("chat.placeholder"),
+                             label=i18n("chat.message_label"), show_label=False, scale=8,
+                             autofocus=True, min_width=120, elem_id="teller-input")
+            send = gr.Button(i18n("chat.send"), variant="primary", scale=1, min_width=70,
                              elem_id="teller-send")
-        person = gr.Button("Talk to a person", size="sm", variant="secondary",
+        person = gr.Button(i18n("chat.person"), size="sm", variant="secondary",
                            elem_id="teller-person")
 
         def exchange(message: str, shown: str, history: list, session_id: str | None,
-                     turn_map: dict[str, int], request: gr.Request | None
-                     ) -> tuple[Any, ...]:
+                     turn_map: dict[str, int], language: str | None,
+                     request: gr.Request | None, pressed: bool = False) -> tuple[Any, ...]:
             history = list(history or [])
             unchanged = [gr.update()] * MAX_BUTTONS
             if not message or not message.strip():  # an empty send does nothing
-                return (history, session_id, gr.update(), turn_map, gr.update(), *unchanged)
+                return (history, session_id, gr.update(), turn_map, language, gr.update(),
+                        *unchanged)
+            messages = dict(kb_in(language).messages)
             wait = client_limit.wait(request) if request is not None else None
             if wait is not None:  # nothing sent, nothing stored; the text stays in the box
-                history.append({"role": "assistant", "content": html.escape(slow_down(wait))})
-                return (history, session_id, gr.update(), turn_map, gr.update(value=message),
-                        *unchanged)
+                history.append({"role": "assistant",
+                                "content": html.escape(slow_down(wait, messages))})
+                return (history, session_id, gr.update(), turn_map, language,
+                        gr.update(value=message), *unchanged)
+            asked, bound = page_language(request, assistant.languages)
+            # What the customer types is read in its own language unless the page set one;
+            # a button is pressed in the language it was shown in.
+            locale = asked if bound else (language if pressed else None)
             session_id = session_id or assistant.new_session_id()
             try:
-                reply = channel.handle(message, session_id, owner=WEB_OWNER)
+                reply = channel.handle(message, session_id, owner=WEB_OWNER, locale=locale)
             except TellerError as exc:
-                history.append({"role": "assistant",
-                                "content": html.escape(f"Not sent: {teller_error_message(exc)}")})
-                return (history, session_id, gr.update(), turn_map, gr.update(value=message),
-                        *unchanged)
+                with speaking(messages):
+                    note = say("chat.not_sent", reason=teller_error_message(exc))
+                history.append({"role": "assistant", "content": html.escape(note)})
+                return (history, session_id, gr.update(), turn_map, language,
+                        gr.update(value=message), *unchanged)
+            language = reply.language or language
             history.append({"role": "user", "content": html.escape(shown)})
             history.append({"role": "assistant", "content": reply_html(reply)})
             history.append({"role": "assistant", "content": explanation_html(reply),
-                            "metadata": {"title": WHY_TITLE, "status": "done"}})
+                            "metadata": {"title": chat_words(kb_in(language))["chat.why"],
+                                         "status": "done"}})
             if reply.turn is not None:
                 turn_map = {**turn_map, str(len(history) - 2): reply.turn,
                             str(len(history) - 1): reply.turn}
-            return (history, session_id, list(reply.buttons), turn_map, gr.update(value=""),
-                    *_button_updates(reply.buttons))
+            return (history, session_id, list(reply.buttons), turn_map, language,
+                    gr.update(value=""), *_button_updates(reply.buttons))
 
-        outputs = [chatbot, session, payloads, turns, box, *quick]
+        outputs = [chatbot, session, payloads, turns, speaks, box, *quick]
+        state = [chatbot, session, turns, speaks]
 
-        def typed(message, history, session_id, turn_map, request: gr.Request):
-            return exchange(message, message, history, session_id, turn_map, request)
+        def typed(message, history, session_id, turn_map, language, request: gr.Request):
+            return exchange(message, message, history, session_id, turn_map, language, request)
 
-        box.submit(typed, [box, chatbot, session, turns], outputs)
-        send.click(typed, [box, chatbot, session, turns], outputs)
+        box.submit(typed, [box, *state], outputs)
+        send.click(typed, [box, *state], outputs)
 
-        def ask_person(history, session_id, turn_map, request: gr.Request):
-            return exchange(handoff_message, "Talk to a person", history, session_id, turn_map,
-                            request)
+        def ask_person(history, session_id, turn_map, language, request: gr.Request):
+            return exchange(handoff_message, chat_words(kb_in(language))["chat.person"],
+                            history, session_id, turn_map, language, request, pressed=True)
 
-        person.click(ask_person, [chatbot, session, turns], outputs)
+        person.click(ask_person, state, outputs)
         for index, button in enumerate(quick):
-            def pressed(history, session_id, current, turn_map, request: gr.Request,
-                        _i=index):
+            def pressed(history, session_id, turn_map, language, current,
+                        request: gr.Request, _i=index):
                 if _i >= len(current):
-                    return (history, session_id, current, turn_map, gr.update(),
+                    return (history, session_id, current, turn_map, language, gr.update(),
                             *[gr.update()] * MAX_BUTTONS)
                 return exchange(current[_i].payload, current[_i].title, history, session_id,
-                                turn_map, request)
+                                turn_map, language, request, pressed=True)
 
-            button.click(pressed, [chatbot, session, payloads, turns], outputs)
+            button.click(pressed, [*state, payloads], outputs)
 
         def rate(data: gr.LikeData, session_id: str | None, turn_map: dict[str, int]) -> None:
             index = data.index if isinstance(data.index, int) else data.index[0]
@@ -301,14 +361,29 @@ def build_chat_ui(runtime: Runtime, limiter: Limiter | None = None) -> gr.Blocks
 
         chatbot.like(rate, [session, turns], None)
 
-        def opening(history: list) -> tuple[Any, ...]:
-            """The welcome, read from the served KB on each page load (an admin edit shows
-            at once); a chat the customer has already started is left alone."""
-            first = welcome(runtime.kb)
+        def opening(history: list, request: gr.Request) -> tuple[Any, ...]:
+            """The page in its language (`page_language`) and the welcome, read from the
+            served KB on each page load (an admin edit shows at once); a chat the customer
+            has already started keeps its messages."""
+            language, _ = page_language(request, assistant.languages)
+            kb = kb_in(language)
+            words = chat_words(kb)
+            texts = (gr.update(value=_header_html(words)),
+                     gr.update(label=words["chat.conversation"]),
+                     gr.update(placeholder=words["chat.placeholder"],
+                               label=words["chat.message_label"]),
+                     gr.update(value=words["chat.send"]), gr.update(value=words["chat.person"]))
+            first = welcome(kb)
             if history or first is None:
-                return (gr.update(), gr.update(), *[gr.update()] * MAX_BUTTONS)
-            return ([{"role": "assistant", "content": text_html(first.text)}],
-                    list(first.buttons), *_button_updates(first.buttons))
+                return (*texts, language, gr.update(), *[gr.update()] * MAX_BUTTONS)
+            chat = [{"role": "assistant", "content": text_html(first.text)}]
+            return (*texts[:1], gr.update(value=chat, label=words["chat.conversation"]),
+                    *texts[2:], language, list(first.buttons), *_button_updates(first.buttons))
 
-        demo.load(opening, [chatbot], [chatbot, payloads, *quick])
+        demo.load(opening, [chatbot],
+                  [header, chatbot, box, send, person, speaks, payloads, *quick])
     return demo
+
+
+def _header_html(words: dict[str, str]) -> str:
+    return f'<h2 role="banner">{html.escape(words["chat.title"])}</h2>'

@@ -16,7 +16,7 @@ from starlette.middleware import Middleware
 from bot.config import DEV_ADMIN_PASSWORD, Settings
 from bot.runtime import Runtime
 from ui.admin_auth import COOKIE, AdminGuard, AdminSessions, AllowedOrigins, admin_routes
-from ui.chat import CHAT_CSS, PAGE_CSS, build_chat_ui
+from ui.chat import CHAT_CSS, PAGE_CSS, build_chat_ui, chat_i18n
 from ui.gradio_guard import GradioFunctions, GradioGuard
 
 log = logging.getLogger(__name__)
@@ -117,5 +117,6 @@ def mount_ui(app: FastAPI, runtime: Runtime) -> FastAPI:
     app.user_middleware.append(Middleware(GradioGuard, mounts=mounts))
     return gr.mount_gradio_app(app, chat, path="/", css=CHAT_CSS,
                                theme=theme(settings.brand_color),
+                               i18n=chat_i18n(runtime.assistant),
                                head=f"{ACCESSIBILITY_HEAD}<style>{PAGE_CSS}</style>",
                                footer_links=[])

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from bot.messages import say
 from bot.nlu.chinese import chinese_yes_no, has_han
 
 EntityKind = Literal["money", "duration", "percentage", "age", "date", "yes_no", "number"]
@@ -133,6 +134,30 @@ _PRONOUN_BEFORE = re.compile(
     re.IGNORECASE)
 
 
+def _durations_in_language(text: str) -> list[Entity]:
+    """"3 años", "18 Monate": a number and a unit word of the language being answered in
+    (its catalogue's `unit.*` messages), so a locale's durations need no code here."""
+    units = {say(f"unit.{word}").strip().lower(): months
+             for word, months in (("year", 12), ("years", 12), ("month", 1), ("months", 1))}
+    units = {word: months for word, months in units.items()
+             if word and not has_han(word) and word not in UNIT_MONTHS
+             and word.rstrip("s") not in UNIT_MONTHS}
+    if not units:
+        return []
+    pattern = re.compile(
+        rf"(?P<num>{_NUMBER})\s*(?P<unit>{'|'.join(map(re.escape, sorted(units, key=len)[::-1]))})"
+        r"\b", re.IGNORECASE)
+    found = []
+    for match in pattern.finditer(text):
+        number = parse_number(match.group("num"))
+        if number is None:
+            continue
+        months = number * units[match.group("unit").lower()]
+        months = round(months) if math.isfinite(months) else months
+        found.append(Entity("duration", months, match.group(0), *match.span(), unit="months"))
+    return found
+
+
 def extract_entities(text: str, today: date | None = None) -> list[Entity]:
     """Every value found, most specific first: dates, durations, percentages, ages, money,
     yes/no, then plain numbers not already part of another value."""
@@ -163,6 +188,8 @@ def extract_entities(text: str, today: date | None = None) -> list[Entity]:
         # A number too long for a float stays infinite (the form says it is too large).
         months = round(months) if math.isfinite(months) else months
         add(Entity("duration", months, match.group(0), *match.span(), unit="months"))
+    for entity in _durations_in_language(text):
+        add(entity)
     for match in _PERCENT.finditer(text):
         number = parse_number(match.group("num"))
         if number is not None:

@@ -107,7 +107,7 @@ def test_bad_locale_files_are_reported_not_loaded(kb_with_zh: Path) -> None:
 
 def test_the_default_kb_ships_chinese(default_kb) -> None:
     zh = default_kb.in_locale("zh")
-    assert default_kb.languages == ["en", "zh"]
+    assert default_kb.languages == ["en", "es", "zh"]
     thin = {name: len(intent.examples) for name, intent in zh.intents.items()
             if len(intent.examples) < 10 or intent.examples == default_kb.intents[name].examples}
     assert not thin, f"intents with fewer than 10 Chinese examples: {thin}"
@@ -115,6 +115,26 @@ def test_the_default_kb_ships_chinese(default_kb) -> None:
     assert len(zh.out_of_scope_examples) >= 150
     for form in zh.forms.values():
         assert all(any("\u4e00" <= ch <= "\u9fff" for ch in slot.ask) for slot in form.slots)
+
+
+# The smaller locale: the 25 commonest BANKING77 intents and the KB's own 27 (conversation,
+# products, forms), every response and form text; the other intents keep their English
+# examples (the multilingual model reads Spanish for them), most FAQ answers stay English.
+SPANISH_INTENTS = 52
+
+
+def test_the_default_kb_ships_spanish_at_a_smaller_scale(default_kb) -> None:
+    es = default_kb.in_locale("es")
+    spanish = [name for name, intent in es.intents.items()
+               if intent.examples != default_kb.intents[name].examples]
+    assert len(spanish) >= SPANISH_INTENTS
+    assert all(len(es.intents[name].examples) >= 10 for name in spanish)
+    for name in ("greet", "loan_enquiry", "portfolio_recommendation", "card_arrival"):
+        assert name in spanish
+    assert es.answered_in_main_language, "most FAQ answers stay English, with a note"
+    assert "card-arrival" not in es.answered_in_main_language
+    assert es.forms["loan_application"].title == "Consulta de préstamo personal"
+    assert len(es.out_of_scope_examples) >= 80
 
 
 def test_teller_s_own_sentences_need_the_same_placeholders(kb_with_zh: Path) -> None:

@@ -65,3 +65,23 @@ def test_spoken_numbers_and_words_that_only_look_like_amounts() -> None:
 ])
 def test_one_after_an_article_or_adjective_is_a_pronoun(text: str, numbers: list[float]) -> None:
     assert [e.value for e in extract_entities(text) if e.kind == "number"] == numbers
+
+
+SPANISH_UNITS = {"unit.year": "año", "unit.years": "años", "unit.month": "mes",
+                 "unit.months": "meses"}
+
+
+@pytest.mark.parametrize(("text", "months"), [
+    ("3 años", 36), ("18 meses", 18), ("1 año", 12), ("quiero 5000 euros a 2 años", 24),
+    ("2 years", 24),  # English units are read in every language
+])
+def test_a_locale_s_unit_words_read_its_durations(text: str, months: int) -> None:
+    from bot.messages import MESSAGES, speaking
+
+    with speaking({**MESSAGES, **SPANISH_UNITS}):
+        durations = [e.value for e in extract_entities(text) if e.kind == "duration"]
+    assert durations == [months]
+
+
+def test_unit_words_of_another_language_are_not_read_in_english() -> None:
+    assert [e.kind for e in extract_entities("3 años")] == ["number"]

@@ -1,8 +1,10 @@
 /*
  * Teller chat bubble. Paste into any page of an allowed origin (TELLER_CORS_ORIGINS):
  *   <script src="https://assistant.example-bank.com/widget.js" defer
- *           data-title="Ask Example Bank" data-color="#1f5fae"></script>
+ *           data-title="Ask Example Bank" data-color="#1f5fae" data-locale="zh"></script>
  * It adds a round button in the bottom-right corner that opens the Teller chat in a frame.
+ * data-locale (optional): the language the chat speaks and reads on this page ("zh", "es");
+ * without it, the chat answers each message in its own language.
  */
 (function () {
   "use strict";
@@ -12,6 +14,8 @@
   var title = script.getAttribute("data-title") || "Chat with us";
   var color = script.getAttribute("data-color") || "#1f5fae";
   if (!/^#[0-9a-fA-F]{6}$/.test(color)) { color = "#1f5fae"; }
+  var locale = script.getAttribute("data-locale") || "";
+  if (!/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/.test(locale)) { locale = ""; }
 
   // A drawn speech bubble, not an emoji or icon font: those show as an empty box on
   // systems without the glyph.
@@ -62,7 +66,9 @@
 
   button.addEventListener("click", function () {
     var opening = panel.hidden;
-    if (opening && !frame.src) { frame.src = base + "/"; }  // load the chat on first open
+    if (opening && !frame.src) {  // load the chat on first open
+      frame.src = base + "/" + (locale ? "?locale=" + encodeURIComponent(locale) : "");
+    }
     panel.hidden = !opening;
     button.setAttribute("aria-expanded", String(opening));
     if (opening) { frame.focus(); }
