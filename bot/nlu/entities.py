@@ -66,8 +66,8 @@ _MONEY = re.compile(
     rf"(?P<post>{_CURRENCY})?(?![\w%])",
     re.IGNORECASE,
 )
-_DURATION = re.compile(
-    rf"(?P<num>{_NUMBER}|{_WORD_NUMBER})(?:\s+and\s+a\s+half)?[\s-]*"
+_DURATION = re.compile(  # a number word starts a word: "préstamo" holds no "a mo"
+    rf"(?<![\w-])(?P<num>{_NUMBER}|{_WORD_NUMBER})(?:\s+and\s+a\s+half)?[\s-]*"
     r"(?P<unit>years?|yrs?|months?|mos?|mths?|weeks?)\b",
     re.IGNORECASE,
 )

@@ -22,7 +22,7 @@ def test_a_loan_check_in_spanish_reaches_its_decision(default_assistant: Assista
     replies = _talk(default_assistant, [
         "hola, quisiera pedir un préstamo personal", "5000 euros", "2 años",
         "para comprar un coche de segunda mano", "tengo 41 años",
-        "llevo diez años en la misma empresa", "vivo de alquiler", "unos 3000 euros ahorrados"])
+        "llevo 10 años en la misma empresa", "vivo de alquiler", "unos 3000 euros ahorrados"])
     start, *answers, decision = replies
     assert start.form == "loan_application" and start.language == "es", start.text
     assert all(r.action == "form_ask" for r in answers), [r.text for r in answers]
@@ -30,7 +30,7 @@ def test_a_loan_check_in_spanish_reaches_its_decision(default_assistant: Assista
     application = decision.data["application"]
     assert application["amount_eur"] == 5000 and application["duration_months"] == 24
     assert application["purpose"] == "used_car" and application["age"] == 41
-    assert application["housing"] == "rent"
+    assert application["housing"] == "rent" and application["employment"] == "7_years_or_more"
     assert all(r.language == "es" for r in replies)
     assert decision.text.endswith(
         "Este es un resultado orientativo, no una decisión de crédito ni una oferta.")

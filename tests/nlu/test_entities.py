@@ -85,3 +85,9 @@ def test_a_locale_s_unit_words_read_its_durations(text: str, months: int) -> Non
 
 def test_unit_words_of_another_language_are_not_read_in_english() -> None:
     assert [e.kind for e in extract_entities("3 años")] == ["number"]
+
+
+def test_a_number_word_inside_another_word_is_no_number() -> None:
+    """"préstamo" (a loan) ends in "a mo": not one month."""
+    assert extract_entities("quisiera pedir un préstamo personal") == []
+    assert [e.value for e in extract_entities("over a year")] == [12]

@@ -44,7 +44,7 @@ class Chat:
         session id and turn map are Gradio state, kept on the server per tab."""
         joined = self.client.post("/gradio_api/queue/join", headers=self.headers, json={
             "fn_index": self.fn_index, "session_hash": self.session_hash,
-            "data": [message, self.history, None, {}]})
+            "data": [message, self.history, None, {}, None]})
         assert joined.status_code == 200, joined.text
         with self.client.stream("GET", "/gradio_api/queue/data",
                                 params={"session_hash": self.session_hash}) as stream:
