@@ -5,20 +5,11 @@ from __future__ import annotations
 
 from bot.nlu.chinese import has_han
 from bot.pipeline import Assistant
-
-
-def _talk(assistant: Assistant, messages: list[str]):
-    session = None
-    replies = []
-    for message in messages:
-        reply = assistant.handle(message, session)
-        session = reply.session_id
-        replies.append(reply)
-    return replies
+from tests.dialogue.talk import talk
 
 
 def test_a_loan_check_in_chinese_reaches_its_decision(default_assistant: Assistant) -> None:
-    replies = _talk(default_assistant, [
+    replies = talk(default_assistant, [
         "我想申请一笔个人贷款", "五千欧元", "分两年还", "买辆二手车", "四十一岁",
         "在现在的公司干了十年了", "房子是自己的", "存款大概三千块"])
     start, *answers, decision = replies
@@ -37,7 +28,7 @@ def test_a_loan_check_in_chinese_reaches_its_decision(default_assistant: Assista
 
 
 def test_a_portfolio_in_chinese(default_assistant: Assistant) -> None:
-    replies = _talk(default_assistant, [
+    replies = talk(default_assistant, [
         "帮我推荐一个适合我的投资组合", "我三十五岁", "打算放二十年", "主要是为了退休以后用",
         "拿着不动，等它涨回来", "工作很稳定，收入固定"])
     start, *answers, result = replies
@@ -49,12 +40,12 @@ def test_a_portfolio_in_chinese(default_assistant: Assistant) -> None:
 
 def test_a_chinese_answer_out_of_range_is_explained_in_chinese(
         default_assistant: Assistant) -> None:
-    replies = _talk(default_assistant, ["我想贷款", "一百万"])
+    replies = talk(default_assistant, ["我想贷款", "一百万"])
     assert replies[-1].text.startswith("€1,000,000不行哦：需要在€1,000到€50,000之间。")
 
 
 def test_english_and_chinese_in_one_session(default_assistant: Assistant) -> None:
-    english, chinese, short = _talk(default_assistant,
+    english, chinese, short = talk(default_assistant,
                                     ["my card still hasn't arrived", "卡丢了怎么办", "ok"])
     assert english.intent is not None and english.intent.name == "card_arrival"
     assert not has_han(english.text)

@@ -6,20 +6,11 @@ in Spanish, and a session that moves between English and Spanish."""
 from __future__ import annotations
 
 from bot.pipeline import Assistant
-
-
-def _talk(assistant: Assistant, messages: list[str]):
-    session = None
-    replies = []
-    for message in messages:
-        reply = assistant.handle(message, session)
-        session = reply.session_id
-        replies.append(reply)
-    return replies
+from tests.dialogue.talk import talk
 
 
 def test_a_loan_check_in_spanish_reaches_its_decision(default_assistant: Assistant) -> None:
-    replies = _talk(default_assistant, [
+    replies = talk(default_assistant, [
         "hola, quisiera pedir un préstamo personal", "5000 euros", "2 años",
         "para comprar un coche de segunda mano", "tengo 41 años",
         "llevo 10 años en la misma empresa", "vivo de alquiler", "unos 3000 euros ahorrados"])
@@ -37,7 +28,7 @@ def test_a_loan_check_in_spanish_reaches_its_decision(default_assistant: Assista
 
 
 def test_a_portfolio_in_spanish(default_assistant: Assistant) -> None:
-    replies = _talk(default_assistant, [
+    replies = talk(default_assistant, [
         "me gustaría que me recomendaran una cartera de inversión", "tengo 35 años",
         "unos 20 años", "para cuando me jubile", "mantendría y esperaría a que se recupere",
         "mi trabajo es estable, con sueldo fijo"])
@@ -50,7 +41,7 @@ def test_a_portfolio_in_spanish(default_assistant: Assistant) -> None:
 
 
 def test_english_and_spanish_in_one_session(default_assistant: Assistant) -> None:
-    english, spanish, short = _talk(default_assistant, [
+    english, spanish, short = talk(default_assistant, [
         "my card still hasn't arrived", "me han cobrado dos veces la misma compra", "ok"])
     assert english.language == "en" and english.intent is not None
     assert english.intent.name == "card_arrival"

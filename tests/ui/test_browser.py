@@ -23,10 +23,8 @@ from tests.conftest import TINY_KB
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, FloatRect, Page
 from tests.servers import free_port, wait_ready
+from tests.ui.conftest import CHROMIUM
 
-CHROMIUM = Path(os.environ.get("TELLER_TEST_CHROMIUM", "/usr/bin/chromium"))
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--no-first-run"]
 ADMIN_PASSWORD = "browser-test-password"
 BRAND_COLOR, BRAND_RGB = "#8a1538", "rgb(138, 21, 56)"  # not the default: the setting shows
 # The chat's opening message, added to the server's copy of the tiny KB (it has none).
@@ -94,16 +92,6 @@ def admin_login(page: Page, server: Server) -> None:
     page.locator("input[type=password]").fill(ADMIN_PASSWORD)
     page.get_by_role("button", name="Login").click()
     page.wait_for_selector("#admin-summary", timeout=30_000)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ from playwright.sync_api import Browser, Page
 
 from bot.config import Settings
 from tests.servers import free_port, wait_ready
-from tests.ui.test_browser import CHROMIUM, LAUNCH_ARGS, bot_messages, send
+from tests.ui.conftest import CHROMIUM
+from tests.ui.test_browser import bot_messages, send
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
                                 reason=f"{CHROMIUM} not found: apt-get install chromium")
@@ -41,16 +42,6 @@ def zh_server(zh_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -
     yield base
     process.terminate()
     process.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield launched
-        launched.close()
 
 
 def open_chat(browser: Browser, url: str, browser_locale: str = "en-US") -> Page:
