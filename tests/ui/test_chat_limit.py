@@ -102,7 +102,7 @@ def test_over_the_limit_the_chat_answers_politely_and_stores_nothing(chat_app: C
         assert chat.history[-1]["role"] == "assistant"
         assert SLOW_DOWN in chat.last() and "seconds." in chat.last()
         assert "IBAN" not in str(chat.history)  # not shown as sent ...
-        assert outputs[4]["value"] == "what is my IBAN?"  # ... but kept in the box to resend
+        assert outputs[5]["value"] == "what is my IBAN?"  # ... but kept in the box to resend
         assert chat_app.counts() == (1, 2)  # no turn stored
         fresh = Chat(client, chat_app.demo)  # a new tab: refused before a session exists
         fresh.say("hello")
