@@ -122,9 +122,11 @@ class Assistant:
         chosen = matching_language(info.locale if info else None, self.languages)
         if chosen:
             return chosen
-        state = self.store.load(session_id)
-        return detect_language(text, self.languages, state.language if state else None,
-                               self._short_phrases())
+        def session_language() -> str | None:  # read only when the message does not tell
+            state = self.store.load(session_id)
+            return state.language if state else None
+
+        return detect_language(text, self.languages, session_language, self._short_phrases())
 
     def _short_phrases(self) -> dict[str, frozenset[str]]:
         """Each language's short examples ("hola", "gracias"), for `detect_language`;

@@ -10,6 +10,7 @@ fills several slots, and one value is never read twice.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -134,6 +135,13 @@ _PRONOUN_BEFORE = re.compile(
     re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=16)
+def _unit_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    """A number followed by one of `words` (longest first), compiled once per language."""
+    return re.compile(rf"(?P<num>{_NUMBER})\s*(?P<unit>{'|'.join(map(re.escape, words))})\b",
+                      re.IGNORECASE)
+
+
 def _durations_in_language(text: str) -> list[Entity]:
     """"3 años", "18 Monate": a number and a unit word of the language being answered in
     (its catalogue's `unit.*` messages), so a locale's durations need no code here."""
@@ -144,9 +152,7 @@ def _durations_in_language(text: str) -> list[Entity]:
              and word.rstrip("s") not in UNIT_MONTHS}
     if not units:
         return []
-    pattern = re.compile(
-        rf"(?P<num>{_NUMBER})\s*(?P<unit>{'|'.join(map(re.escape, sorted(units, key=len)[::-1]))})"
-        r"\b", re.IGNORECASE)
+    pattern = _unit_pattern(tuple(sorted(units, key=len, reverse=True)))
     found = []
     for match in pattern.finditer(text):
         number = parse_number(match.group("num"))

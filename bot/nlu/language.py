@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -78,15 +78,20 @@ def _script_languages(char: str) -> tuple[str, ...] | None:
     return None
 
 
-def detect_language(text: str, languages: list[str], previous: str | None = None,
+def detect_language(text: str, languages: list[str],
+                    previous: str | Callable[[], str | None] | None = None,
                     phrases: Mapping[str, frozenset[str]] | None = None) -> str:
     """The language of `text` among `languages` (the KB's main language first).
 
-    `previous` (the session's last language) is kept for messages that do not tell.
+    `previous` (the session's last language, or a function that reads it: called only for
+    a message that does not tell by itself) is kept for messages that do not tell.
     `phrases` (`short_phrases` of each language's examples) settle a short Latin message
     that one language's examples hold word for word and no other's ("hola", "gracias")."""
-    main = languages[0]
-    keep = previous if previous in languages else main
+
+    def kept() -> str:
+        said = previous() if callable(previous) else previous
+        return said if said in languages else languages[0]
+
     counts: dict[str, int] = {}
     for char in text:
         candidates = _script_languages(char)
@@ -103,11 +108,13 @@ def detect_language(text: str, languages: list[str], previous: str | None = None
         if characters >= latin_words and language in languages:
             return language
         if characters >= latin_words:  # a script no locale of the KB is written in
-            return keep
+            return kept()
     latin = _latin_languages(languages)
-    if not latin:
-        return keep
-    if latin_words and len(latin) > 1:
+    if not latin or (latin_words <= _NEUTRAL_WORDS and len(latin) == 1):
+        return kept()
+    if len(latin) == 1:
+        return latin[0]
+    if latin_words:
         if phrases and latin_words <= _NEUTRAL_WORDS:
             said_in = [language for language in latin
                        if normalized_phrase(text) in phrases.get(language, ())]
@@ -118,6 +125,7 @@ def detect_language(text: str, languages: list[str], previous: str | None = None
             language, confidence = found
             if confidence >= (_SURE_SHORT if latin_words <= _NEUTRAL_WORDS else _SURE):
                 return language
+    keep = kept()
     if latin_words <= _NEUTRAL_WORDS or keep in latin:
         return keep
     return latin[0]

@@ -70,3 +70,18 @@ def test_a_short_phrase_of_one_language_s_examples_settles_it() -> None:
     assert detect_language("Hola", LATIN, None, phrases) == "es"
     assert detect_language("ok", LATIN, "en", phrases) == "es"  # only Spanish lists it
     assert detect_language("where is my card", LATIN, "es", phrases) == "en"
+
+
+def test_the_session_s_language_is_read_only_when_the_message_does_not_tell() -> None:
+    reads: list[str] = []
+
+    def session_language() -> str:
+        reads.append("read")
+        return "zh"
+
+    assert detect_language("我的卡丢了", LATIN, session_language) == "zh"
+    assert detect_language("mi tarjeta no ha llegado todavía", LATIN, session_language) == "es"
+    assert detect_language("where is my card", LANGUAGES, session_language) == "en"
+    assert reads == []  # each message told its language: no session read
+    assert detect_language("ok", LATIN, session_language) == "zh"
+    assert reads == ["read"]
