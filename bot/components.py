@@ -15,11 +15,12 @@ from bot.dialogue.forms import FormController
 from bot.dialogue.manager import DialogueManager
 from bot.dialogue.policy import PolicyConfig, RulePolicy
 from bot.dialogue.store import SessionStore
+from bot.files import read_manifest
 from bot.kb import KnowledgeBase, load_knowledge_base
 from bot.nlu.encoder import SentenceEncoder
 from bot.nlu.multilingual import ENCODER_ID as MULTILINGUAL_ENCODER_ID
 from bot.nlu.paraphrase import EmbeddingPhraseMatcher
-from bot.nlu.recognizer import IntentRecognizer, load_recognizer
+from bot.nlu.recognizer import IntentRecognizer, load_recognizer, model_serves
 from bot.retrieval.faq_index import FaqIndex
 
 
@@ -94,12 +95,23 @@ def multilingual_encoder(settings: Settings) -> SentenceEncoder:
 
 def build_locales(settings: Settings, kb: KnowledgeBase, store: SessionStore,
                   encoder: SentenceEncoder | None = None) -> dict[str, Components]:
-    """Each locale's components over one shared multilingual encoder."""
-    if not kb.locales:
+    """The components of each locale whose intent model is there, over one shared
+    multilingual encoder. A locale without one yet (the first start trains it in the
+    background) is left out: `Assistant.serve_ready_locales` adds it once trained."""
+    ready = [code for code in sorted(kb.locales) if locale_is_ready(settings, kb, code)]
+    if not ready:
         return {}
     encoder = encoder or multilingual_encoder(settings)
-    return {code: language_components(settings.for_locale(code), view, encoder, store)
-            for code, view in kb.locales.items()}
+    return {code: language_components(settings.for_locale(code), kb.locales[code], encoder,
+                                      store) for code in ready}
+
+
+def locale_is_ready(settings: Settings, kb: KnowledgeBase, code: str) -> bool:
+    """Whether locale `code` of `kb` has the multilingual encoder and an intent model that
+    can answer for it (a stale one serves while the current one trains)."""
+    return (read_manifest(settings.multilingual_encoder_dir) is not None
+            and model_serves(settings.for_locale(code).model_dir, kb.locales[code].intents,
+                             MULTILINGUAL_ENCODER_ID))
 
 
 def build_forms(settings: Settings, kb: KnowledgeBase,

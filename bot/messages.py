@@ -72,6 +72,10 @@ MESSAGES: dict[str, str] = {
     "chat.slow_down": "You're sending messages faster than I can answer; please wait {wait} "
                       "{unit}.",
     "chat.not_sent": "Not sent: {reason}",
+    # a message in a language whose model is still training (bot.pipeline)
+    "language.preparing": "I can't answer in this language quite yet: I'm still learning it, "
+                          "which takes a minute or two after the first start. Please write "
+                          "again shortly.",
     # the reference tools' results (bot.actions)
     "credit.approve": "Good news: on these answers you would very likely be approved.",
     "credit.refer": "On these answers we would need a person to look at your application.",

@@ -22,6 +22,7 @@ from bot.components import (
     build_forms,
     build_locales,
     language_components,
+    locale_is_ready,
     multilingual_encoder,
     policy_config,
 )
@@ -34,6 +35,7 @@ from bot.errors import ConfigurationError, TellerError
 from bot.files import MANIFEST
 from bot.guard import check_session_id, clean_message
 from bot.kb import KnowledgeBase, load_knowledge_base
+from bot.messages import say, speaking
 from bot.nlu.encoder import SentenceEncoder
 from bot.nlu.language import (
     detect_language,
@@ -73,7 +75,7 @@ class Assistant:
         self._ready = False
         self._lock = threading.Lock()
         self._model_fingerprints: dict[str, tuple[int, int] | None] = {}
-        self._phrases: tuple[tuple[int, ...], dict[str, frozenset[str]]] | None = None
+        self._phrases: tuple[int, dict[str, frozenset[str]]] | None = None
         # Set by the runtime when replicas share a database: admin edits go through it.
         self.shared_kb: SharedKnowledgeBase | None = None
         # Messages from concurrent requests are understood together (see bot.batching), on
@@ -103,6 +105,12 @@ class Assistant:
         """The KB's main language first, then its locales."""
         return [self.components.kb.language, *sorted(self.locales)]
 
+    @property
+    def pending_languages(self) -> list[str]:
+        """The KB's locales whose intent model is not there yet (the first start trains
+        them in the background; `serve_ready_locales` adds them)."""
+        return [code for code in sorted(self.kb.locales) if code not in self.locales]
+
     def by_language(self) -> dict[str, Components]:
         return {self.components.kb.language: self.components, **self.locales}
 
@@ -113,30 +121,32 @@ class Assistant:
         """The language to understand and answer `text` in: the locale the channel gives
         for this message or the session, else the message's own (`detect_language`), with
         the session's last language for messages too short to tell."""
-        if not self.locales:
-            return self.components.kb.language
-        chosen = matching_language(locale, self.languages)
+        languages = [*self.languages, *self.pending_languages]
+        if len(languages) == 1:
+            return languages[0]
+        chosen = matching_language(locale, languages)
         if chosen:
             return chosen
         info = self.store.info(session_id)
-        chosen = matching_language(info.locale if info else None, self.languages)
+        chosen = matching_language(info.locale if info else None, languages)
         if chosen:
             return chosen
         def session_language() -> str | None:  # read only when the message does not tell
             state = self.store.load(session_id)
             return state.language if state else None
 
-        return detect_language(text, self.languages, session_language, self._short_phrases())
+        return detect_language(text, languages, session_language, self._short_phrases())
 
     def _short_phrases(self) -> dict[str, frozenset[str]]:
         """Each language's short examples ("hola", "gracias"), for `detect_language`;
         recomputed when a knowledge base is swapped in."""
-        kbs = tuple(id(parts.kb) for parts in self.by_language().values())
+        kb = self.kb
         cached = self._phrases
-        if cached is None or cached[0] != kbs:
-            cached = (kbs, {language: short_phrases(example for intent in parts.kb.intents.values()
-                                                    for example in intent.examples)
-                            for language, parts in self.by_language().items()})
+        if cached is None or cached[0] != id(kb):
+            views = {kb.language: kb, **kb.locales}
+            cached = (id(kb), {language: short_phrases(example for intent in view.intents.values()
+                                                       for example in intent.examples)
+                               for language, view in views.items()})
             self._phrases = cached
         return cached[1]
 
@@ -181,15 +191,46 @@ class Assistant:
             self.components.encoder.use_onnx(self.settings.sentence_onnx_dir,
                                              torch.get_num_threads())
             for language, parts in self.by_language().items():
-                parts.encoder.warm_up()
-                if language in self.locales:
-                    parts.encoder.use_onnx(self.settings.multilingual_onnx_dir,
-                                           torch.get_num_threads())
-                parts.classifier.warm_up()
-                parts.faq_index.warm_up()
-                self._model_fingerprints[language] = self._read_fingerprint(language)
-            warm_up_detector(self.languages)
+                self._warm_up_language(language, parts, locale=language in self.locales)
+            warm_up_detector([*self.languages, *self.pending_languages])
             self._ready = True
+
+    def _warm_up_language(self, language: str, parts: Components, *, locale: bool) -> None:
+        import torch
+
+        parts.encoder.warm_up()
+        if locale:
+            parts.encoder.use_onnx(self.settings.multilingual_onnx_dir, torch.get_num_threads())
+        parts.classifier.warm_up()
+        parts.faq_index.warm_up()
+        self._model_fingerprints[language] = self._read_fingerprint(language)
+
+    def serve_ready_locales(self) -> list[str]:
+        """Start answering in the KB's locales whose intent model has appeared since the
+        start (trained in the background), each warmed up first. Returns their codes."""
+        ready = [code for code in self.pending_languages
+                 if locale_is_ready(self.settings, self.kb, code)]
+        if not ready:
+            return []
+        with self._lock:
+            shared = next((c.encoder for c in self.locales.values()), None)
+            added = {}
+            for code in ready:
+                settings = self.settings.for_locale(code)
+                view = self.kb.locales[code]
+                shared = shared or multilingual_encoder(self.settings)
+                parts = language_components(settings, view, shared, self.store)
+                parts.faq_index.ensure_built()
+                self._warm_up_language(code, parts, locale=True)
+                parts.dialogue.understand = partial(self.understand_many, language=code)
+                self._nlu.setdefault(code, MicroBatcher(
+                    partial(self.understand_many, with_parts=True, language=code),
+                    self.settings.nlu_max_batch, f"teller-nlu-{code}"))
+                added[code] = parts
+            self.locales = {**self.locales, **added}
+            warm_up_detector([*self.languages, *self.pending_languages])
+        log.info("now answering in %s too", ", ".join(sorted(added)))
+        return sorted(added)
 
     def settings_for(self, language: str) -> Settings:
         return self.settings.for_locale(language) if language in self.locales else self.settings
@@ -251,7 +292,8 @@ class Assistant:
         """Serve an edited knowledge base: rebuild the FAQ indexes whose entries changed,
         then swap the KB, indexes and dialogue rules of every language in one step (requests
         in flight finish on the old ones). Intent examples take effect with the next trained
-        model; a locale added to the KB needs its model first (`teller train`)."""
+        model; a locale added to the KB is answered in once it has a model (`teller
+        train`)."""
         settings = self.settings
         kb = kb or load_knowledge_base(settings.kb_dir, settings.bank_name)
         unknown = sorted(set(self.components.classifier.labels) - set(kb.intents))
@@ -265,10 +307,14 @@ class Assistant:
         for code, view in kb.locales.items():
             old = self.locales.get(code)
             if old is None:
+                if not locale_is_ready(settings, kb, code):
+                    log.warning("locale '%s' has no intent model yet: its messages are told "
+                                "so until it has one (`teller train`)", code)
+                    continue
                 shared_encoder = shared_encoder or multilingual_encoder(settings)
                 old = language_components(settings.for_locale(code), view, shared_encoder,
                                           self.store)
-                old.classifier.warm_up()  # ModelNotReady: the locale has no model yet
+                self._warm_up_language(code, old, locale=True)
             locales[code] = self._rebuilt(settings.for_locale(code), view, old)
         for code, parts in locales.items():
             if code not in self._nlu:
@@ -314,9 +360,22 @@ class Assistant:
         text = clean_message(message, self.max_message_chars)
         self.warm_up()
         language = self.language_of(text, session_id, locale)
+        if language not in self._nlu:  # a locale whose model is still training
+            return self._language_pending(session_id, text, language, started, owner, create)
         understood = self._nlu[language].submit(text)
         return self.components_for(language).dialogue.respond(
             session_id, text, understood, started, owner=owner, create=create)
+
+    def _language_pending(self, session_id: str, text: str, language: str, started: float,
+                          owner: str | None, create: bool) -> BotResponse:
+        """The reply, in its language, to a message in a locale whose model is not there
+        yet: say so rather than misread it with another language's model. Stored like any
+        turn (the session's checks and history)."""
+        with speaking(self.kb.locales[language].messages):
+            reply = BotResponse(session_id=session_id, text=say("language.preparing"),
+                                action="fallback")
+        return self.components.dialogue.record(session_id, text, reply, language, started,
+                                               owner=owner, create=create)
 
     def understand(self, text: str, language: str | None = None) -> Understanding:
         return self.understand_many([text], language=language)[0]

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -99,6 +100,14 @@ def shared_knowledge_base(settings: Settings, assistant: Assistant
 
 
 @dataclass(frozen=True)
+class BackgroundStep:
+    """Training the server leaves for after it answers (`Runtime.train_in_background`)."""
+
+    what: str  # what `/readyz` and the log say while it runs
+    run: Callable[[], object]  # writes a model folder; the runtime then serves it
+
+
+@dataclass(frozen=True)
 class Readiness:
     """What `/readyz` reports, part by part."""
 
@@ -107,6 +116,8 @@ class Readiness:
     database: bool
     model_kind: str | None = None  # which intent model serves (its manifest's kind)
     training: str | None = None  # what trains in the background, if anything
+    languages: tuple[str, ...] = ()  # the languages answered in now
+    pending_languages: tuple[str, ...] = ()  # the KB's languages whose models still train
 
     @property
     def ready(self) -> bool:
@@ -130,23 +141,30 @@ class Runtime:
         self._channels: dict[str, Channel] = {}
         self.training: str | None = None
 
-    def train_in_background(self, what: str, job: Callable[[], object]) -> threading.Thread:
-        """Run `job` (it writes a new model folder) in a daemon thread while the server
-        answers with the current model, then swap the new one in. A failure is logged and
-        the current model keeps serving; an interrupted fine-tune resumes from its last
-        epoch checkpoint at the next start."""
+    def train_in_background(self, steps: Sequence[BackgroundStep]) -> threading.Thread:
+        """Run `steps` in order in one daemon thread while the server answers with the
+        current models, serving each one's result as soon as it is written: a newer intent
+        model swaps in, a language whose model appeared starts being answered in. A failed
+        step is logged and the next runs; the current models keep serving. An interrupted
+        fine-tune resumes from its last epoch checkpoint at the next start."""
+        steps = list(steps)
 
         def run() -> None:
-            self.training = what
-            log.info("%s in the background; answering with the current model meanwhile", what)
-            try:
-                job()
-                self.assistant.reload_model_if_changed()
-                log.info("%s: done, the new model serves", what)
-            except Exception:
-                log.exception("%s failed; the current model keeps serving", what)
-            finally:
-                self.training = None
+            for number, step in enumerate(steps, 1):
+                self.training = step.what
+                log.info("%s in the background (step %d of %d); answering with the current "
+                         "models meanwhile", step.what, number, len(steps))
+                started = time.perf_counter()
+                try:
+                    step.run()
+                    self.assistant.reload_model_if_changed()
+                    added = self.assistant.serve_ready_locales()
+                    log.info("%s: done in %.0f s, the new model serves%s", step.what,
+                             time.perf_counter() - started,
+                             f" (now answering in {', '.join(added)} too)" if added else "")
+                except Exception:
+                    log.exception("%s failed; the current models keep serving", step.what)
+            self.training = None
 
         thread = threading.Thread(target=run, name="background-training", daemon=True)
         thread.start()
@@ -192,7 +210,9 @@ class Runtime:
         parts = self.assistant.readiness()
         return Readiness(model=parts.model, index=parts.index,
                          database=self._database_ready(), model_kind=parts.model_kind,
-                         training=self.training)
+                         training=self.training,
+                         languages=tuple(self.assistant.languages),
+                         pending_languages=tuple(self.assistant.pending_languages))
 
     def _database_ready(self) -> bool:
         """Reachable, and on SQLite a file whose last `PRAGMA quick_check` (at most a minute

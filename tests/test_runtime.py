@@ -45,18 +45,21 @@ def test_readiness_reports_each_part(tiny_settings: Settings, tiny_kb: Knowledge
     cold = client.get("/readyz")
     assert cold.status_code == 503
     assert cold.json() == {"ready": False, "model": False, "index": False, "database": True,
-                           "model_kind": None, "training": None}
+                           "model_kind": None, "training": None, "languages": ["en"],
+                           "pending_languages": []}
     runtime.assistant.warm_up()
     runtime.assistant.faq_index._index = None  # as if the index had failed to load
     half = client.get("/readyz")
     assert half.status_code == 503
     assert half.json() == {"ready": False, "model": True, "index": False, "database": True,
-                           "model_kind": "finetuned-cosine-v2", "training": None}
+                           "model_kind": "finetuned-cosine-v2", "training": None,
+                           "languages": ["en"], "pending_languages": []}
     runtime.assistant.faq_index.warm_up()
     assert client.get("/readyz").json() == {"ready": True, "model": True, "index": True,
                                             "database": True,
                                             "model_kind": "finetuned-cosine-v2",
-                                            "training": None}
+                                            "training": None, "languages": ["en"],
+                                            "pending_languages": []}
 
 
 def test_dependencies_can_be_overridden(tiny_settings: Settings,

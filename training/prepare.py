@@ -7,10 +7,8 @@ runtime (`bot/`) never trains, it reports a missing model as `ModelNotReady`.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +18,7 @@ import numpy as np
 
 from bot.config import Settings
 from bot.errors import ModelNotReady
-from bot.files import LABELS, MANIFEST, load_manifest, read_manifest, write_json_atomic
+from bot.files import MANIFEST, load_manifest, read_manifest, write_json_atomic
 from bot.kb import KnowledgeBase
 from bot.nlu.embedding_classifier import KIND as HEAD_KIND
 from bot.nlu.encoder import SentenceEncoder
@@ -28,9 +26,10 @@ from bot.nlu.finetuned import KIND as FINETUNED_KIND
 from bot.nlu.finetuned import FineTunedIntentClassifier
 from bot.nlu.multilingual import ENCODER_ID as MULTILINGUAL_ENCODER_ID
 from bot.nlu.onnx_encoder import ONNX_FILE, export_sentence_onnx
-from bot.nlu.recognizer import IntentRecognizer, load_recognizer, model_damage
+from bot.nlu.recognizer import IntentRecognizer, load_recognizer, model_damage, model_serves
 from bot.nlu.spelling import SpellingCorrector
 from bot.retrieval.faq_index import FaqIndex
+from bot.runtime import BackgroundStep
 from bot.tools.credit_risk.reference import read_credit_manifest
 from bot.tools.plugins import REFERENCE_SPEC
 from training.clinc import clinc_scope_data
@@ -39,6 +38,7 @@ from training.data import (
     HUB_PREFIX,
     LabelledExample,
     file_examples,
+    kb_examples,
     locale_training_examples,
     training_examples,
 )
@@ -49,7 +49,7 @@ from training.finetune import (
     validation_texts,
 )
 from training.intent_head import TrainingReport, train_embedding_classifier
-from training.multilingual_encoder import build_multilingual_encoder
+from training.multilingual_encoder import build_multilingual_encoder, multilingual_encoder_is_built
 from training.scope import (
     ModelSpace,
     ScopeData,
@@ -69,17 +69,23 @@ class PrepareResult:
     scope_metrics: dict[str, Any] | None
     index_rebuilt: bool
     credit_risk: CreditTrainingReport | None = None  # set when the credit model was built
-    # Set when the fine-tune was left for later (`prepare_models(..., fine_tune_later=True)`):
-    # run it (in a background thread) and the server's model watcher swaps the result in.
-    fine_tune: Callable[[], FineTuneReport | TrainingReport] | None = None
+    # The training left for later (`prepare_models(..., fine_tune_later=True)`), in order:
+    # the runtime runs it in a background thread and serves each model as it is written.
+    background: tuple[BackgroundStep, ...] = ()
     # Each locale's intent model, when it was (re)trained (`prepare_locales`).
     locales: dict[str, TrainingReport | FineTuneReport] = field(default_factory=dict)
+
+
+# The manifest key of the model the first start trains on the KB's own examples alone, to
+# answer within seconds; the first background step replaces it.
+KB_ONLY = "kb_examples_only"
 
 
 def model_is_current(settings: Settings, kb: KnowledgeBase, encoder: SentenceEncoder) -> bool:
     manifest = read_manifest(settings.model_dir)
     return bool(
         manifest
+        and not manifest.get(KB_ONLY)
         and manifest.get("kind") == MODEL_KINDS[settings.intent_model]
         and manifest.get("kb_intents_hash") == kb.intents_hash
         and manifest.get("encoder") == encoder.identity
@@ -89,16 +95,7 @@ def model_is_current(settings: Settings, kb: KnowledgeBase, encoder: SentenceEnc
 def serves_kb(settings: Settings, kb: KnowledgeBase, encoder: SentenceEncoder) -> bool:
     """Whether the model in `settings.model_dir`, current or not, can answer for this KB
     (same encoder, every label an intent of the KB) while a better one trains."""
-    manifest = read_manifest(settings.model_dir)
-    if not manifest or manifest.get("kind") not in MODEL_KINDS.values():
-        return False
-    if manifest.get("encoder") != encoder.identity:
-        return False
-    try:
-        labels = json.loads((settings.model_dir / LABELS).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(labels, list) and set(labels) <= set(kb.intents)
+    return model_serves(settings.model_dir, kb.intents, encoder.identity)
 
 
 def _previous(settings: Settings, key: str) -> list[Path]:
@@ -154,11 +151,19 @@ def train_intent_model(
     settings: Settings, kb: KnowledgeBase, encoder: SentenceEncoder,
     data_files: list[Path], oos_files: list[Path], *, show_progress: bool = True,
     finetune_config: FineTuneConfig | None = None, max_false_rejection: float = 0.03,
-    examples: list[LabelledExample] | None = None,
+    examples: list[LabelledExample] | None = None, kb_only: bool = False,
 ) -> tuple[TrainingReport | FineTuneReport, dict[str, Any]]:
     """Train into `settings.model_dir` on the KB's examples plus `data_files`, or on
     `examples` when given (retraining builds its own dataset; `data_files` is then only
-    recorded in the manifest so an automatic retrain at start uses the same corpora)."""
+    recorded in the manifest so an automatic retrain at start uses the same corpora).
+
+    `kb_only`: the first start's model, on the KB's own examples and list of messages to
+    decline, without its corpora (BANKING77, CLINC150): seconds to train instead of a
+    minute, marked in the manifest so that it is never taken for a current model."""
+    if kb_only:
+        examples = kb_examples(kb)
+        kb = replace(kb, out_of_scope_corpora=())
+        data_files, oos_files = [], []
     if examples is None:
         examples = training_examples(kb)
         known = set(kb.intents)
@@ -191,6 +196,7 @@ def train_intent_model(
         "extra_manifest": {
             "encoder": encoder.identity,
             "oos_files": [str(Path(p).resolve()) for p in oos_files],
+            **({KB_ONLY: True} if kb_only else {}),
         },
     }
     report: TrainingReport | FineTuneReport
@@ -214,38 +220,46 @@ def prepare_models(
     fine_tune_later: bool = False,
 ) -> PrepareResult:
     """Train the intent model when asked (`force`, new files) or when missing or stale,
-    rebuild the FAQ index when its content changed, and build the reference credit-risk
-    model when the settings use it and it is missing (`prepare_credit_risk_model`).
+    rebuild the FAQ index when its content changed, train the locales' models
+    (`prepare_locales`), and build the reference credit-risk model when the settings use it
+    and it is missing (`prepare_credit_risk_model`).
 
-    `fine_tune_later` (the server's first start): instead of fine-tuning now (minutes), make
-    sure a frozen-encoder model for this KB serves (seconds to train) and hand the fine-tune
-    back as `PrepareResult.fine_tune` for the caller to run in the background.
+    `fine_tune_later` (the server's start): answer within seconds, train the rest behind.
+    When no model serves this KB, a frozen-encoder model on the KB's own examples is
+    trained now (seconds); the training left is handed back as `PrepareResult.background`,
+    in order: the frozen-encoder model on the KB and its corpora (a minute), the locales'
+    models (a minute), then the fine-tune (minutes).
 
     Damaged files: an intent model is never trained over in silence (`set_damaged_model_aside`:
     refused at start, moved aside by `force`); the FAQ index, derived from the KB, is rebuilt
     and the log says which file was damaged."""
     report, scope = None, None
-    later: Callable[[], FineTuneReport | TrainingReport] | None = None
+    background: list[BackgroundStep] = []
     set_damaged_model_aside(settings.model_dir, explicit=force)
     if (force or data_files is not None or oos_files is not None
             or not model_is_current(settings, kb, encoder)):
         files = data_files if data_files is not None else _previous(settings, "data_files")
         oos = oos_files if oos_files is not None else _previous(settings, "oos_files")
 
-        def train(for_settings: Settings) -> tuple[TrainingReport | FineTuneReport,
-                                                   dict[str, Any]]:
+        def train(for_settings: Settings, kb_only: bool = False) -> tuple[
+                TrainingReport | FineTuneReport, dict[str, Any]]:
             return train_intent_model(
                 for_settings, kb, encoder, files, oos, show_progress=show_progress,
-                finetune_config=finetune_config,
+                finetune_config=finetune_config, kb_only=kb_only,
             )
 
         if fine_tune_later and settings.intent_model == "finetuned":
+            head = settings.model_copy(update={"intent_model": "embedding-head"})
             if not serves_kb(settings, kb, encoder):
-                quick = settings.model_copy(update={"intent_model": "embedding-head"})
-                log.info("training a frozen-encoder model to answer with while the intent "
-                         "model fine-tunes in the background")
-                report, scope = train(quick)
-            later = lambda: train(settings)[0]  # noqa: E731
+                log.info("training a first model on the knowledge base's own examples to "
+                         "answer with at once; better ones train in the background")
+                report, scope = train(head, kb_only=True)
+            if (read_manifest(settings.model_dir) or {}).get(KB_ONLY):
+                background.append(BackgroundStep(
+                    "training the frozen-encoder intent model on the knowledge base and its "
+                    "corpora", lambda: train(head)[0]))
+            background.append(BackgroundStep("fine-tuning the intent model",
+                                             lambda: train(settings)[0]))
         else:
             report, scope = train(settings)
     index = FaqIndex(settings.index_dir, kb, encoder, settings.device)
@@ -255,9 +269,29 @@ def prepare_models(
     else:
         rebuilt = index.ensure_built(show_progress)
     ensure_sentence_onnx(settings, encoder)
-    locales = prepare_locales(settings, kb, show_progress=show_progress, force=force)
-    return PrepareResult(report, scope, rebuilt, prepare_credit_risk_model(settings), later,
-                         locales)
+    locales: dict[str, TrainingReport | FineTuneReport] = {}
+    if fine_tune_later and not locales_are_current(settings, kb):
+        codes = ", ".join(sorted(kb.locales))
+        background.insert(len(background) - 1 if background else 0, BackgroundStep(
+            f"training the models of the knowledge base's other languages ({codes})",
+            lambda: prepare_locales(settings, kb, show_progress=False)))
+    else:
+        locales = prepare_locales(settings, kb, show_progress=show_progress, force=force)
+    return PrepareResult(report, scope, rebuilt, prepare_credit_risk_model(settings),
+                         tuple(background), locales)
+
+
+def locales_are_current(settings: Settings, kb: KnowledgeBase) -> bool:
+    """Whether every locale of the KB has a current intent model (its FAQ index is quick to
+    rebuild; the models take most of a minute)."""
+    if not kb.locales:
+        return True
+    if not multilingual_encoder_is_built(settings.multilingual_encoder_dir):
+        return False
+    encoder = SentenceEncoder(str(settings.multilingual_encoder_dir), settings.device,
+                              identity=MULTILINGUAL_ENCODER_ID)
+    return all(model_is_current(settings.for_locale(code), view, encoder)
+               for code, view in kb.locales.items())
 
 
 def prepare_locales(settings: Settings, kb: KnowledgeBase, *, show_progress: bool = False,

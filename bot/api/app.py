@@ -58,6 +58,12 @@ class Readiness(BaseModel):
         "the first fine-tune runs, the frozen-encoder embedding-softmax-v1")
     training: str | None = Field(default=None,
                                  description="What trains in the background, if anything")
+    languages: list[str] = Field(default_factory=list,
+                                 description="The languages Teller answers in now")
+    pending_languages: list[str] = Field(
+        default_factory=list, description="The knowledge base's languages whose models are "
+        "still training (the first start trains them in the background, in about a minute); "
+        "a message in one of them is told so, in its language")
 
 
 class MetricsAccess:
@@ -163,7 +169,8 @@ def create_app(runtime: Runtime, *, with_ui: bool = True,
         parts = runtime.readiness()
         state = Readiness(ready=parts.ready, model=parts.model, index=parts.index,
                           database=parts.database, model_kind=parts.model_kind,
-                          training=parts.training)
+                          training=parts.training, languages=list(parts.languages),
+                          pending_languages=list(parts.pending_languages))
         return JSONResponse(status_code=200 if state.ready else 503, content=state.model_dump())
 
     if with_ui:

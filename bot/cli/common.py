@@ -74,8 +74,8 @@ def load_runtime(settings: Settings, *, in_memory: bool,
     step: the runtime never trains), return a warm `Runtime`.
 
     `fine_tune_in_background` (the server): answer at once with a model that trains in
-    seconds and fine-tune the intent model in a background thread; the runtime's model
-    watcher swaps it in when it is written.
+    seconds and train the better ones (and the other languages') in a background thread,
+    each served as soon as it is written (`Runtime.train_in_background`).
 
     Any TellerError (broken KB, unusable encoder...) exits with its message.
     """
@@ -100,6 +100,6 @@ def load_runtime(settings: Settings, *, in_memory: bool,
         runtime.assistant.warm_up()
     except TellerError as exc:
         raise fail(str(exc)) from exc
-    if prepared.fine_tune is not None:
-        runtime.train_in_background("fine-tuning the intent model", prepared.fine_tune)
+    if prepared.background:
+        runtime.train_in_background(prepared.background)
     return runtime

@@ -116,18 +116,40 @@ class DialogueManager(FormTurns, PartTurns):
         The session must belong to `owner`; an unknown session is created for it when
         `create` is true. Otherwise SessionNotFound (the same error either way, so that
         one owner cannot probe for another's session ids)."""
+
+        def decide(state: SessionState) -> BotResponse:
+            with speaking(self.kb.messages):
+                return self._respond(session_id, text, understood, state)
+
+        return self._turn(session_id, text, decide, self.kb.language, started, owner, create,
+                          lambda turn: self._review_reason(turn, understood))
+
+    def record(
+        self, session_id: str, text: str, response: BotResponse, language: str,
+        started: float | None = None, *, owner: str | None = None, create: bool = True,
+    ) -> BotResponse:
+        """Store a turn whose reply was decided outside the dialogue, in `language` (the
+        assistant's reply while that language's model is still training), with the same
+        session checks as `respond`."""
+        return self._turn(session_id, text, lambda state: response, language, started, owner,
+                          create, lambda turn: None)
+
+    def _turn(
+        self, session_id: str, text: str, decide: Callable[[SessionState], BotResponse],
+        language: str, started: float | None, owner: str | None, create: bool,
+        review_reason: Callable[[Turn], str | None],
+    ) -> BotResponse:
         started = time.perf_counter() if started is None else started
         with self.store.locked(session_id) as held:
             if (held.info is None and not create) or (
                     held.info is not None and held.info.owner != owner):
                 raise SessionNotFound(session_id)
             state = held.state or SessionState(session_id)
-            state.language = self.kb.language
-            with speaking(self.kb.messages):
-                response = self._respond(session_id, text, understood, state)
+            state.language = language
+            response = decide(state)
             response.latency_ms = round((time.perf_counter() - started) * 1000, 2)
             response.turn = state.turn_count + 1
-            response.language = self.kb.language
+            response.language = language
             turn = Turn(
                 seq=state.turn_count + 1,
                 user_text=self.redactor(text),
@@ -140,7 +162,7 @@ class DialogueManager(FormTurns, PartTurns):
                 latency_ms=response.latency_ms,
             )
             state.add_turn(turn)
-            held.save(state, turn, owner, self._review_reason(turn, understood))
+            held.save(state, turn, owner, review_reason(turn))
         return response
 
     def _review_reason(self, turn: Turn, understood: Understanding) -> str | None:

@@ -104,7 +104,9 @@ class SentenceEncoder:
 
     @property
     def dimension(self) -> int:
-        dim = self.model.get_sentence_embedding_dimension()
+        model = self.model  # sentence-transformers 5 renamed the method; 3 and 4 have the old
+        named = getattr(model, "get_embedding_dimension", None)
+        dim = named() if named is not None else model.get_sentence_embedding_dimension()
         assert dim is not None
         return int(dim)
 

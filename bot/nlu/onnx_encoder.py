@@ -11,6 +11,7 @@ it, a GPU, or a missing onnxruntime simply uses PyTorch.
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +80,11 @@ def export_onnx(model: Any, tokenizer: Any, folder: Path, max_length: int) -> bo
     sample = tokenizer(CHECK_TEXTS, padding=True, truncation=True, max_length=max_length,
                        return_tensors="pt")
     try:
-        with torch.inference_mode():
+        # The tracer warns about Python conditions on shapes and about advanced indexing;
+        # the exported graph is checked against PyTorch below (padded batch and single
+        # text), so they stay in the log at debug level, off the console.
+        with torch.inference_mode(), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             torch.onnx.export(
                 embedder, (sample["input_ids"], sample["attention_mask"]), str(path),
                 input_names=["input_ids", "attention_mask"], output_names=["embedding"],
@@ -88,6 +93,10 @@ def export_onnx(model: Any, tokenizer: Any, folder: Path, max_length: int) -> bo
                               "embedding": {0: "batch"}},
                 opset_version=17, dynamo=False,
             )
+        for warning in caught:
+            log.debug("ONNX export (checked against PyTorch below): %s: %s",
+                      warning.category.__name__, warning.message)
+        with torch.inference_mode():
             expected = embedder(sample["input_ids"], sample["attention_mask"]).numpy()
         single = tokenizer(CHECK_TEXTS[:1], return_tensors="pt")
         with torch.inference_mode():

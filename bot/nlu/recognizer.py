@@ -3,12 +3,14 @@ out-of-scope decision, behind one interface."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
 from bot.errors import DamagedFile, ModelNotReady
-from bot.files import MANIFEST, MODEL_FIX, load_manifest
+from bot.files import LABELS, MANIFEST, MODEL_FIX, load_manifest, read_manifest
 from bot.nlu.embedding_classifier import (
     HEAD_FILE,
     EmbeddingIntentClassifier,
@@ -120,6 +122,22 @@ def load_recognizer(
     else:
         raise ModelNotReady(f"no intent model in {folder}; run `teller train`")
     return IntentRecognizer(ranker, ScopeDetector(folder), folder)
+
+
+def model_serves(folder: Path, intents: Iterable[str], encoder_identity: str) -> bool:
+    """Whether the intent model in `folder`, current or not, can answer for a KB with these
+    `intents` (an intent model of a known kind, over the same encoder, every label an
+    intent of the KB), e.g. while a newer one trains."""
+    manifest = read_manifest(folder)
+    if not manifest or manifest.get("kind") not in (HEAD_KIND, FINETUNED_KIND):
+        return False
+    if manifest.get("encoder") != encoder_identity:
+        return False
+    try:
+        labels = json.loads((folder / LABELS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(labels, list) and set(labels) <= set(intents)
 
 
 def model_damage(folder: Path) -> DamagedFile | None:

@@ -70,6 +70,7 @@ def test_health_readiness_openapi_and_chat_page(client: TestClient) -> None:
     assert client.get("/readyz").json() == {
         "ready": True, "model": True, "index": True, "database": True,
         "model_kind": "finetuned-cosine-v2", "training": None,
+        "languages": ["en"], "pending_languages": [],
     }
     spec = client.get("/openapi.json").json()
     assert "/v1/chat" in spec["paths"]
