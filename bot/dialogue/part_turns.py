@@ -120,7 +120,8 @@ class PartTurns:
             requests += [other] if other is not None else []
         if (len(requests) == 1 and len(parts) > 1 and not greeted
                 and context.target_of(whole) not in (None, *SMALL_TALK,
-                                                     context.target_of(requests[0].decision))):
+                                                     context.target_of(requests[0].decision))
+                and self._answer_key(whole) != self._answer_key(requests[0].decision)):
             # One part read alone and the whole message ask different things ("I'd like some
             # advice on investing, and separately what does your saver pay?"): both.
             requests = [MessagePart(text, understood, whole), *requests]
@@ -138,6 +139,16 @@ class PartTurns:
                                    or greeted):
             return self._answer_part(session_id, requests[0], greeted, state)
         return None
+
+    def _answer_key(self, decision: Decision) -> str:
+        """What a decision answers with: for an answer, its FAQ entry, whether reached
+        through an intent or directly; else what it does and with what (a form started by
+        an intent is not its FAQ entry's answer)."""
+        if decision.action in ("answer_intent", "answer_faq"):
+            entry = decision.faq_entry(self.kb)
+            if entry is not None:
+                return f"faq:{entry.id}"
+        return f"{decision.action}:{context.target_of(decision)}"
 
     def _answer_part(self, session_id: str, part: MessagePart, greeted: bool,
                      state: SessionState) -> BotResponse:
@@ -194,9 +205,12 @@ class PartTurns:
                                 payload=intent_payload(p.decision.intent.name))
                          for p in forms if p.decision.intent is not None])
             done += [(p, which) for p in forms]
-        replies = list(dict.fromkeys(id(r) for _, r in done))  # the which-first reply once
-        by_id = {id(r): r for _, r in done}
-        texts = [by_id[i] for i in replies]
+        # each reply once: the which-first question asked for several forms, and the same
+        # answer reached by two parts (an intent and the FAQ entry it answers with)
+        texts: list[BotResponse] = []
+        for _, reply in done:
+            if all(reply is not r and reply.text != r.text for r in texts):
+                texts.append(reply)
         main = texts[-1] if forms or state.handed_off else texts[0]
         return main.model_copy(update={
             "text": "\n\n".join(r.text for r in texts),

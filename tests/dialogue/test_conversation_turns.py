@@ -265,3 +265,27 @@ def test_a_second_question_joined_by_and_is_answered_too(default_assistant: Assi
     reply = default_assistant.handle("whats the monthly fee and where do i see my iban")
     answered = [part["response_id"] for part in reply.data.get(PARTS, [])]
     assert answered == ["faq:account-fees", "faq:find-my-iban"], (reply.text, answered)
+
+
+def test_two_parts_that_reach_the_same_answer_get_it_once(default_assistant: Assistant) -> None:
+    """A part read as an intent and another read as the FAQ entry that intent answers with
+    ("Someone has my card and is spending on it RIGHT NOW..." whole, and "Someone has my
+    card" alone) say one thing: it is not repeated."""
+    from bot.dialogue.parts import MessagePart
+    from bot.dialogue.policy import Decision
+    from bot.dialogue.state import SessionState
+    from bot.nlu.types import IntentScore
+    from bot.retrieval.faq_index import FaqHit
+
+    dialogue = default_assistant.components.dialogue
+    kb = default_assistant.kb
+    entry = kb.faq_by_intent["card_arrival"]
+    understood = default_assistant.understand("my card still hasn't come")
+    by_intent = MessagePart("my card still hasn't come", understood,
+                            Decision("answer_intent", intent=IntentScore("card_arrival", 0.9)))
+    by_faq = MessagePart("card not here", understood,
+                         Decision("answer_faq", faq=FaqHit(entry, 0.8, entry.questions[0])))
+    state = SessionState("s-same-answer")
+    reply = dialogue._several("s-same-answer", [by_intent, by_faq], understood, state)
+    assert reply.text.count(entry.answer.strip()[:60]) == 1, reply.text
+    assert [p["response_id"] for p in reply.data[PARTS]] == [f"faq:{entry.id}"] * 2

@@ -98,6 +98,8 @@ def test_the_first_start_answers_at_once_and_trains_the_other_languages_behind(
     history = runtime.store.load(session)
     assert history is not None and history.language == "zh"
     assert [t.user_text for t in runtime.store.turns(session)] == ["你好", "我的卡还没寄到"]
+    runtime.assistant.reload_knowledge_base(kb)  # an admin edit meanwhile: Chinese still waits
+    assert runtime.readiness().pending_languages == ("zh",)
 
     runtime.train_in_background(prepared.background).join(timeout=300)
     state = runtime.readiness()
