@@ -35,12 +35,10 @@ from bot.errors import ConfigurationError, TellerError
 from bot.files import MANIFEST
 from bot.guard import check_session_id, clean_message
 from bot.kb import KnowledgeBase, load_knowledge_base
+from bot.language_choice import LanguageChoice
 from bot.messages import say, speaking
 from bot.nlu.encoder import SentenceEncoder
 from bot.nlu.language import (
-    detect_language,
-    matching_language,
-    short_phrases,
     warm_up_detector,
 )
 from bot.nlu.recognizer import IntentRecognizer, load_recognizer
@@ -61,7 +59,7 @@ class ModelReadiness:
     model_kind: str | None = None
 
 
-class Assistant:
+class Assistant(LanguageChoice):
     """One message in, one typed reply out. Thread-safe; share one per process."""
 
     def __init__(self, components: Components, settings: Settings,
@@ -99,56 +97,6 @@ class Assistant:
         components = build_components(settings, kb=kb, encoder=encoder, store=store)
         locales = build_locales(settings, components.kb, components.dialogue.store)
         return cls(components, settings, locales)
-
-    @property
-    def languages(self) -> list[str]:
-        """The KB's main language first, then its locales."""
-        return [self.components.kb.language, *sorted(self.locales)]
-
-    @property
-    def pending_languages(self) -> list[str]:
-        """The KB's locales whose intent model is not there yet (the first start trains
-        them in the background; `serve_ready_locales` adds them)."""
-        return [code for code in sorted(self.kb.locales) if code not in self.locales]
-
-    def by_language(self) -> dict[str, Components]:
-        return {self.components.kb.language: self.components, **self.locales}
-
-    def components_for(self, language: str) -> Components:
-        return self.locales.get(language, self.components)
-
-    def language_of(self, text: str, session_id: str, locale: str | None = None) -> str:
-        """The language to understand and answer `text` in: the locale the channel gives
-        for this message or the session, else the message's own (`detect_language`), with
-        the session's last language for messages too short to tell."""
-        languages = [*self.languages, *self.pending_languages]
-        if len(languages) == 1:
-            return languages[0]
-        chosen = matching_language(locale, languages)
-        if chosen:
-            return chosen
-        info = self.store.info(session_id)
-        chosen = matching_language(info.locale if info else None, languages)
-        if chosen:
-            return chosen
-        def session_language() -> str | None:  # read only when the message does not tell
-            state = self.store.load(session_id)
-            return state.language if state else None
-
-        return detect_language(text, languages, session_language, self._short_phrases())
-
-    def _short_phrases(self) -> dict[str, frozenset[str]]:
-        """Each language's short examples ("hola", "gracias"), for `detect_language`;
-        recomputed when a knowledge base is swapped in."""
-        kb = self.kb
-        cached = self._phrases
-        if cached is None or cached[0] != id(kb):
-            views = {kb.language: kb, **kb.locales}
-            cached = (id(kb), {language: short_phrases(example for intent in view.intents.values()
-                                                       for example in intent.examples)
-                               for language, view in views.items()})
-            self._phrases = cached
-        return cached[1]
 
     @property
     def kb(self) -> KnowledgeBase:
