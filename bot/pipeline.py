@@ -155,30 +155,14 @@ class Assistant(LanguageChoice):
 
     def serve_ready_locales(self) -> list[str]:
         """Start answering in the KB's locales whose intent model has appeared since the
-        start (trained in the background), each warmed up first. Returns their codes."""
+        start (trained in the background), through the same swap as a knowledge-base edit.
+        Returns their codes."""
         ready = [code for code in self.pending_languages
                  if locale_is_ready(self.settings, self.kb, code)]
-        if not ready:
-            return []
-        with self._lock:
-            shared = next((c.encoder for c in self.locales.values()), None)
-            added = {}
-            for code in ready:
-                settings = self.settings.for_locale(code)
-                view = self.kb.locales[code]
-                shared = shared or multilingual_encoder(self.settings)
-                parts = language_components(settings, view, shared, self.store)
-                parts.faq_index.ensure_built()
-                self._warm_up_language(code, parts, locale=True)
-                parts.dialogue.understand = partial(self.understand_many, language=code)
-                self._nlu.setdefault(code, MicroBatcher(
-                    partial(self.understand_many, with_parts=True, language=code),
-                    self.settings.nlu_max_batch, f"teller-nlu-{code}"))
-                added[code] = parts
-            self.locales = {**self.locales, **added}
-            warm_up_detector([*self.languages, *self.pending_languages])
-        log.info("now answering in %s too", ", ".join(sorted(added)))
-        return sorted(added)
+        if ready:
+            self.reload_knowledge_base(self.kb)
+            log.info("now answering in %s too", ", ".join(ready))
+        return ready
 
     def settings_for(self, language: str) -> Settings:
         return self.settings.for_locale(language) if language in self.locales else self.settings
@@ -271,6 +255,7 @@ class Assistant(LanguageChoice):
                     settings.nlu_max_batch, f"teller-nlu-{code}")
             parts.dialogue.understand = partial(self.understand_many, language=code)
         self.components, self.locales = main, locales
+        warm_up_detector([*self.languages, *self.pending_languages])
         log.info("knowledge base reloaded from %s", settings.kb_dir)
 
     @staticmethod
