@@ -33,7 +33,7 @@ from bot.device import resolve_device
 from bot.files import LABELS, MANIFEST, atomic_folder, library_versions, write_json
 from bot.nlu.finetuned import ENCODER_DIR, HEAD_FILE, KIND, CosineIntentModel
 from bot.nlu.onnx_encoder import export_onnx
-from training.calibration import expected_calibration_error, fit_temperature
+from training.calibration import expected_calibration_error, fit_temperature, softmax
 from training.data import (
     LabelledExample,
     check_enough_examples,
@@ -300,10 +300,14 @@ def finetune_intent_model(
         log.info("resuming fine-tuning after epoch %d", first_epoch)
     else:
         # Start every intent vector at its class centroid: training starts near a good model.
-        vectors = _embed_all(model, tokenizer, train_texts[:labelled_rows], config,
-                             run_device, desc="initialising" if show_progress else None)
+        # Each distinct text is embedded once (the KB's repeats weigh in by their count).
+        distinct = list(dict.fromkeys(train_texts[:labelled_rows]))
+        row_of = {text: row for row, text in enumerate(distinct)}
+        vectors = _embed_all(model, tokenizer, distinct, config, run_device,
+                             desc="initialising" if show_progress else None)
+        rows = torch.tensor([row_of[text] for text in train_texts[:labelled_rows]])
         centroids = torch.zeros(len(labels), vectors.shape[1]).index_add_(
-            0, train_targets[:labelled_rows], vectors
+            0, train_targets[:labelled_rows], vectors[rows]
         )
         model.intent_vectors.data = nn.functional.normalize(centroids, dim=-1).to(run_device)
 
@@ -339,8 +343,7 @@ def finetune_intent_model(
         val_targets = np.array(list(val_set["label"]))
         val_accuracy = float((val_logits.argmax(1) == val_targets).mean())
         temperature = fit_temperature(val_logits, val_targets)
-        scaled = np.exp(val_logits / temperature)
-        probs = scaled / scaled.sum(1, keepdims=True)
+        probs = softmax(val_logits / temperature)
         val_ece = expected_calibration_error(probs.max(1), probs.argmax(1) == val_targets)
 
     report = FineTuneReport(
