@@ -11,9 +11,12 @@ from collections.abc import Callable
 from bot.dialogue import context, offers
 from bot.dialogue.forms import (
     CANCEL,
+    CHANGE_OF_MIND,
     LEAVE,
     LEAVE_CONFIDENCE,
     LEAVE_THE_FORM,
+    LEFT_TASK_CLAUSE,
+    NOT_THE_TASK,
     FormController,
     FormReply,
 )
@@ -47,6 +50,13 @@ SIDE_FAQ_SCORE = 0.6
 COMPLAINT = re.compile(r"\b((so|too) many (questions|steps)|ridiculous|waste of (my )?time|"
                        r"(taking|takes) (too|so) long|annoying|tedious|boring|pointless|useless)\b",
                        re.IGNORECASE)
+# How surely a message that says the customer wants something else ("actually, what we
+# need is a mortgage, not a loan") must read as another request to leave the form for it.
+CHANGE_OF_MIND_CONFIDENCE = 0.7
+# A question of its own inside a form (five words or more, no value for the form in it)
+# gets FAQ suggestions from this match, below the policy's usual floor: it is no answer, and
+# "Sorry, I didn't catch that" would only ask the form's question again.
+QUESTION_SUGGESTION_FLOOR = 0.45
 # A question inside a form that matches no answer this well gets up to this many
 # suggestions (the policy's clarify_min_faq_score is the floor) before the question again.
 MAX_SUGGESTIONS = 3
@@ -96,6 +106,9 @@ class FormTurns:
             state.end_form()
             return None
         if not understood.forced:  # a button press of another reply is never an answer
+            changed = self._changed_mind(session_id, text, understood, state, form)
+            if changed is not None:
+                return changed
             side = self._question_first(session_id, text, understood, state, form)
             if side is not None:
                 return side
@@ -163,6 +176,7 @@ class FormTurns:
         """The form was stopped; what else the message asks ("never mind the loan, how much
         is the Plus plan?") is answered after saying so."""
         rest = CANCEL.sub(" ", LEAVE.sub(" ", text)).strip(" ,.;:!-")
+        rest = LEFT_TASK_CLAUSE.sub("", rest)
         stopped = self._form_response(session_id, cancelled, None, state)
         if self.understand is None or words(rest) < 2:
             return stopped
@@ -180,9 +194,41 @@ class FormTurns:
                 return stopped
             return stopped.model_copy(update={
                 "text": f"{stopped.text}\n\nDid you mean one of these?", "buttons": suggestions})
-        answer = self._decide(session_id, rest, understood, state)
+        return self._stopped_then(session_id, cancelled, rest, understood, state)
+
+    def _stopped_then(self, session_id: str, cancelled: FormReply, text: str,
+                      understood: Understanding, state: SessionState) -> BotResponse:
+        """The answer to what the message asks, after saying the form has stopped."""
+        answer = self._decide(session_id, text, understood, state)
         first = cancelled.text.split(". ")[0] + "."
         return answer.model_copy(update={"text": f"{first}\n\n{answer.text}"})
+
+    def _changed_mind(self, session_id: str, text: str, understood: Understanding,
+                      state: SessionState, form: Form) -> BotResponse | None:
+        """"Hmm, actually what we really need is a mortgage, not a personal loan. Do you do
+        those?": words that say the customer now wants something else, in a message read
+        surely as another request, leave the form for it, even when that request was
+        answered before the form began (a side question would not repeat it). A message
+        that gives a slot's value without asking anything is a correction ("actually I'm 35,
+        not 34"), read by the form. None: the form goes on."""
+        if self.forms is None or not CHANGE_OF_MIND.search(text):
+            return None
+        if not QUESTION.search(text) and fill_slots(form, text, state.requested_slot).values:
+            return None
+        plain = NOT_THE_TASK.sub("", text).strip()
+        if plain != text and words(plain) >= 2 and self.understand is not None:
+            text, understood = plain, self.understand([plain])[0]
+        asked, reading = self._the_question(text, understood, state)
+        decision = self._rescued(self.policy.decide(reading, state), reading, asked)
+        if (decision.action not in ("answer_intent", "answer_faq")
+                or context.target_of(decision) in SMALL_TALK
+                or (decision.intent is not None and decision.intent.name == form.intent)
+                or context.strength(decision) < CHANGE_OF_MIND_CONFIDENCE):
+            return None
+        if self._form_of(decision) is not None:  # another form's task: the manager starts it
+            state.end_form()
+            return None
+        return self._stopped_then(session_id, self.forms.cancel(state), asked, reading, state)
 
     def _question_first(self, session_id: str, text: str, understood: Understanding,
                         state: SessionState, form: Form) -> BotResponse | None:
@@ -193,15 +239,19 @@ class FormTurns:
                 or CANCEL.search(text)):
             return None  # not a question, or one that leaves the form (handled as such)
         requested = state.requested_slot
-        answers_it = (bool(requested) and not WH_QUESTION.search(text)
-                      and requested in fill_slots(form, text, requested).values)
+        filled = fill_slots(form, text, requested).values
+        answers_it = bool(requested) and not WH_QUESTION.search(text) and requested in filled
+        # a question of its own (a sentence, nothing of the form's in it) is never read as
+        # an answer: suggest what it may mean from a lower match
+        floor = (QUESTION_SUGGESTION_FLOOR if not filled and words(text) >= 5
+                 else self.policy.config.clarify_min_faq_score)
         text, understood = self._the_question(text, understood, state)
         on_topic = self._topic_understanding(text, form)
         reading = self._side_reading(understood, on_topic, state, form)
         if reading is None:
             if answers_it:
                 return None
-            return self._suggest_in_form(session_id, [understood, on_topic], state, form)
+            return self._suggest_in_form(session_id, [understood, on_topic], state, form, floor)
         decision, understood = reading
         if answers_it and context.strength(decision) < SURE_SIDE_QUESTION:
             return None  # "is 3 years ok?" answers the question asked
@@ -260,12 +310,12 @@ class FormTurns:
         return sorted(best.values(), key=lambda pair: -pair[0].score)
 
     def _suggest_in_form(self, session_id: str, readings: list[Understanding | None],
-                         state: SessionState, form: Form) -> BotResponse | None:
+                         state: SessionState, form: Form, floor: float) -> BotResponse | None:
         """A question inside a form that no answer matches surely: the questions it may
-        mean as buttons, then the form's question again. None when nothing comes close
-        (the form reads the message as an answer)."""
+        mean (FAQ matches from `floor`) as buttons, then the form's question again. None
+        when nothing comes close (the form reads the message as an answer)."""
         assert self.forms is not None
-        hits = self._side_hits(readings, form, self.policy.config.clarify_min_faq_score)
+        hits = self._side_hits(readings, form, floor)
         buttons = [Button(title=hit.entry.questions[0], payload=faq_payload(hit.entry.id))
                    for hit, _ in hits[:MAX_SUGGESTIONS]]
         if not buttons:

@@ -60,9 +60,26 @@ LEAVE_THE_FORM = re.compile(
 # may also come before an answer ("I'd rather 3 years").
 LEAVE = re.compile(
     rf"({LEAVE_THE_FORM.pattern}|\b(forget (about )?(the|this|that|it)|never ?mind"
-    r"( (the|this|that) \w+)?|leave it(?! (alone|be|there|invested|as it is|in))|rather not|"
+    r"( (the|this|that) \w+)?|leave it(?! (alone|be|there|invested|as it is|as is|in|"
+    r"where (it|they) (is|are)|untouched))|rather not|"
     r"changed my mind|(i )?(don'?t|do not) want (to do )?(this|that|it)( now| any ?more)?|"
     r"not now|(i'?d|i would) rather|no longer want)\b[\s,.!;:-]*)", re.IGNORECASE)
+# What is left of a clause that leaves the form, once the leave words are gone: "forget the
+# bloody loan, the cash machine ate my card" leaves "bloody loan, ..." in front of the request.
+LEFT_TASK_CLAUSE = re.compile(
+    rf"^[^,.;!?]{{0,30}}\b{_TASK}\b[^,.;!?]{{0,20}}[,.;!?]+\s*(?=\w+\W+\w)", re.IGNORECASE)
+# Words that say the customer now wants something other than the form's task ("actually,
+# what we really need is a mortgage, not a personal loan", "better I invest, not borrow").
+CHANGE_OF_MIND = re.compile(
+    r"\b(actually|instead|rather than|on second thoughts?|changed? (my|our) mind|"
+    r"think(ing)? again|thought about it|(what )?(i|we) (really |actually )?(need|want) is|"
+    rf"not (a |an |the |any )?(personal |bank )?{_TASK}|not (to )?(borrow|invest))\b",
+    re.IGNORECASE)
+# The form's task named only to be turned down ("..., not a personal loan"): the model reads
+# the message better without it.
+NOT_THE_TASK = re.compile(
+    rf",?\s*(?:and |but )?not (?:a |an |the |any )?(?:personal |bank )?{_TASK}\b|"
+    r",?\s*(?:and |but )?not (?:to )?(?:borrow|invest)\b", re.IGNORECASE)
 UNREADABLE = "form.unreadable"  # a message id (bot.messages)
 CORRECTION_WORDS = re.compile(r"\b(actually|sorry|instead|change|make it|correction|i meant)\b",
                               re.IGNORECASE)

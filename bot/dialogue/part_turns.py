@@ -37,8 +37,13 @@ from bot.response import BotResponse, Button
 CLEAR_AS_A_WHOLE = 0.9
 # A message that asks a second question is read in up to this many parts.
 MAX_PARTS_WITH_A_SECOND_QUESTION = 3
-# How sure the reading of one sentence of a story must be to be taken as its request.
+# How sure the reading of one sentence of a story must be to be taken as its request; a
+# sentence that asks (ends in "?") less so when nothing else comes close: "...I'm a bit
+# short, would ye lend me the difference?" after two sentences about a broken-down car asks
+# for a loan (0.58, the next reading 0.05).
 STORY_REQUEST_CONFIDENCE = 0.8
+STORY_QUESTION_CONFIDENCE = 0.55
+STORY_QUESTION_MARGIN = 0.4
 # Decisions that answer the message (a clarifying question, a fallback or a refusal do not).
 ANSWERED = {"answer_intent", "answer_faq", "answer_passage", "handoff"}
 
@@ -111,7 +116,7 @@ class PartTurns:
         given = dict(understood.parts)  # understood with the message, when it was
         readings = ([given[t] for t in texts] if all(t in given for t in texts)
                     else self.understand(texts))
-        parts = [MessagePart(t, u, self.policy.decide(u, state))
+        parts = [MessagePart(t, u, self._rescued(self.policy.decide(u, state), u, t))
                  for t, u in zip(texts, readings, strict=True)]
         requests = several_requests(parts)
         if whole.action == "clarify":
@@ -168,18 +173,30 @@ class PartTurns:
         the customer asks."""
         assert self.understand is not None
         told = sentences(text)
+        if len(told) < 2:  # one long sentence: its clauses ("..., and would welcome ...")
+            told = candidate_parts(text)
         if len(told) < 2 and not greeted:  # a greeting's words may tip the reading too
             return None
-        parts = [MessagePart(t, u, self.policy.decide(u, state))
+        parts = [MessagePart(t, u, self._rescued(self.policy.decide(u, state), u, t))
                  for t, u in zip(told, self.understand(told), strict=True)]
         requests = [p for p in several_requests(parts)
-                    if p.decision.action in ANSWERED
-                    and context.strength(p.decision) >= STORY_REQUEST_CONFIDENCE]
+                    if p.decision.action in ANSWERED and self._plainly_asked(p)]
         if len(requests) >= 2:
             return self._several(session_id, requests, understood, state)
         if not requests:
             return None
         return self._answer_part(session_id, requests[0], greeted, state)
+
+    @staticmethod
+    def _plainly_asked(part: MessagePart) -> bool:
+        """Whether a sentence of a story is plainly its request (see STORY_*)."""
+        strength = context.strength(part.decision)
+        if strength >= STORY_REQUEST_CONFIDENCE:
+            return True
+        ranking = part.understood.prediction.ranking
+        margin = ranking[0].confidence - ranking[1].confidence if len(ranking) > 1 else 1.0
+        return (part.decision.action == "answer_intent" and part.text.rstrip().endswith("?")
+                and strength >= STORY_QUESTION_CONFIDENCE and margin >= STORY_QUESTION_MARGIN)
 
     def _several(self, session_id: str, requests: list[MessagePart], understood: Understanding,
                  state: SessionState) -> BotResponse:

@@ -259,7 +259,11 @@ def fill_slots(form: Form, text: str, requested: str | None, entities: list[Enti
         if isinstance(reading, SlotFill):
             result.values[name] = reading
             used.add((entity.start, entity.end))
-    ordered = sorted((s for s in form.slots if s.name not in result.values),
+    # A slot answered before takes an unasked, uncued value only as a correction: "the house
+    # belongs to me, 15000 euro" while the housing is asked gives the savings, not a new amount.
+    correcting = CORRECTION.search(text) is not None
+    ordered = sorted((s for s in form.slots if s.name not in result.values
+                      and (s.name == requested or s.name not in current or correcting)),
                      key=lambda s: s.name != requested)
     for slot in ordered:
         available = [e for e in entities if (e.start, e.end) not in used or e.start == e.end]
@@ -311,9 +315,12 @@ def _corrected_slot(form: Form, text: str, entities: list[Entity], replaced: lis
     for slot in form.slots:
         if slot.name in current and slot.type in CUED_KINDS and _entity_matches(
                 replaced[0], current[slot.name], slot):
-            reading = read_slot(slot, text, entities[:1], True)
-            if isinstance(reading, SlotFill):
-                return slot.name, reading
+            # the first number the slot can take ("I write one zero more. Is 3000, not
+            # 30000": "one" is no amount)
+            for entity in entities:
+                reading = read_slot(slot, text, [entity], True)
+                if isinstance(reading, SlotFill):
+                    return slot.name, reading
     return None
 
 

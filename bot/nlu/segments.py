@@ -41,16 +41,19 @@ SECOND_QUESTION = re.compile(
     r",?\s+and\s+(?:where|how|what|whats|what's|when|why|which|who|can|could|do|does|"
     r"is|are|i (?:also )?(?:want|need|would like|'d like))\b",
     re.IGNORECASE)
+# Words that announce requests without asking anything ("Two things while I have you, ...").
+ANNOUNCE = (r"(?:two|2|a couple of|a few) (?:quick )?(?:things|questions|qs)(?: (?:while i(?:'ve| "
+            r"have) (?:got )?you|for you|quickly|please|actually|today))?")
 # Join words left at the start of a part ("... card. Also, how much ...").
 LEADING_JOIN = re.compile(r"^\W*(?:and also|also|plus|and then|oh and|and|as well as that|"
                           r"another thing|one more thing|btw|by the way|separately|"
-                          r"and separately|honestly)\b[\s,:]*",
+                          rf"and separately|honestly|{ANNOUNCE})\b[\s,:]*",
                           re.IGNORECASE)
 # An aside in front of a question ("btw", "by the way", "one more thing:"); a bare "and"
 # stays ("and to Germany?" is a follow-up, read with the last topic).
 ASIDE = re.compile(r"^\W*(?:and also|also|and then|oh and|as well as that|another thing|"
                    r"one more thing|btw|by the way|separately|and separately|honestly|"
-                   r"quick question)\b[\s,:]*", re.IGNORECASE)
+                   rf"quick question|{ANNOUNCE})\b[\s,:]*", re.IGNORECASE)
 # A greeting in front of the message: "hi", "hello there", "good morning lumen", "hey,".
 GREETING = re.compile(
     r"^\W*(?:hi+|hello+|hey+|hiya|howdy|howya|yo|hallo|greetings|good (?:morning|afternoon|"

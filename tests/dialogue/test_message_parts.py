@@ -128,6 +128,8 @@ def out_of_scope() -> Understanding:
 @pytest.mark.parametrize(("request_reading", "action"), [
     (reading(("loan_enquiry", 0.99)), "form_ask"),  # plainly a request: the loan check
     (reading(("loan_enquiry", 0.6), ("mortgage_enquiry", 0.3)), "out_of_scope"),  # unsure
+    # a question read less surely, with nothing else close: still plainly the request
+    (reading(("loan_enquiry", 0.58), ("get_physical_card", 0.05)), "form_ask"),
 ])
 def test_a_plain_request_in_a_story_read_out_of_scope_is_answered(
         tmp_path, default_kb, encoder, request_reading: Understanding, action: str) -> None:
