@@ -152,8 +152,10 @@ class FormTurns:
                          and (decision.intent is None or decision.intent.name != form.intent))
         if not side_question or self._asked_again(decision, state):
             # out of scope, unclear, the form's own intent again, or the side answer just
-            # given (an answer the form cannot read must not loop on one FAQ entry)
-            return self._form_response(session_id, forms.missed(state), None, state)
+            # given (an answer the form cannot read must not loop on one FAQ entry); a
+            # second answer in other words may be the slot's catch-all choice
+            reply = (None if understood.forced else forms.take_in_other_words(state, text))
+            return self._form_response(session_id, reply or forms.missed(state), None, state)
         return self._side_answer(session_id, text, decision, understood, state)
 
     def _side_answer(self, session_id: str, text: str, decision: Decision,

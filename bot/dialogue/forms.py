@@ -27,7 +27,8 @@ from typing import Any
 
 from bot.actions.runner import ActionRunner, ToolFailure, tracker_state
 from bot.dialogue.answer_hints import answer_hint
-from bot.dialogue.slots import display_value
+from bot.dialogue.choices import asks_something
+from bot.dialogue.slots import SlotFill, display_value, understood_note
 from bot.dialogue.state import SessionState
 from bot.kb import Form, FormSlot, KnowledgeBase
 from bot.messages import say
@@ -80,6 +81,11 @@ CHANGE_OF_MIND = re.compile(
 NOT_THE_TASK = re.compile(
     rf",?\s*(?:and |but )?not (?:a |an |the |any )?(?:personal |bank )?{_TASK}\b|"
     r",?\s*(?:and |but )?not (?:to )?(?:borrow|invest)\b", re.IGNORECASE)
+# The longest answer taken as a slot's `fallback_choice` (a purpose, not a story).
+MAX_OTHER_WORDS = 12
+# Words that say the customer has no answer yet ("hmm, let me think", "not sure").
+NO_ANSWER_YET = re.compile(r"\b(not sure|unsure|(don'?t|do not) know|dunno|no idea|let me think|"
+                           r"hm+|um+|not yet|wait|why)\b", re.IGNORECASE)
 UNREADABLE = "form.unreadable"  # a message id (bot.messages)
 CORRECTION_WORDS = re.compile(r"\b(actually|sorry|instead|change|make it|correction|i meant)\b",
                               re.IGNORECASE)
@@ -183,6 +189,30 @@ class FormController:
         self._clear(state, form)
         return FormReply("form_cancel", say("form.cancelled", form=form.title.lower()),
                          form=form.name)
+
+    def take_in_other_words(self, state: SessionState, text: str) -> FormReply | None:
+        """A second answer in words no choice matches, to a question whose slot has a
+        `fallback_choice` ("What is the loan for?" - "Replacing the boiler in my house"):
+        taken as that choice and said back, rather than asked a third time and given up.
+        None: no such slot, the first try, or no answer-like text (a question, one word, a
+        paragraph)."""
+        form = self.kb.forms.get(state.active_form or "")
+        if form is None or state.requested_slot is None or state.form_attempts < 1:
+            return None
+        slot = self._slot(form, state.requested_slot)
+        size = len(re.findall(r"\w+", text))
+        if (slot.fallback_choice is None or not 2 <= size <= MAX_OTHER_WORDS
+                or asks_something(text) or NO_ANSWER_YET.search(text)):
+            return None
+        choice = next(c for c in slot.choices if c.value == slot.fallback_choice)
+        state.slots[slot.name] = choice.value
+        state.form_attempts = 0
+        reply = self._next(state, form)
+        fill = SlotFill(choice.value, choice.title)
+        reply.text = f"{understood_note(slot, text, fill)}\n\n{reply.text}"
+        reply.slots_filled = {slot.name: {"value": choice.value, "display": choice.title,
+                                          "in_other_words": True}}
+        return reply
 
     def missed(self, state: SessionState) -> FormReply:
         """The message was neither an answer nor anything else to act on: ask again."""

@@ -132,6 +132,9 @@ class FormSlot(_Entry):
     choices: list[SlotChoice] = Field(default_factory=list)
     cues: list[NonEmptyText] = Field(default_factory=list)
     label: NonEmptyText | None = None  # said back to the customer ("Got it: loan amount €8,000")
+    # A choice slot's catch-all ("other"): it takes a second answer in words no choice
+    # matches ("Replacing the boiler in my house"), rather than the form giving up.
+    fallback_choice: NonEmptyText | None = None
 
     @property
     def spoken_name(self) -> str:
@@ -148,6 +151,10 @@ class FormSlot(_Entry):
             raise ValueError("`min` is greater than `max`")
         if self.type == "duration" and self.unit not in (None, "months", "years"):
             raise ValueError("a duration slot's unit is `months` or `years`")
+        if self.fallback_choice is not None and self.fallback_choice not in {
+                c.value for c in self.choices}:
+            raise ValueError(f"`fallback_choice` {self.fallback_choice!r} is not the value of "
+                             "one of the slot's `choices`")
         return self
 
 

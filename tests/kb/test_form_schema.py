@@ -86,11 +86,21 @@ def test_limits_that_disagree_with_the_tool_stop_the_kb(kb_dir: Path) -> None:
     ]
 
 
+def test_a_fallback_choice_must_be_one_of_the_choices(kb_dir: Path) -> None:
+    def change(forms: Forms) -> None:
+        slot(forms, "loan_application", "purpose")["fallback_choice"] = "anything"
+
+    edit_forms(kb_dir, change)
+    assert any("`fallback_choice` 'anything' is not the value of one of the slot's `choices`"
+               in problem for problem in problems_of(kb_dir))
+
+
 def test_choices_and_slots_the_tool_needs(kb_dir: Path) -> None:
     def change(forms: Forms) -> None:
         purpose = slot(forms, "loan_application", "purpose")
         purpose["choices"] = [c for c in purpose["choices"] if c["value"] != "other"]
         purpose["choices"].append({"value": "yacht", "title": "A yacht"})
+        purpose.pop("fallback_choice", None)
         loan = next(f for f in forms if f["name"] == "loan_application")
         loan["slots"] = [s for s in loan["slots"] if s["name"] != "savings"]
 

@@ -39,7 +39,8 @@ def test_courtesies_come_off_the_request(text: str, core: str, greeted: bool,
      ["I want to freeze my card", "how long does a refund take?"]),
     ("by the way, what are your opening hours", ["what are your opening hours"]),
     ("Morning! Two things while I have you, I'd like to borrow for a new kitchen, and my card "
-     "runs out next month", ["I'd like to borrow for a new kitchen", "my card runs out next month"]),
+     "runs out next month",
+     ["I'd like to borrow for a new kitchen", "my card runs out next month"]),
     # "also" after "could I" belongs to the second request: the break is before "and"
     ("I need to update my address, and could I also get a statement for my landlord?",
      ["I need to update my address", "could I also get a statement for my landlord?"]),
