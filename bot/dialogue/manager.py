@@ -34,7 +34,7 @@ from bot.messages import speaking
 from bot.nlu.segments import (
     words,
 )
-from bot.nlu.types import IntentPrediction
+from bot.nlu.types import IntentPrediction, IntentScore
 from bot.privacy import personal_data_like, redact, redact_reply
 from bot.response import BotResponse, IntentInfo
 
@@ -237,13 +237,20 @@ class DialogueManager(FormTurns, PartTurns):
         three years, can you help?")."""
         top = understood.prediction.top
         menu = decision.action == "answer_intent" and context.target_of(decision) in MENU
-        if ((decision.action not in ("out_of_scope", "fallback", "clarify") and not menu)
+        if ((decision.action not in ("out_of_scope", "fallback", "clarify", "offer_human")
+             and not menu)
                 or top is None):
             return decision
         if top.name == HANDOFF_INTENT and (
                 (top.confidence >= RESCUE_HANDOFF_CONFIDENCE and ASKS_FOR_SOMEONE.search(text))
                 or WANTS_A_PERSON.search(text)):
             return Decision("handoff", intent=top)
+        if not menu and HANDOFF_INTENT in self.kb.intents and WANTS_A_PERSON.search(text):
+            # "Could I speak to someone about it please?": asked in so many words, and the
+            # model places the message nowhere (nor the handoff first): a person.
+            handoff = next((s for s in understood.prediction.ranking
+                            if s.name == HANDOFF_INTENT), IntentScore(HANDOFF_INTENT, 0.0))
+            return Decision("handoff", intent=handoff)
         for score in understood.prediction.ranking[:RESCUE_FORM_RANK]:
             form = self.kb.form_by_intent.get(score.name) if self.forms is not None else None
             if form is not None and len(fill_slots(form, text, None).values) >= 2:

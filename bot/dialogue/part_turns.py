@@ -12,6 +12,7 @@ from bot.dialogue.parts import (
     PARTS,
     SMALL_TALK,
     MessagePart,
+    is_request,
     second_reading,
     several_requests,
 )
@@ -181,6 +182,16 @@ class PartTurns:
                  for t, u in zip(told, self.understand(told), strict=True)]
         requests = [p for p in several_requests(parts)
                     if p.decision.action in ANSWERED and self._plainly_asked(p)]
+        if not requests and len(told) >= 3 and told[-1].rstrip().endswith("?"):
+            # a closing question that points back ("How would you split it?") read with the
+            # sentence before it ("I'd rather it was doing something than sitting in my
+            # current account.")
+            tail = f"{told[-2]} {told[-1]}"
+            read = self.understand([tail])[0]
+            last = MessagePart(tail, read, self._rescued(self.policy.decide(read, state),
+                                                         read, tail))
+            if last.decision.action in ANSWERED and is_request(last) and self._plainly_asked(last):
+                requests = [last]
         if len(requests) >= 2:
             return self._several(session_id, requests, understood, state)
         if not requests:

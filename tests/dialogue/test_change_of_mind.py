@@ -133,3 +133,36 @@ def test_a_request_for_a_person_in_a_part_is_heard_though_read_off_topic(chat: C
                                  reading(("transfer_not_received_by_recipient", 0.9)))
     actions = [part["action"] for part in reply.data[PARTS]]
     assert "handoff" in actions and "answer_intent" in actions, reply.data[PARTS]
+
+
+def test_asking_for_someone_after_a_misunderstanding_hands_over(chat: Chat) -> None:
+    """After a story the bot could not place, "Could I speak to someone about it please?"
+    asks for a person in so many words: a handoff, not "I'm having trouble understanding",
+    though the model does not rank the handoff at all."""
+    chat.manager.understand = reads({})
+    first = chat.manager.respond("s1", "My mum passed away in the spring and nobody has told "
+                                       "me what becomes of her savings", OFF_TOPIC)
+    assert first.action in ("fallback", "out_of_scope")
+    reply = chat.manager.respond("s1", "Could I speak to someone about it please?",
+                                 reading(("cash_withdrawal_not_recognised", 0.21),
+                                         ("lost_or_stolen_card", 0.17)))
+    assert reply.action == "handoff", reply.text
+
+
+def test_a_closing_question_that_points_back_is_read_with_the_sentence_before(
+        chat: Chat) -> None:
+    story = ("The shop I worked at shut down in June. I got a payout and found a new job "
+             "since. I'd rather the payout earned something than sat in my current account. "
+             "How would you split it?")
+    sentences = ["The shop I worked at shut down in June.",
+                 "I got a payout and found a new job since.",
+                 "I'd rather the payout earned something than sat in my current account.",
+                 "How would you split it?"]
+    chat.manager.understand = reads({
+        f"{sentences[2]} {sentences[3]}": reading(("portfolio_recommendation", 0.8),
+                                                  ("terminate_account", 0.05)),
+        sentences[3]: reading(("portfolio_recommendation", 0.5), ("exchange_rate", 0.1),
+                              out_of_scope=True),
+    })
+    reply = chat.manager.respond("s1", story, OFF_TOPIC)
+    assert reply.form == "portfolio_advice" and reply.action == "form_ask", reply.text
