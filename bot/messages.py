@@ -20,6 +20,7 @@ MESSAGES: dict[str, str] = {
     "form.got_it": "Got it: {notes}.",
     "form.got_it_choice": "Got it: '{title}'.",
     "form.got_it_words": "Got it: {words}, so '{title}'.",
+    "form.choice_note": "{label} '{title}'",  # a choice said back in form.got_it's {notes}
     "form.cancelled": "OK, I've stopped the {form}. Ask me anything else, or start again "
                       "whenever you like.",
     "form.not_caught": "Sorry, I didn't catch that.",

@@ -171,9 +171,7 @@ class FormController:
         state.form_attempts = 0
         corrected = [n for n in filled if n != requested]
         # Said before `_next`, which clears the slots when this answer completes the form.
-        notes = ", ".join(f"{self._slot(form, n).spoken_name} "
-                          f"{display_value(self._slot(form, n), state.slots[n])}"
-                          for n in corrected)
+        notes = ", ".join(self._note(self._slot(form, n), state.slots[n]) for n in corrected)
         reply = self._next(state, form)
         if corrected and (CORRECTION_WORDS.search(text) or requested not in filled):
             reply.text = f"{say('form.got_it', notes=notes)}\n\n{reply.text}"
@@ -279,6 +277,15 @@ class FormController:
                 state.slots[name] = value
                 found.filled[name] = value
         return found
+
+    @staticmethod
+    def _note(slot: FormSlot, value: Any) -> str:
+        """A slot's new value said back: "loan amount €6,500"; a choice in quotes, so that
+        it reads apart from the slot's name ("housing 'I rent'")."""
+        shown = display_value(slot, value)
+        if slot.type == "choice":
+            return say("form.choice_note", label=slot.spoken_name, title=shown)
+        return f"{slot.spoken_name} {shown}"
 
     def _explain(self, form: Form, found: Validation) -> dict[str, dict[str, Any]]:
         """slot -> value, display (and the phrase matched, for an answer read by meaning)."""

@@ -265,7 +265,7 @@ def test_a_correction_given_with_the_last_answer_completes_the_form(chat: Chat) 
     reply = chat.say("Sorry, I made an error, I do not rent, I live in the house of my "
                      "parents, and savings about 2000", "card_arrival", 0.3)
     assert reply.action == "tool_result"
-    assert reply.text.startswith("Got it: housing I live rent-free.")
+    assert reply.text.startswith("Got it: housing 'I live rent-free'.")
     assert reply.data["application"]["housing"] == "free"
     assert reply.data["application"]["savings"] != "none"  # about 2000 was read
 
@@ -377,7 +377,7 @@ def test_a_choice_taken_back_is_not_the_answer(chat: Chat) -> None:
     reply = chat.say("Oh sorry, ignore what I said about renting, we bought the place last "
                      "year so we own it now", "card_arrival", 0.3)
     assert chat.state.slots["housing"] == "own"
-    assert reply.text.startswith("Got it: housing I own my home.")
+    assert reply.text.startswith("Got it: housing 'I own my home'.")
     assert chat.state.requested_slot == "savings"
 
 
