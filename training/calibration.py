@@ -12,12 +12,6 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
-def softmax(logits: np.ndarray) -> np.ndarray:
-    """Row-wise probabilities; the row maximum is subtracted first, so large logits do not
-    overflow."""
-    return np.exp(log_softmax(logits))
-
-
 def fit_temperature(logits: np.ndarray, targets: np.ndarray) -> float:
     """The temperature that minimises validation negative log-likelihood (grid search)."""
     best_t, best_nll = 1.0, float("inf")

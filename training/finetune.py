@@ -31,9 +31,10 @@ from tqdm.auto import tqdm
 
 from bot.device import resolve_device
 from bot.files import LABELS, MANIFEST, atomic_folder, library_versions, write_json
+from bot.nlu.embedding_classifier import softmax
 from bot.nlu.finetuned import ENCODER_DIR, HEAD_FILE, KIND, CosineIntentModel
 from bot.nlu.onnx_encoder import export_onnx
-from training.calibration import expected_calibration_error, fit_temperature, softmax
+from training.calibration import expected_calibration_error, fit_temperature
 from training.data import (
     LabelledExample,
     check_enough_examples,

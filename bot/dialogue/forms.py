@@ -32,6 +32,7 @@ from bot.dialogue.slots import SlotFill, display_value, understood_note
 from bot.dialogue.state import SessionState
 from bot.kb import Form, FormSlot, KnowledgeBase
 from bot.messages import say
+from bot.nlu.segments import words
 from bot.payloads import intent_payload, parse_payload
 from bot.response import Action, Button
 
@@ -198,8 +199,7 @@ class FormController:
         if form is None or state.requested_slot is None or state.form_attempts < 1:
             return None
         slot = self._slot(form, state.requested_slot)
-        size = len(re.findall(r"\w+", text))
-        if (slot.fallback_choice is None or not 2 <= size <= MAX_OTHER_WORDS
+        if (slot.fallback_choice is None or not 2 <= words(text) <= MAX_OTHER_WORDS
                 or asks_something(text) or NO_ANSWER_YET.search(text)):
             return None
         choice = next(c for c in slot.choices if c.value == slot.fallback_choice)

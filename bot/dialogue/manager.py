@@ -47,7 +47,7 @@ ASKS_FOR_SOMEONE = re.compile(
     r"adviser|colleague|team|speak|talk|call me)\b", re.IGNORECASE)
 # Asks in so many words for a person rather than the assistant ("I prefer to speak with a
 # worker of the bank, not with machine", "can someone from the bank write me?"): enough for a
-# handoff whenever the model ranks the handoff first, however unsure it is of the wording.
+# handoff whenever the model places the message nowhere, however it ranks the handoff.
 WANTS_A_PERSON = re.compile(
     r"\b(speak|talk|chat|write|explain)\w*\b.{0,50}\b(person|human|agent|worker|employee|"
     r"staff|representative|operator|adviser|advisor|people|someone|somebody|real one|manager|"
@@ -230,24 +230,23 @@ class DialogueManager(FormTurns, PartTurns):
     def _rescued(self, decision: Decision, understood: Understanding, text: str) -> Decision:
         """A message the policy could not place (or took for off-topic) that is plainly a
         request after all: the customer wants a person, and the model is sure ("I want to
-        speak to a manager right now") or ranks that first for a message asking for one in so
-        many words (`WANTS_A_PERSON`), or the message answers two or more of the questions of a
-        form one of its likely intents starts ("I want 10000 over 4 years for my business"),
-        also when the model read it as a request for the help menu ("a used Golf, 6k over
-        three years, can you help?")."""
+        speak to a manager right now") or the message asks for one in so many words
+        (`WANTS_A_PERSON`), however the model ranks it; or the message answers two or more
+        of the questions of a form one of its likely intents starts ("I want 10000 over 4
+        years for my business"), also when the model read it as a request for the help menu
+        ("a used Golf, 6k over three years, can you help?")."""
         top = understood.prediction.top
         menu = decision.action == "answer_intent" and context.target_of(decision) in MENU
         if ((decision.action not in ("out_of_scope", "fallback", "clarify", "offer_human")
              and not menu)
                 or top is None):
             return decision
-        if top.name == HANDOFF_INTENT and (
-                (top.confidence >= RESCUE_HANDOFF_CONFIDENCE and ASKS_FOR_SOMEONE.search(text))
-                or WANTS_A_PERSON.search(text)):
+        if top.name == HANDOFF_INTENT and top.confidence >= RESCUE_HANDOFF_CONFIDENCE and (
+                ASKS_FOR_SOMEONE.search(text)):
             return Decision("handoff", intent=top)
         if not menu and HANDOFF_INTENT in self.kb.intents and WANTS_A_PERSON.search(text):
-            # "Could I speak to someone about it please?": asked in so many words, and the
-            # model places the message nowhere (nor the handoff first): a person.
+            # asked in so many words, and the model places the message nowhere, whether or
+            # not it ranks the handoff first ("Could I speak to someone about it please?")
             handoff = next((s for s in understood.prediction.ranking
                             if s.name == HANDOFF_INTENT), IntentScore(HANDOFF_INTENT, 0.0))
             return Decision("handoff", intent=handoff)

@@ -4,7 +4,8 @@ import warnings
 
 import numpy as np
 
-from training.calibration import fit_temperature, softmax
+from bot.nlu.embedding_classifier import softmax
+from training.calibration import fit_temperature
 
 
 def test_softmax_of_large_logits_is_finite_and_sums_to_one() -> None:
