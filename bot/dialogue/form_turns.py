@@ -26,7 +26,7 @@ from bot.dialogue.render import ReplyRenderer
 from bot.dialogue.slots import asks_to_restart, fill_slots, says_start_over
 from bot.dialogue.state import SessionState
 from bot.kb import Form, KnowledgeBase
-from bot.nlu.segments import sentences, words
+from bot.nlu.segments import sentences, without_leading_join, words
 from bot.payloads import faq_payload
 from bot.response import BotResponse, Button
 from bot.retrieval.faq_index import FaqHit
@@ -35,6 +35,14 @@ from bot.retrieval.faq_index import FaqHit
 QUESTION = re.compile(
     r"\?(?=\s|$)|^\W*(?:what|whats|what's|how|why|when|where|who|which|can|could|do|does|did|is|"
     r"are|will|would|should|may|btw|by the way)\b", re.IGNORECASE)
+
+
+
+def asks(text: str) -> bool:
+    """Whether the message asks something, also after an aside ("honestly what would I pay
+    per year for it")."""
+    return QUESTION.search(text) is not None or QUESTION.search(without_leading_join(text)) \
+        is not None
 
 
 # A question about something: never an answer to the form's question ("what happens if I
@@ -105,6 +113,10 @@ class FormTurns:
         if form is None:  # the KB changed under a running form
             state.end_form()
             return None
+        if self._rescued(self.policy.decide(understood, state), understood,
+                         text).action == "handoff":
+            state.end_form()  # a person asked for in so many words: the manager hands over
+            return None
         if not understood.forced:  # a button press of another reply is never an answer
             changed = self._changed_mind(session_id, text, understood, state, form)
             if changed is not None:
@@ -150,6 +162,13 @@ class FormTurns:
             return self._form_response(session_id, forms.ask_again(state, ack), None, state)
         side_question = (decision.action in ("answer_intent", "answer_faq")
                          and (decision.intent is None or decision.intent.name != form.intent))
+        if (side_question and not understood.forced and not asks(text)
+                and context.strength(decision) < SURE_SIDE_QUESTION):
+            # a statement after a failed answer, read only loosely as something else ("yeah
+            # a party for my daughter" near the age limit entry): the catch-all, if any
+            caught = forms.take_in_other_words(state, text)
+            if caught is not None:
+                return self._form_response(session_id, caught, None, state)
         if not side_question or self._asked_again(decision, state):
             # out of scope, unclear, the form's own intent again, or the side answer just
             # given (an answer the form cannot read must not loop on one FAQ entry); a
@@ -215,7 +234,7 @@ class FormTurns:
         not 34"), read by the form. None: the form goes on."""
         if self.forms is None or not CHANGE_OF_MIND.search(text):
             return None
-        if not QUESTION.search(text) and fill_slots(form, text, state.requested_slot).values:
+        if not asks(text) and fill_slots(form, text, state.requested_slot).values:
             return None
         plain = NOT_THE_TASK.sub("", text).strip()
         if plain != text and words(plain) >= 2 and self.understand is not None:
@@ -237,7 +256,7 @@ class FormTurns:
         """A question that does not answer the one asked ("what happens if I miss a
         payment?" while the employer is asked) is answered before the form reads it as an
         answer: "one" and "monthly" in it are no answer about the employer."""
-        if (not QUESTION.search(text) or self.forms is None or LEAVE.search(text)
+        if (not asks(text) or self.forms is None or LEAVE.search(text)
                 or CANCEL.search(text)):
             return None  # not a question, or one that leaves the form (handled as such)
         requested = state.requested_slot

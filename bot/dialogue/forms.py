@@ -65,7 +65,8 @@ LEAVE = re.compile(
     r"( (the|this|that) \w+)?|leave it(?! (alone|be|there|invested|as it is|as is|in|"
     r"where (it|they) (is|are)|untouched))|rather not|"
     r"changed my mind|(i )?(don'?t|do not) want (to do )?(this|that|it)( now| any ?more)?|"
-    r"not now|(i'?d|i would) rather|no longer want)\b[\s,.!;:-]*)", re.IGNORECASE)
+    r"not now|(i'?d|i would) rather|no longer want|(scrap|ditch|drop) (that|this|it))\b"
+    r"[\s,.!;:-]*)", re.IGNORECASE)
 # What is left of a clause that leaves the form, once the leave words are gone: "forget the
 # bloody loan, the cash machine ate my card" leaves "bloody loan, ..." in front of the request.
 LEFT_TASK_CLAUSE = re.compile(

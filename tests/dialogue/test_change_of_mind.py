@@ -166,3 +166,33 @@ def test_a_closing_question_that_points_back_is_read_with_the_sentence_before(
     })
     reply = chat.manager.respond("s1", story, OFF_TOPIC)
     assert reply.form == "portfolio_advice" and reply.action == "form_ask", reply.text
+
+
+def test_a_person_asked_for_inside_a_form_is_a_handoff(chat: Chat) -> None:
+    chat.say(*LOAN_START)
+    chat.manager.understand = reads({})
+    reply = chat.say("can i talk to an actual human about this pls", "loan_enquiry", 0.2)
+    assert reply.action == "handoff", reply.text
+    assert chat.state.active_form is None
+
+
+def test_a_question_after_an_aside_inside_a_form_is_a_question(chat: Chat) -> None:
+    chat.say(*PORTFOLIO_START)
+    chat.say("52")
+    assert chat.state.requested_slot == "horizon_years"
+    chat.manager.understand = reads({})
+    reply = chat.say("honestly what would i pay per year for the investing thing",
+                     "portfolio_recommendation", 0.8, faq=("invest-fees", 0.62))
+    assert reply.response_id == "faq:invest-fees", (reply.action, reply.text)
+    assert chat.state.active_form == "portfolio_advice"
+
+
+def test_a_second_purpose_read_loosely_as_a_side_question_is_the_catch_all(chat: Chat) -> None:
+    """"yeah a party for my daughter" is near the age limit entry, but it is no question: on
+    the second try it is the loan's purpose ('something else'), not an answer about ages."""
+    chat.say(*LOAN_START)
+    chat.manager.understand = reads({})
+    chat.say("its for my daughters communion party")
+    reply = chat.say("yeah a party for my daughter", "age_limit", 0.6)
+    assert chat.state.slots.get("purpose") == "other", reply.text
+    assert reply.action == "form_ask"
