@@ -8,6 +8,7 @@ import re
 
 from bot.kb import FormSlot
 from bot.nlu.chinese import for_forms
+from bot.nlu.spelling import edits1
 
 
 def normalise(text: str) -> str:
@@ -50,11 +51,49 @@ def _named(phrase: str, text: str) -> bool:
     return False
 
 
+# A word of this many letters or more, one edit away from exactly one word of the choices'
+# phrases and not itself one of them, is read as that word when the slot was asked: "its
+# steddy" answers "Steady", "groth" is growth. Shorter words are left alone ("rant" is no
+# "rent").
+TYPO_MIN_LETTERS = 5
+_LETTER_WORD = re.compile(r"[A-Za-z]+")
+
+
+def _choice_words(slot: FormSlot) -> set[str]:
+    return {word for phrases in choice_phrases(slot).values() for phrase in phrases
+            for word in _LETTER_WORD.findall(phrase.lower()) if len(word) >= TYPO_MIN_LETTERS}
+
+
+def with_typos_repaired(slot: FormSlot, text: str) -> str:
+    """`text` with each misspelt word of the slot's choices written right (see
+    TYPO_MIN_LETTERS); unchanged when no word is."""
+    vocabulary = _choice_words(slot)
+
+    def repair(found: re.Match[str]) -> str:
+        word = found.group(0).lower()
+        if len(word) < TYPO_MIN_LETTERS or word in vocabulary:
+            return found.group(0)
+        near = edits1(word) & vocabulary
+        return near.pop() if len(near) == 1 else found.group(0)
+
+    return _LETTER_WORD.sub(repair, text)
+
+
 def match_choice(slot: FormSlot, text: str, specific_only: bool = False) -> str | None:
     """The choice whose title, value or synonym appears in the text (longest phrase wins),
     unless the words before it take it back ("ignore what I said about renting").
     `specific_only` for slots nobody asked about: short common words do not count ("own"
-    in "my own business" is no answer about housing; "renovation" or "I own my home" is)."""
+    in "my own business" is no answer about housing; "renovation" or "I own my home" is),
+    and misspelt words are not repaired."""
+    found = _match_choice(slot, text, specific_only)
+    if found is None and not specific_only:
+        repaired = with_typos_repaired(slot, text)
+        if repaired != text:
+            found = _match_choice(slot, repaired, specific_only)
+    return found
+
+
+def _match_choice(slot: FormSlot, text: str, specific_only: bool) -> str | None:
     text = for_forms(text)
     if asks_something(text) and len(normalise(text).split()) > MAX_CHOICE_QUESTION_WORDS:
         return None

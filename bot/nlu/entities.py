@@ -134,6 +134,12 @@ _PRONOUN_BEFORE = re.compile(
     r"cheap|quick|small|big|last|next|same|good|better|decent|right|wrong)\s+$",
     re.IGNORECASE)
 
+# Words before which "one" counts something other than an answer ("Sorry, one question.",
+# "one more thing", "one of my cards"): not the number 1.
+_NOT_A_NUMBER_AFTER_ONE = re.compile(
+    r"^\s+(?:more|last|quick|small|little|final|other|of|question|questions|query|thing|"
+    r"things|sec|second|moment|minute|point|problem|issue|request)\b", re.IGNORECASE)
+
 
 @functools.lru_cache(maxsize=16)
 def _unit_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
@@ -212,6 +218,9 @@ def extract_entities(text: str, today: date | None = None) -> list[Entity]:
         if match.group("num").lower() == "one" and _PRONOUN_BEFORE.search(
                 text[:match.start()]):
             continue  # "a secondhand one", "random one": a pronoun, not the number 1
+        if match.group("num").lower() == "one" and _NOT_A_NUMBER_AFTER_ONE.search(
+                text[match.end():]):
+            continue  # "one question", "one more thing": counts a question, not an answer
         if number is not None and match.group("num").lower() not in ("a", "an"):
             add(Entity("number", number, match.group(0), *match.span()))
     return sorted(found, key=lambda e: e.start)

@@ -147,6 +147,46 @@ def test_my_job_is_pretty_safe_answers_the_income_question_not_the_goal(chat: Ch
     assert reply.data["tool"] == "portfolio"
 
 
+@pytest.mark.parametrize(("answer", "income"), [
+    ("its steddy, i work for the goverment", "stable"),
+    ("iregular, i freelanse", "unstable"),
+])
+def test_a_misspelt_choice_is_the_choice(chat: Chat, answer: str, income: str) -> None:
+    chat.say(*PORTFOLIO_START)
+    for given in ["41", "about 12 yeras", "a bit of both groth and safty", "probly sell sum"]:
+        chat.say(given)
+    assert chat.state.slots["goal"] == "balanced"  # "groth and safty": growth and safety
+    assert chat.state.requested_slot == "income_stability"
+    reply = chat.say(answer, "card_not_working", 0.3)
+    assert reply.action == "tool_result" and filled(reply) == {"income_stability": income}
+
+
+def test_a_short_word_one_letter_from_a_choice_is_not_repaired() -> None:
+    """"rant" is no "rent": words under TYPO_MIN_LETTERS letters are left as written."""
+    from bot.dialogue.choices import TYPO_MIN_LETTERS, with_typos_repaired
+    from bot.kb import FormSlot, SlotChoice
+    slot = FormSlot(name="housing", type="choice", ask="Do you rent or own?", choices=[
+        SlotChoice(value="rent", title="I rent"), SlotChoice(value="own", title="I own it")])
+    assert TYPO_MIN_LETTERS == 5
+    assert with_typos_repaired(slot, "I rant") == "I rant"
+
+
+@pytest.mark.parametrize(("confidence", "answer"), [
+    (0.42, "faq:invest-fees"),  # a weak guess yields to the FAQ entry that matches well
+    (0.93, "faq:exchange-charge"),  # a sure reading stands
+])
+def test_a_side_question_read_weakly_is_answered_from_the_faq_entry_it_matches(
+        chat: Chat, confidence: float, answer: str) -> None:
+    chat.say(*PORTFOLIO_START)
+    chat.say("39")
+    reply = chat.say("Sorry, one question. How much is the commission every year for this?",
+                     "exchange_charge", confidence, faq=("invest-fees", 0.70))
+    assert reply.response_id == answer
+    assert reply.text.endswith("To carry on with the model portfolio: "
+                               "For how many years do you plan to keep this money invested?")
+    assert chat.state.requested_slot == "horizon_years" and "horizon_years" not in chat.state.slots
+
+
 def test_a_side_question_is_still_answered_then_the_question_asked_again(chat: Chat) -> None:
     loan_at_purpose(chat)
     reply = chat.say("how do I freeze my card?", "lost_or_stolen_card", 0.95)
@@ -252,6 +292,22 @@ def test_what_is_left_after_leaving_is_answered_unless_it_only_says_why(
     reply = chat.say("forget the loan, how do I close my account?", "restart", 0.4)
     assert reply.response_id == "faq:terminate-account"
     assert reply.text.startswith("OK, I've stopped the personal loan check.")
+
+
+@pytest.mark.parametrize("message", [
+    "no no stop, I don't have time for all these questions",
+    "stop, I haven't got time for this",
+    "Stop please, I do not want to continue with the credit.",
+])
+def test_having_no_time_for_the_questions_only_says_why(chat: Chat, message: str) -> None:
+    """The rest of the message reads as a request for help (0.9) but only says why the
+    customer leaves: the form stops, no menu follows."""
+    loan_at_purpose(chat)
+    chat.manager.understand = lambda texts: [
+        Understanding(IntentPrediction([IntentScore("help", 0.9)]), []) for _ in texts]
+    reply = chat.say(message, "help", 0.9)
+    assert reply.action == "form_cancel" and chat.state.active_form is None
+    assert reply.response_id != "utter_help"
 
 
 def test_a_correction_given_with_the_last_answer_completes_the_form(chat: Chat) -> None:

@@ -62,6 +62,9 @@ def test_spoken_numbers_and_words_that_only_look_like_amounts() -> None:
     ("its a secondhand one, used car", []), ("Sorry, random one, but how much?", []),
     ("the new one hasn't come", []), ("one", [1.0]), ("just one", [1.0]),
     ("I have one card", [1.0]), ("twenty one", [21]),
+    # "one" counting a question or a thing in the conversation, not an answer
+    ("Sorry, one question. How much is the commission every year for this?", []),
+    ("one more thing, what is the fee?", []), ("one of my cards is blocked", []),
 ])
 def test_one_after_an_article_or_adjective_is_a_pronoun(text: str, numbers: list[float]) -> None:
     assert [e.value for e in extract_entities(text) if e.kind == "number"] == numbers
