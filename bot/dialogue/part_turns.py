@@ -45,6 +45,17 @@ MAX_PARTS_WITH_A_SECOND_QUESTION = 3
 STORY_REQUEST_CONFIDENCE = 0.8
 STORY_QUESTION_CONFIDENCE = 0.55
 STORY_QUESTION_MARGIN = 0.4
+# A message read whole as one request may hide a second one in a clause of its own ("I lost
+# my old card yesterday and the new one you promised me hasn't come either" reads card
+# arrival at 0.92): its parts are read, and each part read this surely, asking something
+# else, is answered too. At most this many parts: a longer message is a story.
+HIDDEN_REQUEST_CONFIDENCE = 0.7
+MAX_PARTS_OF_A_CLEAR_MESSAGE = 3
+# ...and only when the whole message's reading sees that other request too: among its
+# HIDDEN_RANK likeliest intents at HIDDEN_MIN_WHOLE_CONFIDENCE or more, or its closest FAQ
+# entries.
+HIDDEN_RANK = 3
+HIDDEN_MIN_WHOLE_CONFIDENCE = 0.02
 # Decisions that answer the message (a clarifying question, a fallback or a refusal do not).
 ANSWERED = {"answer_intent", "answer_faq", "answer_passage", "handoff"}
 
@@ -95,13 +106,17 @@ class PartTurns:
             clear = (context.strength(whole) >= CLEAR_AS_A_WHOLE
                      and context.target_of(whole) not in SMALL_TALK
                      and not joins_a_question(core))
-            if clear and greeted:  # "hi! my card hasn't come": say hello, answer the rest
-                return self._answer_part(session_id, MessagePart(text, understood, whole),
-                                         greeted, state)
             texts = candidate_parts(text)
             # small talk never hides a request ("r u a bot?? want 2 chat w a real person")
             answered = (whole.action in ANSWERED and not second_question
                         and context.target_of(whole) not in SMALL_TALK)
+            if (clear or answered) and short_enough(texts, core, MAX_PARTS_OF_A_CLEAR_MESSAGE):
+                hidden = self._hidden_requests(texts, whole, understood, state)
+                if hidden:
+                    return self._several(session_id, hidden, understood, state)
+            if clear and greeted:  # "hi! my card hasn't come": say hello, answer the rest
+                return self._answer_part(session_id, MessagePart(text, understood, whole),
+                                         greeted, state)
             # a sentence of story may come before the two questions ("Heading to New York!
             # How do I buy dollars, and is there a cap on contactless?")
             most = MAX_PARTS_WITH_A_SECOND_QUESTION if second_question else MAX_UNMARKED_PARTS
@@ -145,6 +160,38 @@ class PartTurns:
                                    or greeted):
             return self._answer_part(session_id, requests[0], greeted, state)
         return None
+
+    def _hidden_requests(self, texts: list[str], whole: Decision, understood: Understanding,
+                         state: SessionState) -> list[MessagePart]:
+        """The requests of a message read whole as one (see HIDDEN_REQUEST_CONFIDENCE): two
+        or more parts each read surely as asking different things, one of them what the
+        whole message asks. Empty when there are not."""
+        assert self.understand is not None
+        if len(texts) < 2:
+            return []
+        parts = [MessagePart(t, u, self._rescued(self.policy.decide(u, state), u, t))
+                 for t, u in zip(texts, self.understand(texts), strict=True)]
+        sure = [p for p in parts if p.decision.action in ANSWERED
+                and context.strength(p.decision) >= HIDDEN_REQUEST_CONFIDENCE
+                and (self._answer_key(p.decision) == self._answer_key(whole)
+                     or self._seen_in_whole(p.decision, understood))]
+        requests = several_requests(sure)
+        keys = {self._answer_key(p.decision) for p in requests}
+        if len(keys) < 2 or self._answer_key(whole) not in keys:
+            return []
+        return requests
+
+    @staticmethod
+    def _seen_in_whole(decision: Decision, understood: Understanding) -> bool:
+        """Whether the whole message's reading sees a part's request too: among its likeliest
+        intents or closest FAQ entries. A part that asks nothing of its own ("..., why is
+        that?", "any ideas why?") reads as anything, the whole message does not."""
+        target = context.target_of(decision)
+        intents = {s.name for s in understood.prediction.ranking[:HIDDEN_RANK]
+                   if s.confidence >= HIDDEN_MIN_WHOLE_CONFIDENCE}
+        entries = {f"faq:{hit.entry.id}" for hit in understood.faq_hits}
+        entries |= {f"faq:{hit.entry.intent}" for hit in understood.faq_hits if hit.entry.intent}
+        return target in intents or target in entries or f"faq:{target}" in entries
 
     def _answer_key(self, decision: Decision) -> str:
         """What a decision answers with: for an answer, its FAQ entry, whether reached

@@ -169,3 +169,47 @@ def test_a_message_that_answers_the_loan_questions_is_no_request_for_the_help_me
     assert state.slots["amount"] == 6000 and state.slots["duration_months"] == 36
     menu = chat.manager.respond("s2", "blah blah blah, can you help?", out_of_scope())
     assert menu.response_id == "utter_help"
+
+
+LOST_AND_WAITING = "I lost my old card yesterday and the new one you promised me hasn't come either"
+WAITING = "the new one you promised me hasn't come either"
+
+
+def test_a_second_request_hidden_in_a_clearly_read_message_is_answered_too(
+        tmp_path, default_kb, encoder) -> None:
+    """Read whole, the message is plainly card arrival (0.92); read in parts, its first
+    clause is plainly a lost card, which the whole reading also sees (second, 0.05): both
+    are answered, the lost card first."""
+    from bot.config import Settings
+    from tests.dialogue.test_form_answers import Chat
+
+    chat = Chat(Settings(data_dir=tmp_path, device="cpu"), default_kb, encoder)
+    readings = {"I lost my old card yesterday": reading(("lost_or_stolen_card", 0.98)),
+                WAITING: reading(("card_arrival", 0.73), ("get_physical_card", 0.08))}
+    chat.manager.understand = lambda texts: [readings[t] for t in texts]
+    whole = reading(("card_arrival", 0.92), ("lost_or_stolen_card", 0.05))
+    reply = chat.manager.respond("s1", LOST_AND_WAITING, whole)
+    assert [p["intent"] for p in reply.data["parts"]] == ["lost_or_stolen_card", "card_arrival"]
+    assert reply.text == (f"{default_kb.faq['lost-or-stolen-card'].answer}\n\n"
+                          f"{default_kb.faq['card-arrival'].answer}")
+
+
+@pytest.mark.parametrize(("first", "whole"), [
+    # the whole message does not see a lost card at all: the clause read alone is noise
+    (reading(("lost_or_stolen_card", 0.98)), reading(("card_arrival", 0.97))),
+    # the clause is not read surely enough to be a request of its own
+    (reading(("lost_or_stolen_card", 0.6), ("card_arrival", 0.3)),
+     reading(("card_arrival", 0.92), ("lost_or_stolen_card", 0.05))),
+])
+def test_a_clearly_read_message_stays_one_request_without_a_sure_second_one(
+        tmp_path, default_kb, encoder, first: Understanding, whole: Understanding) -> None:
+    from bot.config import Settings
+    from tests.dialogue.test_form_answers import Chat
+
+    chat = Chat(Settings(data_dir=tmp_path, device="cpu"), default_kb, encoder)
+    readings = {"I lost my old card yesterday": first,
+                WAITING: reading(("card_arrival", 0.73), ("get_physical_card", 0.08))}
+    chat.manager.understand = lambda texts: [readings[t] for t in texts]
+    reply = chat.manager.respond("s1", LOST_AND_WAITING, whole)
+    assert "parts" not in reply.data
+    assert reply.text == default_kb.faq["card-arrival"].answer
