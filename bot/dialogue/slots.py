@@ -212,22 +212,26 @@ def _cue_positions(slot: FormSlot, text: str, span: tuple[int, int]) -> list[int
 
 def cued_entities(form: Form, text: str, entities: list[Entity]) -> dict[str, Entity]:
     """slot -> the number a cue word in the same clause gives it ("got about 3k in savings",
-    "employed for 10 years"), the nearest cue winning when a clause has several."""
+    "employed for 10 years"), the nearest cue winning when a clause has several, unless its
+    slot cannot take the value ("I am since 8 years by the same employer": "I am" is nearer,
+    but 8 years is no age; the employer's cue gives it)."""
     found: dict[str, Entity] = {}
     taken: set[tuple[int, int]] = set()
     for span in _clauses(text):
         inside = [e for e in entities if span[0] <= e.start < span[1] and e.start != e.end]
         for entity in inside:
-            best: tuple[int, FormSlot] | None = None
-            for slot in form.slots:
+            cued: list[tuple[int, int, FormSlot]] = []
+            for order, slot in enumerate(form.slots):
                 if slot.name in found or entity.kind not in CUED_KINDS.get(slot.type, set()):
                     continue
-                for position in _cue_positions(slot, text, span):
-                    distance = abs(position - entity.start)
-                    if best is None or distance < best[0]:
-                        best = (distance, slot)
+                distances = [abs(p - entity.start) for p in _cue_positions(slot, text, span)]
+                if distances:
+                    cued.append((min(distances), order, slot))
+            takers = [slot for _, _, slot in sorted(cued, key=lambda c: c[:2])
+                      if isinstance(read_slot(slot, text, [entity], True), SlotFill)]
+            best = takers[0] if takers else (min(cued, key=lambda c: c[:2])[2] if cued else None)
             if best is not None and (entity.start, entity.end) not in taken:
-                found[best[1].name] = entity
+                found[best.name] = entity
                 taken.add((entity.start, entity.end))
     return found
 
@@ -294,11 +298,23 @@ def fill_slots(form: Form, text: str, requested: str | None, entities: list[Enti
         moved = _correction_elsewhere(form, text, entities, requested, current)
         if moved is not None:
             result.values[moved[0]] = moved[1]
-    if matcher is not None and not result.values and not result.problems:
-        asked = next((s for s in form.slots if s.name == requested), None)
-        by_meaning = read_by_meaning(asked, original, matcher) if asked is not None else None
-        if by_meaning is not None and asked is not None:
+    asked = next((s for s in form.slots if s.name == requested), None)
+    if matcher is not None and asked is not None and not result.values and not result.problems:
+        by_meaning = read_by_meaning(asked, original, matcher)
+        if by_meaning is not None:
             result.values[asked.name] = by_meaning
+    elif (matcher is not None and asked is not None and asked.type == "choice"
+          and asked.name not in result.values and asked.name not in result.problems
+          and original == text):
+        # "an e-bike for going to work, I am 36 years old": the other clause gave the age;
+        # the one without a value may still answer the question asked, in other words
+        for start, end in _clauses(text):
+            if any(start <= e.start < end for e in entities) or len(text[start:end].split()) < 2:
+                continue
+            by_meaning = read_by_meaning(asked, text[start:end].strip(), matcher)
+            if by_meaning is not None:
+                result.values[asked.name] = by_meaning
+                break
     return result
 
 

@@ -25,6 +25,11 @@ def values(kb: KnowledgeBase, form: str, text: str, asked: str | None) -> dict[s
     ("I'm 34 and I've been at my company 6 years", "age", {"age": 34, "employment_years": 6}),
     # a thousands comma is inside the number, not between clauses
     ("the dealer dropped the price, so 5,200 is all I need now", "age", {"amount": 5200}),
+    # "I am" is the nearer cue, but 8 years is no age: the employer's cue takes it
+    ("24 months, I am since 8 years by the same employer", "purpose",
+     {"duration_months": 24, "employment_years": 8}),
+    ("a new boiler, need to borrow 3500 over 3 years", None,
+     {"amount": 3500, "duration_months": 36, "purpose": "repairs"}),
 ])
 def test_each_number_goes_to_the_slot_its_words_name(default_kb: KnowledgeBase, text: str,
                                                      asked: str | None,
@@ -60,3 +65,17 @@ def test_a_correction_changes_the_answer_it_corrects(default_kb: KnowledgeBase, 
     result = fill_slots(default_kb.forms["loan_application"], text, asked, current=given)
     assert {name: fill.value for name, fill in result.values.items()} == expected
     assert result.problems == {}
+
+
+def test_the_choice_asked_is_read_by_meaning_in_the_clause_without_a_value(
+        default_kb: KnowledgeBase, encoder) -> None:
+    """"I am 36 years old" gives the age; the other clause answers the purpose asked, in
+    words no synonym holds."""
+    from bot.nlu.paraphrase import EmbeddingPhraseMatcher
+
+    matcher = EmbeddingPhraseMatcher(encoder)
+    result = fill_slots(default_kb.forms["loan_application"],
+                        "doing up the spare room for the baby, I am 36 years old", "purpose",
+                        matcher=matcher, current={"amount": 3500, "duration_months": 24})
+    assert {n: f.value for n, f in result.values.items()} == {"age": 36, "purpose": "repairs"}
+    assert result.values["purpose"].paraphrase is not None
