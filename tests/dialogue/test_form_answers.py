@@ -197,15 +197,15 @@ def test_a_side_question_is_still_answered_then_the_question_asked_again(chat: C
 
 
 def test_a_second_answer_in_other_words_is_the_catch_all_purpose(chat: Chat) -> None:
-    """No purpose matches "getting the old boiler swapped out"; asked again, the customer
+    """No purpose matches "getting the old piano restored"; asked again, the customer
     says it again in their words: it is 'something else' (the slot's `fallback_choice`),
     said back, and the loan check goes on instead of giving up."""
     loan_at_purpose(chat)
-    reply = chat.say("getting the old boiler swapped out")
+    reply = chat.say("getting the old piano restored")
     assert reply.action == "form_invalid"
-    reply = chat.say("we need the old boiler swapped out")
+    reply = chat.say("we need the old piano restored")
     assert reply.action == "form_ask" and reply.text == (
-        "Got it: we need the old boiler swapped out, so 'something else'.\n\nHow old are you?")
+        "Got it: we need the old piano restored, so 'something else'.\n\nHow old are you?")
     assert chat.state.slots["purpose"] == "other"
     assert reply.data[SLOTS_FILLED]["purpose"]["in_other_words"] is True
 
@@ -213,7 +213,7 @@ def test_a_second_answer_in_other_words_is_the_catch_all_purpose(chat: Chat) -> 
 @pytest.mark.parametrize("answer", ["hmm, let me think", "not sure yet", "why do you ask?"])
 def test_no_answer_yet_is_never_the_catch_all_purpose(chat: Chat, answer: str) -> None:
     loan_at_purpose(chat)
-    chat.say("getting the old boiler swapped out")
+    chat.say("getting the old piano restored")
     chat.say(answer)
     assert "purpose" not in chat.state.slots
 
