@@ -113,7 +113,7 @@ class PartTurns:
             if (clear or answered) and short_enough(texts, core, MAX_PARTS_OF_A_CLEAR_MESSAGE):
                 hidden = self._hidden_requests(texts, whole, understood, state)
                 if hidden:
-                    return self._several(session_id, hidden, understood, state)
+                    return self._several(session_id, hidden, understood, state, greeted)
             if clear and greeted:  # "hi! my card hasn't come": say hello, answer the rest
                 return self._answer_part(session_id, MessagePart(text, understood, whole),
                                          greeted, state)
@@ -147,7 +147,7 @@ class PartTurns:
             # advice on investing, and separately what does your saver pay?"): both.
             requests = [MessagePart(text, understood, whole), *requests]
         if len(requests) >= 2:
-            return self._several(session_id, requests, understood, state)
+            return self._several(session_id, requests, understood, state, greeted)
         if not requests and greeted and len(parts) == 1:
             # "hi, how are you?": the small talk after the greeting is what needs an answer.
             target = context.target_of(parts[0].decision)
@@ -240,7 +240,7 @@ class PartTurns:
             if last.decision.action in ANSWERED and is_request(last) and self._plainly_asked(last):
                 requests = [last]
         if len(requests) >= 2:
-            return self._several(session_id, requests, understood, state)
+            return self._several(session_id, requests, understood, state, greeted)
         if not requests:
             return None
         return self._answer_part(session_id, requests[0], greeted, state)
@@ -257,9 +257,10 @@ class PartTurns:
                 and strength >= STORY_QUESTION_CONFIDENCE and margin >= STORY_QUESTION_MARGIN)
 
     def _several(self, session_id: str, requests: list[MessagePart], understood: Understanding,
-                 state: SessionState) -> BotResponse:
+                 state: SessionState, greeted: bool = False) -> BotResponse:
         """Two or more requests: answer each question; start the one form (its question
-        last), or ask which form first when there are several."""
+        last), or ask which form first when there are several. Hello first when the message
+        was greeted."""
         forms = [p for p in requests if self._form_of(p.decision) is not None]
         if any(p.decision.action == "handoff" for p in requests):
             forms = []  # a person takes over: no form is started now
@@ -287,8 +288,12 @@ class PartTurns:
             if all(reply is not r and reply.text != r.text for r in texts):
                 texts.append(reply)
         main = texts[-1] if forms or state.handed_off else texts[0]
+        text = "\n\n".join(r.text for r in texts)
+        if greeted:
+            hello, _ = self.renderer.system("utter_ack_greet", state)
+            text = text if text.startswith(hello) else f"{hello} {text}"
         return main.model_copy(update={
-            "text": "\n\n".join(r.text for r in texts),
+            "text": text,
             "buttons": [b for r in texts for b in r.buttons],
             "sources": [s for r in texts for s in r.sources],
             "data": {**main.data, PARTS: [

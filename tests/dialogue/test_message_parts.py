@@ -95,7 +95,9 @@ def test_a_part_read_as_the_whole_messages_other_request_starts_its_form(
     whole = reading(("investment_advice", 0.52), ("portfolio_recommendation", 0.47))
     reply = chat.manager.respond("s1", f"Howya, {first}, {second}", whole)
     assert reply.action == "form_ask" and reply.form == "portfolio_advice"
-    assert reply.text.startswith(default_kb.faq["investment-advice"].answer)
+    hello = next(h for h in default_kb.responses["utter_ack_greet"].text
+                 if reply.text.startswith(f"{h} "))  # "Howya" is answered
+    assert reply.text[len(hello) + 1:].startswith(default_kb.faq["investment-advice"].answer)
     assert "Would you like me to suggest" not in reply.text and "outside" not in reply.text
     assert [p["intent"] for p in reply.data["parts"]] == ["investment_advice",
                                                           "portfolio_recommendation"]
@@ -213,3 +215,26 @@ def test_a_clearly_read_message_stays_one_request_without_a_sure_second_one(
     reply = chat.manager.respond("s1", LOST_AND_WAITING, whole)
     assert "parts" not in reply.data
     assert reply.text == default_kb.faq["card-arrival"].answer
+
+
+@pytest.mark.parametrize("message", [
+    f"Hi there, {LOST_AND_WAITING}",  # read whole as one request, two in parts
+    "Hello! I lost my old card yesterday, also how do I activate the new card?",  # joined by "also"
+])
+def test_a_greeted_message_of_two_requests_is_greeted_once(
+        tmp_path, default_kb, encoder, message: str) -> None:
+    from bot.config import Settings
+    from tests.dialogue.test_form_answers import Chat
+
+    chat = Chat(Settings(data_dir=tmp_path, device="cpu"), default_kb, encoder)
+    readings = {"I lost my old card yesterday": reading(("lost_or_stolen_card", 0.98)),
+                WAITING: reading(("card_arrival", 0.73)),
+                "how do I activate the new card?": reading(("activate_my_card", 0.95))}
+    chat.manager.understand = lambda texts: [readings[t] for t in texts]
+    whole = reading(("card_arrival", 0.92), ("lost_or_stolen_card", 0.05),
+                    ("activate_my_card", 0.03))
+    reply = chat.manager.respond("s1", message, whole)
+    assert len(reply.data["parts"]) == 2
+    hellos = default_kb.responses["utter_ack_greet"].text
+    assert any(reply.text.startswith(f"{hello} ") for hello in hellos)
+    assert sum(reply.text.count(hello) for hello in hellos) == 1
