@@ -5,13 +5,13 @@ manager reads in one screen."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from bot.dialogue import context, offers
 from bot.dialogue.forms import (
     CANCEL,
     CHANGE_OF_MIND,
+    COMPLAINT,
     LEAVE,
     LEAVE_CONFIDENCE,
     LEAVE_THE_FORM,
@@ -26,29 +26,11 @@ from bot.dialogue.render import ReplyRenderer
 from bot.dialogue.slots import asks_to_restart, fill_slots, says_start_over
 from bot.dialogue.state import SessionState
 from bot.kb import Form, KnowledgeBase
-from bot.nlu.segments import sentences, without_leading_join, words
+from bot.nlu.segments import WH_QUESTION, asks, sentences, words
 from bot.payloads import faq_payload
 from bot.response import BotResponse, Button
 from bot.retrieval.faq_index import FaqHit
 
-# A message that asks something: a question mark, or a question word first.
-QUESTION = re.compile(
-    r"\?(?=\s|$)|^\W*(?:what|whats|what's|how|why|when|where|who|which|can|could|do|does|did|is|"
-    r"are|will|would|should|may|btw|by the way)\b", re.IGNORECASE)
-
-
-
-def asks(text: str) -> bool:
-    """Whether the message asks something, also after an aside ("honestly what would I pay
-    per year for it")."""
-    return QUESTION.search(text) is not None or QUESTION.search(without_leading_join(text)) \
-        is not None
-
-
-# A question about something: never an answer to the form's question ("what happens if I
-# miss one payment?" gives no "one" year with the employer).
-WH_QUESTION = re.compile(r"^\W*(?:what|whats|what's|how|why|when|where|who|which)\b",
-                         re.IGNORECASE)
 # A question that also holds a value for the slot asked is read as the answer, unless the
 # model is this sure it asks something else.
 SURE_SIDE_QUESTION = 0.85
@@ -60,13 +42,6 @@ SIDE_FAQ_SCORE = 0.6
 # exchange_charge at 0.42 and the investing fees entry at 0.70.
 WEAK_SIDE_INTENT = 0.6
 SIDE_FAQ_OVER_WEAK_INTENT = 0.68
-# What is left of a message that leaves the form and only says why: it is not answered.
-COMPLAINT = re.compile(r"\b((so|too) many (questions|steps)|(all )?these questions|"
-                       r"(don'?t|do not|haven'?t|have not) (got )?(the )?time|no time for|"
-                       r"(don'?t|do not|no longer) want to (continue|go on|carry on|proceed)|"
-                       r"ridiculous|waste of (my )?time|"
-                       r"(taking|takes) (too|so) long|annoying|tedious|boring|pointless|useless)\b",
-                       re.IGNORECASE)
 # How surely a message that says the customer wants something else ("actually, what we
 # need is a mortgage, not a loan") must read as another request to leave the form for it.
 CHANGE_OF_MIND_CONFIDENCE = 0.7

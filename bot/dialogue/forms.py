@@ -71,6 +71,13 @@ LEAVE = re.compile(
 # bloody loan, the cash machine ate my card" leaves "bloody loan, ..." in front of the request.
 LEFT_TASK_CLAUSE = re.compile(
     rf"^[^,.;!?]{{0,30}}\b{_TASK}\b[^,.;!?]{{0,20}}[,.;!?]+\s*(?=\w+\W+\w)", re.IGNORECASE)
+# What is left of a message that leaves the form and only says why: it is not answered.
+COMPLAINT = re.compile(r"\b((so|too) many (questions|steps)|(all )?these questions|"
+                       r"(don'?t|do not|haven'?t|have not) (got )?(the )?time|no time for|"
+                       r"(don'?t|do not|no longer) want to (continue|go on|carry on|proceed)|"
+                       r"ridiculous|waste of (my )?time|"
+                       r"(taking|takes) (too|so) long|annoying|tedious|boring|pointless|useless)\b",
+                       re.IGNORECASE)
 # Words that say the customer now wants something other than the form's task ("actually,
 # what we really need is a mortgage, not a personal loan", "better I invest, not borrow").
 CHANGE_OF_MIND = re.compile(

@@ -169,3 +169,22 @@ def without_leading_join(text: str) -> str:
     fewer than two words would be left."""
     rest = ASIDE.sub("", text, count=1)
     return rest if rest != text and words(rest) >= 2 else text
+
+
+# A message that asks something: a question mark, or a question word first.
+QUESTION = re.compile(
+    r"\?(?=\s|$)|^\W*(?:what|whats|what's|how|why|when|where|who|which|can|could|do|does|did|is|"
+    r"are|will|would|should|may|btw|by the way)\b", re.IGNORECASE)
+
+
+def asks(text: str) -> bool:
+    """Whether the message asks something, also after an aside ("honestly what would I pay
+    per year for it")."""
+    return QUESTION.search(text) is not None or QUESTION.search(without_leading_join(text)) \
+        is not None
+
+
+# A question about something: never an answer to the form's question ("what happens if I
+# miss one payment?" gives no "one" year with the employer).
+WH_QUESTION = re.compile(r"^\W*(?:what|whats|what's|how|why|when|where|who|which)\b",
+                         re.IGNORECASE)
