@@ -288,14 +288,13 @@ class FormTurns:
         if context.target_of(alone) in MENU_INTENTS:
             alone = Decision("clarify", intent=alone.intent)
         decision, reading = self._surer(alone, understood, on_topic, state)
-        if (decision.action == "answer_intent"
-                and context.strength(decision) < WEAK_SIDE_INTENT):
-            for hit, source in self._side_hits([understood, on_topic], form,
-                                               SIDE_FAQ_OVER_WEAK_INTENT)[:1]:
-                faq = Decision("answer_faq", faq=hit)
-                if (hit.entry.intent != context.target_of(decision)
-                        and self._is_side_answer(faq, state, form)):
-                    return faq, source
+        closest = (self._side_hits([understood, on_topic], form, SIDE_FAQ_OVER_WEAK_INTENT)
+                   if decision.action == "answer_intent"
+                   and context.strength(decision) < WEAK_SIDE_INTENT else [])
+        if closest and closest[0][0].entry.intent != context.target_of(decision):
+            faq = Decision("answer_faq", faq=closest[0][0])
+            if self._is_side_answer(faq, state, form):
+                return faq, closest[0][1]
         if self._is_side_answer(decision, state, form):
             return decision, reading
         for hit, source in self._side_hits([understood, on_topic], form, SIDE_FAQ_SCORE):

@@ -97,6 +97,7 @@ class PartTurns:
         # the whole message as _decide reads it: "Looking at a secondhand Golf, need 6k
         # spread over three years, can you help?" answers the loan check's questions
         whole = self._rescued(self.policy.decide(understood, state), understood, text)
+        given = dict(understood.parts)  # parts already understood: with the message, or below
         if not texts:
             # a message read clearly is one request unless "and" joins a question word to
             # it; one that gets an answer, unless it asks a second question joined by "and";
@@ -110,8 +111,11 @@ class PartTurns:
             # small talk never hides a request ("r u a bot?? want 2 chat w a real person")
             answered = (whole.action in ANSWERED and not second_question
                         and context.target_of(whole) not in SMALL_TALK)
-            if (clear or answered) and short_enough(texts, core, MAX_PARTS_OF_A_CLEAR_MESSAGE):
-                hidden = self._hidden_requests(texts, whole, understood, state)
+            if (clear or answered) and short_enough(texts, core, MAX_PARTS_OF_A_CLEAR_MESSAGE) \
+                    and len(texts) > 1:
+                given.update(zip(texts, self.understand(texts), strict=True))
+                hidden = self._hidden_requests([given[t] for t in texts], texts, whole,
+                                               understood, state)
                 if hidden:
                     return self._several(session_id, hidden, understood, state, greeted)
             if clear and greeted:  # "hi! my card hasn't come": say hello, answer the rest
@@ -129,7 +133,6 @@ class PartTurns:
                 return None
             if len(texts) == 1 and core == text.strip():
                 return None
-        given = dict(understood.parts)  # understood with the message, when it was
         readings = ([given[t] for t in texts] if all(t in given for t in texts)
                     else self.understand(texts))
         parts = [MessagePart(t, u, self._rescued(self.policy.decide(u, state), u, t))
@@ -161,16 +164,14 @@ class PartTurns:
             return self._answer_part(session_id, requests[0], greeted, state)
         return None
 
-    def _hidden_requests(self, texts: list[str], whole: Decision, understood: Understanding,
+    def _hidden_requests(self, readings: list[Understanding], texts: list[str],
+                         whole: Decision, understood: Understanding,
                          state: SessionState) -> list[MessagePart]:
         """The requests of a message read whole as one (see HIDDEN_REQUEST_CONFIDENCE): two
         or more parts each read surely as asking different things, one of them what the
         whole message asks. Empty when there are not."""
-        assert self.understand is not None
-        if len(texts) < 2:
-            return []
         parts = [MessagePart(t, u, self._rescued(self.policy.decide(u, state), u, t))
-                 for t, u in zip(texts, self.understand(texts), strict=True)]
+                 for t, u in zip(texts, readings, strict=True)]
         sure = [p for p in parts if p.decision.action in ANSWERED
                 and context.strength(p.decision) >= HIDDEN_REQUEST_CONFIDENCE
                 and (self._answer_key(p.decision) == self._answer_key(whole)
@@ -186,12 +187,12 @@ class PartTurns:
         """Whether the whole message's reading sees a part's request too: among its likeliest
         intents or closest FAQ entries. A part that asks nothing of its own ("..., why is
         that?", "any ideas why?") reads as anything, the whole message does not."""
-        target = context.target_of(decision)
-        intents = {s.name for s in understood.prediction.ranking[:HIDDEN_RANK]
-                   if s.confidence >= HIDDEN_MIN_WHOLE_CONFIDENCE}
-        entries = {f"faq:{hit.entry.id}" for hit in understood.faq_hits}
-        entries |= {f"faq:{hit.entry.intent}" for hit in understood.faq_hits if hit.entry.intent}
-        return target in intents or target in entries or f"faq:{target}" in entries
+        seen = {s.name for s in understood.prediction.ranking[:HIDDEN_RANK]
+                if s.confidence >= HIDDEN_MIN_WHOLE_CONFIDENCE}
+        # an FAQ entry found, or the intent it answers
+        seen.update(f"faq:{hit.entry.id}" for hit in understood.faq_hits)
+        seen.update(hit.entry.intent for hit in understood.faq_hits if hit.entry.intent)
+        return context.target_of(decision) in seen
 
     def _answer_key(self, decision: Decision) -> str:
         """What a decision answers with: for an answer, its FAQ entry, whether reached
@@ -208,9 +209,13 @@ class PartTurns:
         """The one request of a message, answered alone; hello first when it was greeted."""
         response = self._decide(session_id, part.text, part.understood, state)
         if greeted:
-            hello, _ = self.renderer.system("utter_ack_greet", state)
-            response = response.model_copy(update={"text": f"{hello} {response.text}"})
+            response = response.model_copy(update={"text": self._hello(response.text, state)})
         return response
+
+    def _hello(self, text: str, state: SessionState) -> str:
+        """`text` after the bot's hello, for a message that greeted."""
+        hello, _ = self.renderer.system("utter_ack_greet", state)
+        return f"{hello} {text}"
 
     def _request_in_story(self, session_id: str, text: str, understood: Understanding,
                           greeted: bool, state: SessionState) -> BotResponse | None:
@@ -289,11 +294,8 @@ class PartTurns:
                 texts.append(reply)
         main = texts[-1] if forms or state.handed_off else texts[0]
         text = "\n\n".join(r.text for r in texts)
-        if greeted:
-            hello, _ = self.renderer.system("utter_ack_greet", state)
-            text = text if text.startswith(hello) else f"{hello} {text}"
         return main.model_copy(update={
-            "text": text,
+            "text": self._hello(text, state) if greeted else text,
             "buttons": [b for r in texts for b in r.buttons],
             "sources": [s for r in texts for s in r.sources],
             "data": {**main.data, PARTS: [

@@ -227,9 +227,10 @@ def cued_entities(form: Form, text: str, entities: list[Entity]) -> dict[str, En
                 distances = [abs(p - entity.start) for p in _cue_positions(slot, text, span)]
                 if distances:
                     cued.append((min(distances), order, slot))
-            takers = [slot for _, _, slot in sorted(cued, key=lambda c: c[:2])
-                      if isinstance(read_slot(slot, text, [entity], True), SlotFill)]
-            best = takers[0] if takers else (min(cued, key=lambda c: c[:2])[2] if cued else None)
+            nearest = [slot for *_, slot in sorted(cued, key=lambda c: c[:2])]
+            best = next((slot for slot in nearest
+                         if isinstance(read_slot(slot, text, [entity], True), SlotFill)),
+                        nearest[0] if nearest else None)
             if best is not None and (entity.start, entity.end) not in taken:
                 found[best.name] = entity
                 taken.add((entity.start, entity.end))
