@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.dialogue.forms import FormController
 from bot.dialogue.manager import DialogueManager
 from bot.dialogue.policy import PolicyConfig, RulePolicy
+from bot.dialogue.refinements import FaqRefinements
 from bot.dialogue.store import SessionStore
 from bot.files import read_manifest
 from bot.kb import KnowledgeBase, load_knowledge_base
@@ -43,6 +44,17 @@ def policy_config(settings: Settings) -> PolicyConfig:
     )
 
 
+def rule_policy(settings: Settings, kb: KnowledgeBase,
+                classifier: IntentRecognizer) -> RulePolicy:
+    """The dialogue policy over `kb`, with the FAQ entries that refine an intent as
+    `classifier` reads them (`bot.dialogue.refinements`)."""
+    return RulePolicy(kb, policy_config(settings), refinements_of(kb, classifier))
+
+
+def refinements_of(kb: KnowledgeBase, classifier: IntentRecognizer) -> FaqRefinements:
+    return FaqRefinements(kb, lambda texts: classifier.predict_many(texts, top_k=1))
+
+
 def build_components(
     settings: Settings, kb: KnowledgeBase | None = None, encoder: SentenceEncoder | None = None,
     store: SessionStore | None = None,
@@ -66,7 +78,7 @@ def language_components(settings: Settings, kb: KnowledgeBase, encoder: Sentence
     if settings.out_of_scope_threshold is not None:
         classifier.scope.threshold_override = settings.out_of_scope_threshold
     faq_index = FaqIndex(settings.index_dir, kb, encoder, settings.device)
-    dialogue = DialogueManager(kb, RulePolicy(kb, policy_config(settings)), store,
+    dialogue = DialogueManager(kb, rule_policy(settings, kb, classifier), store,
                                forms=build_forms(settings, kb, encoder),
                                review_below=settings.review_below_confidence,
                                document_support=faq_index.supporting)

@@ -24,12 +24,13 @@ from bot.components import (
     language_components,
     locale_is_ready,
     multilingual_encoder,
-    policy_config,
+    refinements_of,
+    rule_policy,
 )
 from bot.config import Settings
 from bot.device import limit_blas_threads
 from bot.dialogue.manager import DialogueManager
-from bot.dialogue.policy import RulePolicy, Understanding, payload_understanding
+from bot.dialogue.policy import Understanding, payload_understanding
 from bot.dialogue.store import InMemorySessionStore, SessionStore
 from bot.errors import ConfigurationError, TellerError
 from bot.files import MANIFEST
@@ -151,6 +152,7 @@ class Assistant(LanguageChoice):
             parts.encoder.use_onnx(self.settings.multilingual_onnx_dir, torch.get_num_threads())
         parts.classifier.warm_up()
         parts.faq_index.warm_up()
+        parts.dialogue.policy.warm_up()
         self._model_fingerprints[language] = self._read_fingerprint(language)
 
     def serve_ready_locales(self) -> list[str]:
@@ -202,7 +204,11 @@ class Assistant(LanguageChoice):
         if unknown:
             log.error("new intent model ignored: intents %s are not in the knowledge base", unknown)
             return False
-        self.components_for(language).classifier = candidate
+        parts = self.components_for(language)
+        refinements = refinements_of(parts.kb, candidate)
+        refinements.parents()  # computed before the swap, not on the next message
+        parts.dialogue.policy.refinements = refinements
+        parts.classifier = candidate
         log.info("intent model reloaded from %s", settings.model_dir)
         return True
 
@@ -263,12 +269,14 @@ class Assistant(LanguageChoice):
         faq_index = FaqIndex(settings.index_dir, kb, old.encoder, settings.device)
         faq_index.ensure_built()
         faq_index.warm_up()
-        dialogue = DialogueManager(kb, RulePolicy(kb, policy_config(settings)),
+        dialogue = DialogueManager(kb, rule_policy(settings, kb, old.classifier),
                                    old.dialogue.store,
                                    forms=build_forms(settings, kb, old.encoder),
                                    review_below=old.dialogue.review_below,
                                    understand=old.dialogue.understand,
                                    document_support=faq_index.supporting)
+        if old.classifier.loaded:
+            dialogue.policy.warm_up()
         return Components(kb, old.encoder, old.classifier, faq_index, dialogue)
 
     @property

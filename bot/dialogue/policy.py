@@ -7,7 +7,9 @@ Order of rules (first match wins):
 4. a confident FAQ match for another intent (or none) -> that entry, when it is near-verbatim
    (`faq_override_score`) or closer to the message than any intent example (when both are
    measured in the same space) or the intent model is not sure (`intent_sure_threshold`);
-   a clear intent that starts a form yields to a near-verbatim match only;
+   a clear intent that starts a form yields to a near-verbatim match only; an entry
+   that refines the intent read (`bot.dialogue.refinements`) answers when the intent's
+   own entry is not among the best matches;
 5. a confident intent with a clear lead over the runner-up -> its answer;
    a clear intent without a form yields to a confident document passage that is closer to
    the message than any of its examples (a KB of imported documents has few intents);
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.dialogue.refinements import FaqRefinements
 from bot.dialogue.state import SessionState
 from bot.kb import FaqEntry, KnowledgeBase
 from bot.nlu.types import IntentPrediction, IntentScore
@@ -126,9 +129,17 @@ def payload_understanding(kb: KnowledgeBase, text: str) -> Understanding | None:
 
 
 class RulePolicy:
-    def __init__(self, kb: KnowledgeBase, config: PolicyConfig) -> None:
+    def __init__(self, kb: KnowledgeBase, config: PolicyConfig,
+                 refinements: FaqRefinements | None = None) -> None:
         self.kb = kb
         self.config = config
+        # Swapped with the intent model (`Assistant._reload_model`): the map is the model's.
+        self.refinements = refinements
+
+    def warm_up(self) -> None:
+        """Compute what needs the intent model now, not on the first message."""
+        if self.refinements is not None:
+            self.refinements.parents()
 
     def decide(self, understood: Understanding, state: SessionState) -> Decision:
         cfg = self.config
@@ -188,6 +199,8 @@ class RulePolicy:
                 or (not starts_form and not prediction.similarity_shared_with_faq
                     and not faq_contradicted
                     and (top is None or top.confidence < cfg.intent_sure_threshold))
+                or (intent_is_clear and not starts_form and top is not None
+                    and self._refines(best_faq, top, understood.faq_hits))
             )
         ):
             return Decision("answer_faq", faq=best_faq)
@@ -205,6 +218,18 @@ class RulePolicy:
         if candidates:
             return Decision("clarify", intent=top, candidates=candidates)
         return self._failure("fallback", state, understood.faq_hits)
+
+    def _refines(self, hit: FaqHit, top: IntentScore, hits: list[FaqHit]) -> bool:
+        """Whether `hit` is an entry that refines the intent read while the intent's own
+        entry is not among the best matches: the model has the topic right, and retrieval
+        says its general answer is not what was asked. (Letting a refinement win whenever
+        it scored higher lost dialogues: "what interest does your savings account pay?" is
+        0.88 from "How is interest paid on my savings?" and 0.74 from the savings entry.)"""
+        if self.refinements is None or hit.entry.intent is not None:
+            return False
+        if self.refinements.parent(hit.entry.id) != top.name:
+            return False
+        return all(h.entry.intent != top.name for h in hits)
 
     def faq_threshold(self, hit: FaqHit) -> float:
         """An FAQ entry imported from a document is held to the passages' bar: it is the

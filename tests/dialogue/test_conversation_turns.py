@@ -289,3 +289,14 @@ def test_two_parts_that_reach_the_same_answer_get_it_once(default_assistant: Ass
     reply = dialogue._several("s-same-answer", [by_intent, by_faq], understood, state)
     assert reply.text.count(entry.answer.strip()[:60]) == 1, reply.text
     assert [p["response_id"] for p in reply.data[PARTS]] == [f"faq:{entry.id}"] * 2
+
+
+def test_a_narrower_entry_in_the_intents_topic_answers(default_assistant: Assistant) -> None:
+    """BANKING77 files "where is my PIN?" under get_physical_card, whose answer is about
+    ordering a plastic card; the intent-less entry on seeing the PIN (whose own questions
+    the model reads as that intent) answers instead (bot.dialogue.refinements)."""
+    policy = default_assistant.components.dialogue.policy
+    assert policy.refinements is not None
+    parent = policy.refinements.parent("view-card-pin")
+    reply = default_assistant.handle("no idea what my pin is, where do I look?")  # 0.78
+    assert reply.response_id == "faq:view-card-pin", (parent, reply.intent, reply.text)

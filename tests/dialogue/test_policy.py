@@ -2,9 +2,10 @@
 
 import pytest
 
-from bot.dialogue.policy import Candidate, PolicyConfig, RulePolicy, Understanding
+from bot.dialogue.policy import Candidate, Decision, PolicyConfig, RulePolicy, Understanding
+from bot.dialogue.refinements import FaqRefinements
 from bot.dialogue.state import SessionState
-from bot.kb import Passage, SourceDocument
+from bot.kb import FaqEntry, Passage, SourceDocument
 from bot.nlu.types import IntentPrediction, IntentScore
 from bot.retrieval.faq_index import FaqHit
 from bot.retrieval.passages import PassageHit
@@ -219,3 +220,59 @@ def test_a_document_sentence_closer_than_the_best_faq_question_answers(policy, t
 
     assert decide(0.8) == "answer_passage"
     assert decide(0.7) == "answer_faq"
+
+
+def test_an_entry_that_refines_the_intent_read_answers_when_its_own_entry_does_not_match(
+        default_kb) -> None:
+    """"Where can I find my PIN?" reads get_physical_card at 1.0 (BANKING77 files PIN
+    questions under it), whose answer is about ordering a plastic card; the intent-less
+    entry "I forgot my card PIN, where can I see it?", whose own questions the model reads
+    as get_physical_card, matches at 0.84 while the intent's entry is not among the matches.
+    """
+    pin = default_kb.faq["view-card-pin"]
+    change_pin = default_kb.faq["change-pin"]
+    own = default_kb.faq_by_intent["get_physical_card"]
+
+    def read(texts: list[str]) -> list[IntentPrediction]:  # the model's reading of questions
+        return [IntentPrediction([IntentScore("get_physical_card", 0.9)]) for _ in texts]
+
+    policy = RulePolicy(default_kb, PolicyConfig(), FaqRefinements(default_kb, read))
+    assert policy.refinements is not None
+    assert policy.refinements.parent("view-card-pin") == "get_physical_card"
+    assert policy.refinements.parent(own.id) is None  # an entry with an intent refines none
+
+    def decide(*hits: tuple[FaqEntry, float], refined: bool = True) -> Decision:
+        prediction = IntentPrediction([IntentScore("get_physical_card", 0.99),
+                                       IntentScore("pin_blocked", 0.01)],
+                                      similarity_shared_with_faq=False)
+        matches = [FaqHit(entry, score, entry.questions[0]) for entry, score in hits]
+        chosen = policy if refined else RulePolicy(default_kb, PolicyConfig())
+        return chosen.decide(Understanding(prediction, matches), SessionState("s"))
+
+    decision = decide((pin, 0.84), (change_pin, 0.7))
+    assert decision.action == "answer_faq" and decision.faq is not None
+    assert decision.faq.entry.id == "view-card-pin"
+    # the intent's own entry among the matches: its answer stands ("what interest does your
+    # savings account pay?" is nearer "How is interest paid on my savings?" than the savings
+    # entry, and the savings entry is the right answer)
+    assert decide((pin, 0.84), (own, 0.74)).action == "answer_intent"
+    assert decide((pin, 0.65), (change_pin, 0.6)).action == "answer_intent"  # no clear match
+    # without the model's word that the entry lives in that intent, the sure intent answers
+    assert decide((pin, 0.84), (change_pin, 0.7), refined=False).action == "answer_intent"
+
+
+def test_an_entry_refines_an_intent_only_when_most_of_its_questions_read_as_it(
+        default_kb) -> None:
+    questions = default_kb.faq["contactless-limit"].questions  # four
+
+    def reading(sure: int):
+        def read(texts: list[str]) -> list[IntentPrediction]:
+            return [IntentPrediction([IntentScore(
+                "contactless_not_working", 0.9 if t in questions[:sure] else 0.3)])
+                for t in texts]
+        return read
+
+    assert "contactless-limit" not in FaqRefinements(default_kb, reading(1)).parents()
+    assert "contactless-limit" not in FaqRefinements(default_kb, reading(2)).parents()
+    assert FaqRefinements(default_kb, reading(3)).parent("contactless-limit") == (
+        "contactless_not_working")
