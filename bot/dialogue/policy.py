@@ -9,7 +9,7 @@ Order of rules (first match wins):
    measured in the same space) or the intent model is not sure (`intent_sure_threshold`);
    a clear intent that starts a form yields to a near-verbatim match only; an entry
    that refines the intent read (`bot.dialogue.refinements`) answers when the intent's
-   own entry is not among the best matches;
+   own entry is not among the best matches or far behind it;
 5. a confident intent with a clear lead over the runner-up -> its answer;
    a clear intent without a form yields to a confident document passage that is closer to
    the message than any of its examples (a KB of imported documents has few intents);
@@ -55,6 +55,9 @@ class PolicyConfig:
     faq_threshold: float = 0.72
     passage_threshold: float = 0.55
     faq_beats_intent_margin: float = 0.05
+    # An entry that refines the intent read answers when the intent's own entry is not
+    # among the matches or this far behind it (bot.dialogue.refinements).
+    refinement_margin: float = 0.2
     # A document sentence about as close to the message as the intent's closest example
     # answers instead of the intent's reply: it is the bank's own text, specific and cited,
     # where an imported bot's reply is generic (documents benchmark, dev questions, head
@@ -221,15 +224,17 @@ class RulePolicy:
 
     def _refines(self, hit: FaqHit, top: IntentScore, hits: list[FaqHit]) -> bool:
         """Whether `hit` is an entry that refines the intent read while the intent's own
-        entry is not among the best matches: the model has the topic right, and retrieval
-        says its general answer is not what was asked. (Letting a refinement win whenever
-        it scored higher lost dialogues: "what interest does your savings account pay?" is
-        0.88 from "How is interest paid on my savings?" and 0.74 from the savings entry.)"""
+        entry is not among the best matches, or far behind it: the model has the topic
+        right, and retrieval says its general answer is not what was asked. (Letting a
+        refinement win whenever it scored higher lost dialogues: "what interest does your
+        savings account pay?" is 0.88 from "How is interest paid on my savings?" and 0.74
+        from the savings entry, which is the right answer.)"""
         if self.refinements is None or hit.entry.intent is not None:
             return False
         if self.refinements.parent(hit.entry.id) != top.name:
             return False
-        return all(h.entry.intent != top.name for h in hits)
+        own = [h.score for h in hits if h.entry.intent == top.name]
+        return not own or hit.score >= own[0] + self.config.refinement_margin
 
     def faq_threshold(self, hit: FaqHit) -> float:
         """An FAQ entry imported from a document is held to the passages' bar: it is the
