@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.components import build_forms, policy_config
 from bot.config import Settings
 from bot.dialogue.manager import DialogueManager
 from bot.dialogue.policy import RulePolicy, Understanding
@@ -18,7 +19,6 @@ from bot.dialogue.store import InMemorySessionStore, SessionStore
 from bot.kb import KnowledgeBase
 from bot.nlu.encoder import SentenceEncoder
 from bot.nlu.types import IntentPrediction, IntentScore
-from bot.pipeline import build_forms, policy_config
 from bot.response import SLOTS_FILLED, BotResponse
 from bot.retrieval.faq_index import FaqHit
 from bot.storage.analytics import dashboard

@@ -8,12 +8,12 @@ import time
 
 import pytest
 
+from bot.components import build_forms, policy_config
 from bot.config import Settings
 from bot.dialogue.manager import DialogueManager
 from bot.dialogue.policy import RulePolicy, Understanding
 from bot.dialogue.store import InMemorySessionStore
 from bot.nlu.types import IntentPrediction, IntentScore
-from bot.pipeline import build_forms, policy_config
 from bot.response import BotResponse
 from bot.tools.credit_risk import CreditAssessment, LoanApplication
 from training.prepare import prepare_credit_risk_model
