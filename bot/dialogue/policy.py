@@ -231,7 +231,10 @@ class RulePolicy:
         from the savings entry, which is the right answer.)"""
         if self.refinements is None or hit.entry.intent is not None:
             return False
-        if self.refinements.parent(hit.entry.id) != top.name:
+        if (self.refinements.parent(hit.entry.id) != top.name
+                or top.name not in self.kb.faq_by_intent):
+            # an intent answered by a response (an imported bot's reply) has no entry to
+            # compare with: its answer stands
             return False
         own = [h.score for h in hits if h.entry.intent == top.name]
         return not own or hit.score >= own[0] + self.config.refinement_margin

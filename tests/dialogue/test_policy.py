@@ -280,3 +280,20 @@ def test_an_entry_refines_an_intent_only_when_most_of_its_questions_read_as_it(
     assert "contactless-limit" not in FaqRefinements(default_kb, reading(2)).parents()
     assert FaqRefinements(default_kb, reading(3)).parent("contactless-limit") == (
         "contactless_not_working")
+
+
+def test_an_intent_answered_by_a_response_keeps_its_answer(default_kb) -> None:
+    """An intent without an FAQ entry of its own (an imported bot's reply, say) has nothing
+    retrieval can compare with the narrower entry: its answer stands."""
+    assert "bot_challenge" not in default_kb.faq_by_intent
+    pin = default_kb.faq["view-card-pin"]
+
+    def read(texts: list[str]) -> list[IntentPrediction]:
+        return [IntentPrediction([IntentScore("bot_challenge", 0.9)]) for _ in texts]
+
+    policy = RulePolicy(default_kb, PolicyConfig(), FaqRefinements(default_kb, read))
+    prediction = IntentPrediction([IntentScore("bot_challenge", 0.95)],
+                                  similarity_shared_with_faq=False)
+    decision = policy.decide(Understanding(prediction, [FaqHit(pin, 0.84, pin.questions[0])]),
+                             SessionState("s"))
+    assert decision.action == "answer_intent"
