@@ -2,14 +2,15 @@
 
 Many FAQ entries have no intent of their own ("What is the contactless limit?", "I forgot my
 card PIN, where can I see it?"): the intent model was never taught them, so a customer who
-asks one in other words is read as the broad intent around it (`contactless_not_working`,
-`pin_blocked`) with high confidence, and gets the broad answer. The intent model itself says
-which intent an entry lives in: the one it reads the entry's own questions as. When a
-message is read as that intent and the entry matches the message clearly better than the
-intent's own FAQ entry does, the narrower entry answers (`RulePolicy`).
+asks one in other words is read as the broad intent around it (BANKING77 files "where is my
+PIN?" under `get_physical_card`) with high confidence, and gets the broad answer. The intent
+model itself says which intent an entry lives in: the one it reads most of the entry's own
+questions as. `RulePolicy` lets such an entry answer a message read as that intent when the
+intent's own FAQ entry is not among the message's best matches or far behind it.
 
-The map is computed on first use from the serving intent model (one batched pass over the
-entries' questions), so it follows the model and the knowledge base it was built for.
+The map comes from the serving intent model (one batched pass over the entries'
+questions), computed at warm-up and before a retrained model is swapped in, so it follows
+the model and the knowledge base it serves.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ class FaqRefinements:
         return self.parents().get(entry_id)
 
     def parents(self) -> dict[str, str]:
+        if self._parents is not None:  # computed once; every message reads it
+            return self._parents
         with self._lock:
             if self._parents is None:
                 self._parents = self._compute()
