@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import Settings
+from bot.device import encoder_threads
 from bot.dialogue.forms import FormController
 from bot.dialogue.manager import DialogueManager
 from bot.dialogue.policy import PolicyConfig, RulePolicy
@@ -74,7 +75,8 @@ def language_components(settings: Settings, kb: KnowledgeBase, encoder: Sentence
                         store: SessionStore) -> Components:
     """One language's intent model, FAQ index and dialogue over `kb` (the main KB or a
     locale's view of it); every language shares the session `store`."""
-    classifier = load_recognizer(settings.model_dir, encoder, settings.device)
+    classifier = load_recognizer(settings.model_dir, encoder, settings.device,
+                                 onnx_threads=encoder_threads(side_by_side=True))
     if settings.out_of_scope_threshold is not None:
         classifier.scope.threshold_override = settings.out_of_scope_threshold
     faq_index = FaqIndex(settings.index_dir, kb, encoder, settings.device)

@@ -11,9 +11,12 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.batching import MicroBatcher
 from bot.components import (
@@ -28,7 +31,7 @@ from bot.components import (
     rule_policy,
 )
 from bot.config import Settings
-from bot.device import limit_blas_threads
+from bot.device import encoder_threads, limit_blas_threads
 from bot.dialogue.manager import DialogueManager
 from bot.dialogue.policy import Understanding, payload_understanding
 from bot.dialogue.store import InMemorySessionStore, SessionStore
@@ -51,6 +54,9 @@ if TYPE_CHECKING:
     from bot.kb.sync import SharedKnowledgeBase
 
 log = logging.getLogger(__name__)
+
+First = TypeVar("First")
+Second = TypeVar("Second")
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,10 @@ class Assistant(LanguageChoice):
                 partial(self.understand_many, with_parts=True, language=language),
                 settings.nlu_max_batch, f"teller-nlu-{language}")
             for language in self.languages}
+        # FAQ retrieval's encoder pass runs here while the intent model's runs on the caller's
+        # thread (`_side_by_side`); a thread per language's model thread.
+        self._retrieval = ThreadPoolExecutor(max(2, len(self.languages)),
+                                             thread_name_prefix="teller-retrieval")
         # The dialogue manager reads the parts of a message and follow-ups in context.
         for language, language_parts in self.by_language().items():
             language_parts.dialogue.understand = partial(self.understand_many,
@@ -135,21 +145,19 @@ class Assistant(LanguageChoice):
                 return
             limit_blas_threads()
             self.components.encoder.warm_up()
-            import torch
-
-            self.components.encoder.use_onnx(self.settings.sentence_onnx_dir,
-                                             torch.get_num_threads())
+            self.components.encoder.use_onnx(
+                self.settings.sentence_onnx_dir,
+                encoder_threads(side_by_side=self.settings.intent_model == "finetuned"))
             for language, parts in self.by_language().items():
                 self._warm_up_language(language, parts, locale=language in self.locales)
             warm_up_detector([*self.languages, *self.pending_languages])
             self._ready = True
 
     def _warm_up_language(self, language: str, parts: Components, *, locale: bool) -> None:
-        import torch
-
         parts.encoder.warm_up()
-        if locale:
-            parts.encoder.use_onnx(self.settings.multilingual_onnx_dir, torch.get_num_threads())
+        if locale:  # a locale's embedding-head model shares this encoder's single pass
+            parts.encoder.use_onnx(self.settings.multilingual_onnx_dir,
+                                   encoder_threads(side_by_side=False))
         parts.classifier.warm_up()
         parts.faq_index.warm_up()
         parts.dialogue.policy.warm_up()
@@ -193,7 +201,8 @@ class Assistant(LanguageChoice):
             return False
         settings = self.settings_for(language)
         candidate = load_recognizer(settings.model_dir, self.components_for(language).encoder,
-                                    settings.device)
+                                    settings.device,
+                                    onnx_threads=encoder_threads(side_by_side=True))
         if settings.out_of_scope_threshold is not None:
             candidate.scope.threshold_override = settings.out_of_scope_threshold
         candidate.warm_up()
@@ -342,8 +351,10 @@ class Assistant(LanguageChoice):
             classifier = parts_of.classifier
             repaired = [classifier.correct(without_leading_join(text))  # once per text
                         for text in batch]
-            predictions = classifier.predict_many(repaired, corrected=True)
-            found = parts_of.faq_index.search_all(repaired)
+            predictions, found = self._side_by_side(
+                partial(classifier.predict_many, repaired, corrected=True),
+                partial(parts_of.faq_index.search_all, repaired),
+                parallel=classifier.encodes_separately)
             readings = [Understanding(p, faq, passages=tuple(passages))
                         for p, (faq, passages) in zip(predictions, found, strict=True)]
             for position, i in enumerate(pending):
@@ -351,3 +362,19 @@ class Assistant(LanguageChoice):
                               if owners[k] == position)
                 results[i] = replace(readings[position], parts=parts)
         return [result for result in results if result is not None]
+
+    def _side_by_side(self, first: Callable[[], First], second: Callable[[], Second], *,
+                      parallel: bool) -> tuple[First, Second]:
+        """`first()` here and, when `parallel`, `second()` on a retrieval thread at the same
+        time: the intent model's and FAQ retrieval's encoders each take one of the cores
+        (`bot.device.encoder_threads`), and ONNX Runtime and FAISS release the GIL. Not
+        parallel when both read the same encoder's vector (an embedding-head model): the
+        second then finds it in the encoder's cache."""
+        if not parallel:
+            return first(), second()
+        pending = self._retrieval.submit(second)
+        try:
+            done = first()
+        finally:
+            wait_for([pending])  # never leave retrieval running behind an error
+        return done, pending.result()

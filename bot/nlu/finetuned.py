@@ -83,8 +83,11 @@ def check_files(folder: Path) -> None:
 class FineTunedIntentClassifier:
     """Loads a fine-tuned model folder once; `predict` ranks intents for one message."""
 
-    def __init__(self, folder: Path, device: str = "auto", max_length: int = 64) -> None:
+    def __init__(self, folder: Path, device: str = "auto", max_length: int = 64,
+                 onnx_threads: int | None = None) -> None:
+        """`onnx_threads`: ONNX Runtime's intra-op threads (torch's number by default)."""
         self.folder = Path(folder)
+        self._onnx_threads = onnx_threads
         self._requested_device = device
         self.max_length = max_length
         self._model: CosineIntentModel | None = None
@@ -146,7 +149,8 @@ class FineTunedIntentClassifier:
             self._device = resolve_device(self._requested_device)  # type: ignore[arg-type]
             model.to(self._device).eval()
             if self._device == "cpu":
-                self._onnx = load_onnx_encoder(self.folder, torch.get_num_threads())
+                self._onnx = load_onnx_encoder(self.folder,
+                                               self._onnx_threads or torch.get_num_threads())
             vectors = nn.functional.normalize(model.intent_vectors.detach().float(), dim=-1)
             self._intent_matrix = np.ascontiguousarray(vectors.cpu().numpy())
             self._scale = float(manifest["scale"])

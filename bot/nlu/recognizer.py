@@ -44,6 +44,13 @@ class IntentRecognizer:
         return self.ranker.labels
 
     @property
+    def encodes_separately(self) -> bool:
+        """Whether the model has an encoder of its own (a fine-tuned one), so that its pass
+        over a message and FAQ retrieval's can run side by side; an embedding-head model
+        reads the FAQ encoder's vector, computed once for both."""
+        return isinstance(self.ranker, FineTunedIntentClassifier)
+
+    @property
     def kind(self) -> str:
         """The model kind, as its manifest names it (`finetuned-cosine-v2`, ...)."""
         return FINETUNED_KIND if isinstance(self.ranker, FineTunedIntentClassifier) else HEAD_KIND
@@ -109,14 +116,16 @@ class IntentRecognizer:
 
 
 def load_recognizer(
-    folder: Path, encoder: SentenceEncoder, device: str = "auto"
+    folder: Path, encoder: SentenceEncoder, device: str = "auto",
+    onnx_threads: int | None = None,
 ) -> IntentRecognizer:
-    """Pick the ranking model by the kind written in the folder's manifest."""
+    """Pick the ranking model by the kind written in the folder's manifest. `onnx_threads`:
+    a fine-tuned model's ONNX Runtime threads (torch's number by default)."""
     manifest = load_manifest(folder)
     kind = (manifest or {}).get("kind")
     ranker: EmbeddingIntentRanker
     if kind == FINETUNED_KIND:
-        ranker = FineTunedIntentClassifier(folder, device)
+        ranker = FineTunedIntentClassifier(folder, device, onnx_threads=onnx_threads)
     elif kind == HEAD_KIND:
         ranker = EmbeddingIntentClassifier(folder, encoder)
     else:

@@ -1,0 +1,104 @@
+"""A message's two encoder passes side by side against one after the other, in one process.
+
+The intent model's (fine-tuned) and FAQ retrieval's (frozen) encoders each read every
+message. Teller runs them side by side, each with half of torch's threads
+(`bot.device.encoder_threads`); before 2026-12-05 they ran one after the other with all of
+them. This sends BANKING77 test messages through `Assistant.handle` (each in its own
+session), switching between the two ways every 25 messages so that a machine whose speed
+drifts (shared cores) weighs on both alike, and prints p50/p90/p99 per message for each.
+
+    python benchmarks/encoder_passes.py [--limit 1000] [--store memory|sqlite]
+
+Uses the fine-tuned model and the exported ONNX graphs in TELLER_DATA_DIR (default .teller).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from bench_setup import DEFAULT_DATA
+
+BLOCK = 25
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--limit", type=int, default=1000)
+    parser.add_argument("--store", choices=["memory", "sqlite"], default="memory")
+    args = parser.parse_args()
+
+    import torch
+    from bench_setup import read_labelled, ready_assistant
+
+    from bot.config import Settings
+    from bot.nlu.onnx_encoder import ONNX_FILE, OnnxEncoder
+
+    rows = read_labelled(args.data, args.limit)
+    settings = Settings()
+    if args.store == "sqlite":
+        db = Path(tempfile.mkdtemp(prefix="teller-bench-")) / "bench.db"
+        settings = settings.model_copy(update={"database_url": f"sqlite:///{db}"})
+    assistant = ready_assistant(settings, in_memory=args.store == "memory")
+    parts = assistant.components
+    ranker, encoder = parts.classifier.ranker, parts.encoder
+    if not parts.classifier.encodes_separately or getattr(ranker, "runtime", "") != "onnxruntime":
+        raise SystemExit("needs a fine-tuned intent model on ONNX Runtime (CPU); run `teller "
+                         "train` with TELLER_INTENT_MODEL=finetuned first")
+    threads = torch.get_num_threads()
+    graphs = (settings.model_dir / ONNX_FILE, settings.sentence_onnx_dir / ONNX_FILE)
+    ways = {  # name: (intent graph, retrieval graph, side by side)
+        f"side by side, {max(1, threads // 2)} thread(s) each": (
+            *(OnnxEncoder(g, max(1, threads // 2)) for g in graphs), True),
+        f"one after the other, {threads} thread(s) each": (
+            *(OnnxEncoder(g, threads) for g in graphs), False),
+    }
+    side_by_side = assistant._side_by_side
+
+    def use(name: str) -> None:
+        # The benchmark swaps the encoders' ONNX sessions in place (private on purpose:
+        # the running assistant never changes them).
+        intent_graph, retrieval_graph, together = ways[name]
+        ranker._onnx = intent_graph
+        encoder._onnx = retrieval_graph
+        assistant._side_by_side = (  # type: ignore[method-assign]
+            lambda first, second, *, parallel: side_by_side(first, second,
+                                                            parallel=parallel and together))
+
+    names = list(ways)
+    for name in names:
+        use(name)
+        for text, _ in rows[:20]:
+            assistant.handle(text + " (warm-up)")
+    latencies: dict[str, list[float]] = {name: [] for name in names}
+    for start in range(0, len(rows), BLOCK):
+        for name in names if (start // BLOCK) % 2 == 0 else names[::-1]:
+            use(name)
+            encoder.forget_messages()
+            for text, _ in rows[start:start + BLOCK]:
+                began = time.perf_counter()
+                assistant.handle(text)
+                latencies[name].append((time.perf_counter() - began) * 1000)
+    print(f"{len(rows)} messages each, store {args.store}, {threads} torch threads, "
+          f"{os.cpu_count()} CPUs")
+    for name, values in latencies.items():
+        print(f"{name:36s} p50 {percentile(values, 50):6.2f}  p90 {percentile(values, 90):6.2f}"
+              f"  p99 {percentile(values, 99):6.2f}  mean {statistics.mean(values):6.2f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
