@@ -21,7 +21,7 @@ from bot.nlu.embedding_classifier import KIND as HEAD_KIND
 from bot.nlu.encoder import SentenceEncoder
 from bot.nlu.finetuned import KIND as FINETUNED_KIND
 from bot.nlu.finetuned import FineTunedIntentClassifier, check_files
-from bot.nlu.scope import SCOPE_DIR, ScopeDetector
+from bot.nlu.scope import SCOPE_DIR, ScopeDetector, ScopeReading
 from bot.nlu.spelling import SpellingCorrector
 from bot.nlu.types import EmbeddingIntentRanker, IntentPrediction, rank
 
@@ -72,7 +72,8 @@ class IntentRecognizer:
 
     def predict(self, text: str, top_k: int = 5) -> IntentPrediction:
         vector = self.ranker.embed_one(self.correct(text))
-        return self._prediction(vector, self.ranker.probabilities_from_vectors(vector)[0], top_k)
+        return self._prediction(self.ranker.probabilities_from_vectors(vector)[0],
+                                self.scope.read(vector), top_k)
 
     def predict_many(self, texts: list[str], top_k: int = 5, *,
                      corrected: bool = False) -> list[IntentPrediction]:
@@ -83,13 +84,13 @@ class IntentRecognizer:
             return []
         vectors = self.ranker.embed(texts if corrected else [self.correct(t) for t in texts])
         probabilities = self.ranker.probabilities_from_vectors(vectors)
-        return [self._prediction(v, p, top_k) for v, p in zip(vectors, probabilities,
-                                                             strict=True)]
+        readings = self.scope.read_many(vectors)  # the batch against the references at once
+        return [self._prediction(p, reading, top_k)
+                for p, reading in zip(probabilities, readings, strict=True)]
 
-    def _prediction(self, vector: np.ndarray, probabilities: np.ndarray,
+    def _prediction(self, probabilities: np.ndarray, reading: ScopeReading,
                     top_k: int) -> IntentPrediction:
         ranked = rank(probabilities, self.labels, top_k)
-        reading = self.scope.read(vector)
         nearest = reading.nearest_similarity
         if isinstance(self.ranker, EmbeddingIntentClassifier):  # FAQ retrieval's scale
             nearest = float(self.ranker.encoder.calibrate(np.array([nearest]))[0])

@@ -139,5 +139,11 @@ class ScopeDetector:
 
     def read(self, vector: np.ndarray) -> ScopeReading:
         """The decision for one message's embedding."""
-        score, nearest = self._scores(vector.reshape(1, -1))
-        return ScopeReading(float(score[0]) >= self.threshold, float(score[0]), float(nearest[0]))
+        return self.read_many(vector.reshape(1, -1))[0]
+
+    def read_many(self, vectors: np.ndarray) -> list[ScopeReading]:
+        """The decisions for a batch of embeddings (rows), in one pass over the reference
+        vectors: comparing each message alone reads all of them once per message."""
+        scores, nearest = self._scores(np.atleast_2d(vectors))
+        return [ScopeReading(float(score) >= self.threshold, float(score), float(close))
+                for score, close in zip(scores, nearest, strict=True)]

@@ -29,6 +29,24 @@ def test_scope_detector_separates_banking_from_chit_chat(tiny_settings, encoder)
         recognizer.scope.read(vector).score - card.extra["out_of_scope_score"]) < 1e-4
 
 
+def test_a_batch_is_read_as_each_message_alone(tiny_settings, encoder) -> None:
+    """The batch is compared with the references in one pass, with the same decisions."""
+    recognizer = load_recognizer(tiny_settings.model_dir, encoder)
+    messages = ["my card still hasn't arrived", "is it going to be sunny in Madrid?",
+                "how do I reset my PIN", "recommend a good pizza place"]
+    recognizer.warm_up()
+    vectors = recognizer.ranker.embed(messages)
+    together = recognizer.scope.read_many(vectors)
+    alone = [recognizer.scope.read(vector) for vector in vectors]
+    assert [r.out_of_scope for r in together] == [r.out_of_scope for r in alone] == [
+        False, True, False, True]
+    assert np.allclose([r.score for r in together], [r.score for r in alone], atol=1e-6)
+    assert np.allclose([r.nearest_similarity for r in together],
+                       [r.nearest_similarity for r in alone], atol=1e-6)
+    predicted = recognizer.predict_many(messages)
+    assert [p.out_of_scope for p in predicted] == [r.out_of_scope for r in alone]
+
+
 def test_threshold_override(tiny_settings, encoder) -> None:
     detector = load_recognizer(tiny_settings.model_dir, encoder).scope
     detector.threshold_override = 0.999
