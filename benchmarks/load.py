@@ -17,6 +17,7 @@ models are built there first if missing) and a SQLite database in a temporary fo
 KB's examples). With --replicas N it starts N servers on the one database (and Redis, for
 the shared limits) and sends each session's messages to the replicas in turn, as a balancer
 without sticky sessions would.
+A run in which requests failed keeps the started servers' logs and prints where.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import csv
 import json
 import os
 import platform
+import shutil
 import socket
 import subprocess
 import sys
@@ -204,6 +206,13 @@ def main() -> int:
             for server in servers:
                 server.terminate()
                 server.wait(timeout=30)
+        failed = sum(errors.values())
+        if failed and servers:  # keep what the servers logged about them
+            kept = Path(tempfile.mkdtemp(prefix="teller-load-errors-"))
+            for log in Path(folder).glob("server-*.log"):
+                shutil.copy(log, kept / log.name)
+            print(f"{failed} requests failed ({errors}); the servers' logs are kept in {kept}",
+                  file=sys.stderr)
     cpu_used = None
     if servers and None not in cpu_before and None not in cpu_after:
         cpu_used = sum(after - before  # type: ignore[operator]
