@@ -4,6 +4,7 @@ models are trained (or reused) for the configured data folder, warm."""
 from __future__ import annotations
 
 import csv
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,25 @@ def read_labelled(path: Path, limit: int = 0) -> list[tuple[str, str]]:
     with open(path, encoding="utf-8") as handle:
         rows = [(r["text"], r["category"]) for r in csv.DictReader(handle)]
     return rows[:limit] if limit else rows
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The value at percentile `q` (0..100) of `values`, nearest rank."""
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def bench_settings(store: str) -> Settings:
+    """Settings from the environment; with `store` "sqlite", sessions in a new SQLite file
+    in a temporary folder (with "memory" the assistant is built without a database)."""
+    from bot.config import Settings
+
+    settings = Settings()
+    if store == "sqlite":
+        db = Path(tempfile.mkdtemp(prefix="teller-bench-")) / "bench.db"
+        settings = settings.model_copy(update={"database_url": f"sqlite:///{db}"})
+    return settings
 
 
 def ready_assistant(settings: Settings, *, in_memory: bool) -> Assistant:

@@ -17,21 +17,15 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from bench_setup import DEFAULT_DATA
+from bench_setup import DEFAULT_DATA, percentile
 
 BLOCK = 25
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
 def main() -> int:
@@ -42,16 +36,12 @@ def main() -> int:
     args = parser.parse_args()
 
     import torch
-    from bench_setup import read_labelled, ready_assistant
+    from bench_setup import bench_settings, read_labelled, ready_assistant
 
-    from bot.config import Settings
     from bot.nlu.onnx_encoder import ONNX_FILE, OnnxEncoder
 
     rows = read_labelled(args.data, args.limit)
-    settings = Settings()
-    if args.store == "sqlite":
-        db = Path(tempfile.mkdtemp(prefix="teller-bench-")) / "bench.db"
-        settings = settings.model_copy(update={"database_url": f"sqlite:///{db}"})
+    settings = bench_settings(args.store)
     assistant = ready_assistant(settings, in_memory=args.store == "memory")
     parts = assistant.components
     ranker, encoder = parts.classifier.ranker, parts.encoder

@@ -17,20 +17,13 @@ import json
 import os
 import platform
 import statistics
-import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from bench_setup import DEFAULT_DATA
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
+from bench_setup import DEFAULT_DATA, percentile
 
 
 def main() -> int:
@@ -43,15 +36,10 @@ def main() -> int:
     args = parser.parse_args()
 
     import torch
-    from bench_setup import read_labelled, ready_assistant
-
-    from bot.config import Settings
+    from bench_setup import bench_settings, read_labelled, ready_assistant
 
     rows = read_labelled(args.data, args.limit)
-    settings = Settings()
-    if args.store == "sqlite":
-        db = Path(tempfile.mkdtemp(prefix="teller-bench-")) / "bench.db"
-        settings = settings.model_copy(update={"database_url": f"sqlite:///{db}"})
+    settings = bench_settings(args.store)
     assistant = ready_assistant(settings, in_memory=args.store == "memory")
     for text, _ in rows[: args.warmup]:
         assistant.handle(text + " (warm-up)")

@@ -41,7 +41,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from latency import DEFAULT_DATA, percentile
+from bench_setup import DEFAULT_DATA, percentile
 
 
 @dataclass
