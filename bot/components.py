@@ -53,7 +53,8 @@ def rule_policy(settings: Settings, kb: KnowledgeBase,
 
 
 def refinements_of(kb: KnowledgeBase, classifier: IntentRecognizer) -> FaqRefinements:
-    return FaqRefinements(kb, lambda texts: classifier.predict_many(texts, top_k=1))
+    return FaqRefinements(kb, lambda texts: classifier.predict_many(texts, top_k=1),
+                          model=classifier.identity)
 
 
 def build_components(

@@ -36,7 +36,6 @@ from bot.dialogue.manager import DialogueManager
 from bot.dialogue.policy import Understanding, payload_understanding
 from bot.dialogue.store import InMemorySessionStore, SessionStore
 from bot.errors import ConfigurationError, TellerError
-from bot.files import MANIFEST
 from bot.guard import check_session_id, clean_message
 from bot.kb import KnowledgeBase, load_knowledge_base
 from bot.language_choice import LanguageChoice
@@ -45,7 +44,7 @@ from bot.nlu.encoder import SentenceEncoder
 from bot.nlu.language import (
     warm_up_detector,
 )
-from bot.nlu.recognizer import IntentRecognizer, load_recognizer
+from bot.nlu.recognizer import IntentRecognizer, load_recognizer, model_files_identity
 from bot.nlu.segments import message_parts, without_leading_join
 from bot.response import BotResponse
 from bot.retrieval.faq_index import FaqIndex
@@ -79,7 +78,7 @@ class Assistant(LanguageChoice):
         self.max_message_chars = settings.max_message_chars
         self._ready = False
         self._lock = threading.Lock()
-        self._model_fingerprints: dict[str, tuple[int, int] | None] = {}
+        self._model_fingerprints: dict[str, tuple[str, int, int] | None] = {}
         self._phrases: tuple[int, dict[str, frozenset[str]]] | None = None
         # Set by the runtime when replicas share a database: admin edits go through it.
         self.shared_kb: SharedKnowledgeBase | None = None
@@ -177,13 +176,8 @@ class Assistant(LanguageChoice):
     def settings_for(self, language: str) -> Settings:
         return self.settings.for_locale(language) if language in self.locales else self.settings
 
-    def _read_fingerprint(self, language: str) -> tuple[int, int] | None:
-        """The model manifest's inode and mtime: a new model folder is renamed into place."""
-        try:
-            stat = (self.settings_for(language).model_dir / MANIFEST).stat()
-        except OSError:
-            return None
-        return (stat.st_ino, stat.st_mtime_ns)
+    def _read_fingerprint(self, language: str) -> tuple[str, int, int] | None:
+        return model_files_identity(self.settings_for(language).model_dir)
 
     def reload_model_if_changed(self) -> bool:
         """Load a newer intent model folder (of any language), warm it up, then swap it in;

@@ -4,7 +4,7 @@ out-of-scope decision, behind one interface."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +35,8 @@ class IntentRecognizer:
         self.ranker = ranker
         self.scope = scope
         self.folder = folder
+        # the model files' identity (`model_files_identity`), None when unknown
+        self.identity: Hashable | None = None
         self.spelling: SpellingCorrector | None = None
         self._spelling_loaded = folder is None
         self.loaded = False
@@ -122,6 +124,7 @@ def load_recognizer(
 ) -> IntentRecognizer:
     """Pick the ranking model by the kind written in the folder's manifest. `onnx_threads`:
     a fine-tuned model's ONNX Runtime threads (torch's number by default)."""
+    identity = model_files_identity(folder)
     manifest = load_manifest(folder)
     kind = (manifest or {}).get("kind")
     ranker: EmbeddingIntentRanker
@@ -131,7 +134,20 @@ def load_recognizer(
         ranker = EmbeddingIntentClassifier(folder, encoder)
     else:
         raise ModelNotReady(f"no intent model in {folder}; run `teller train`")
-    return IntentRecognizer(ranker, ScopeDetector(folder), folder)
+    recognizer = IntentRecognizer(ranker, ScopeDetector(folder), folder)
+    if identity is not None and identity == model_files_identity(folder):
+        recognizer.identity = identity  # no new model was renamed into place meanwhile
+    return recognizer
+
+
+def model_files_identity(folder: Path) -> tuple[str, int, int] | None:
+    """The model folder, its manifest's inode and modification time: a trained model is
+    renamed into place whole, so the same identity means the same files."""
+    try:
+        stat = (folder / MANIFEST).stat()
+    except OSError:
+        return None
+    return (str(folder.resolve()), stat.st_ino, stat.st_mtime_ns)
 
 
 def model_serves(folder: Path, intents: Iterable[str], encoder_identity: str) -> bool:
