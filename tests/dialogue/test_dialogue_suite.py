@@ -174,6 +174,9 @@ def test_question_of_takes_the_last_question() -> None:
         "How old are you?")
     assert question_of('How long? For example "3 years".') == "How long?"
     assert question_of("No question here.") is None
+    # after a side answer, the form's question follows a colon: the question is read alone
+    assert question_of("You do not need to do anything.\n\nTo carry on with the personal "
+                       "loan check: How old are you?") == "How old are you?"
 
 
 @pytest.mark.parametrize("form", ["loan_application", "portfolio_advice"])

@@ -41,7 +41,9 @@ GIVEN_PENALTY: Final = 0.05  # a fact already given is less likely to be asked a
 # A yes/no offer: "Shall I...", "Would you like a...", not "How much would you like...".
 OFFER = re.compile(r"^\W*((shall|should) (i|we)|(would|do) you (like|want)|want me to)\b",
                    re.IGNORECASE)
-SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
+# A colon before a capital ends a sentence too: "To carry on with the loan check: How old are
+# you?" asks for the age, as a person reads it.
+SENTENCE_END = re.compile(r"(?<=[.?!])\s+|(?<=:)\s+(?=[A-Z])|\n+")
 YES, NO = "yes please", "no thanks"
 
 
