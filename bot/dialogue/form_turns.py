@@ -155,9 +155,10 @@ class FormTurns:
                 return self._form_response(session_id, caught, None, state)
         if not side_question or self._asked_again(decision, state):
             # out of scope, unclear, the form's own intent again, or the side answer just
-            # given (an answer the form cannot read must not loop on one FAQ entry); a
-            # second answer in other words may be the slot's catch-all choice
-            reply = (None if understood.forced else forms.take_in_other_words(state, text))
+            # given (an answer the form cannot read must not loop on one FAQ entry); an
+            # answer in other words may be the slot's catch-all choice
+            reply = (None if understood.forced
+                     else forms.take_in_other_words(state, text, first_try=True))
             return self._form_response(session_id, reply or forms.missed(state), None, state)
         return self._side_answer(session_id, text, decision, understood, state)
 

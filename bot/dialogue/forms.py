@@ -54,6 +54,8 @@ _TASK = (r"(loan|credit|application|check|form|questions?|questionnaire|investin
 # accountant") must not be taken for one.
 LEAVE_THE_FORM = re.compile(
     rf"\b(forget (about )?((the|this|that|my) )?{_TASK}|leave (the|this|that|my) {_TASK}|"
+    rf"(stop|cancel|quit|end|abort|drop|scrap) (the|this|that|my) {_TASK}|"
+    r"(please )?cancel( it| this| that)?( please| now)?(?=[\s.!]*$)|"
     rf"(i )?(don'?t|do not|no longer) (need|want) ((the|a|this|that|my|any) )?{_TASK}"
     r"( any ?more)?|too many questions|stop (asking|(all )?(the|these|those) questions)|"
     r"(don'?t|do not) have (the )?time|not interested)\b[\s,.!;:-]*", re.IGNORECASE)
@@ -197,14 +199,17 @@ class FormController:
         return FormReply("form_cancel", say("form.cancelled", form=form.title.lower()),
                          form=form.name)
 
-    def take_in_other_words(self, state: SessionState, text: str) -> FormReply | None:
-        """A second answer in words no choice matches, to a question whose slot has a
+    def take_in_other_words(self, state: SessionState, text: str,
+                            first_try: bool = False) -> FormReply | None:
+        """An answer in words no choice matches, to a question whose slot has a
         `fallback_choice` ("What is the loan for?" - "Replacing the boiler in my house"):
-        taken as that choice and said back, rather than asked a third time and given up.
-        None: no such slot, the first try, or no answer-like text (a question, one word, a
-        paragraph)."""
+        taken as that choice and said back (the customer can correct it), rather than asked
+        again. `first_try`: also a first answer (one nothing else reads: not a side question
+        read loosely); else only an answer given again after a miss. None: no such slot, a
+        first try not allowed, or no answer-like text (a question, one word, a paragraph)."""
         form = self.kb.forms.get(state.active_form or "")
-        if form is None or state.requested_slot is None or state.form_attempts < 1:
+        if (form is None or state.requested_slot is None
+                or (state.form_attempts < 1 and not first_try)):
             return None
         slot = self._slot(form, state.requested_slot)
         if (slot.fallback_choice is None or not 2 <= words(text) <= MAX_OTHER_WORDS

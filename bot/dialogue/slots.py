@@ -253,7 +253,8 @@ def fill_slots(form: Form, text: str, requested: str | None, entities: list[Enti
     replaced = [e for e in entities if REPLACED.search(text[:e.start])]
     entities = [e for e in entities if e not in replaced]
     result = FillResult()
-    corrected = _corrected_slot(form, text, entities, replaced, current)
+    corrected = (_corrected_slot(form, text, entities, replaced, current)
+                 or _changed_from_current(form, text, entities, current))
     if corrected is not None:
         result.values[corrected[0]] = corrected[1]
         return result
@@ -338,6 +339,30 @@ def _corrected_slot(form: Form, text: str, entities: list[Entity], replaced: lis
                 reading = read_slot(slot, text, [entity], True)
                 if isinstance(reading, SlotFill):
                     return slot.name, reading
+    return None
+
+
+def _changed_from_current(form: Form, text: str, entities: list[Entity],
+                          current: dict[str, Any]) -> tuple[str, SlotFill] | None:
+    """"Two years is too heavy for me, please make it four years": a correction that names
+    a slot's current value, then a new value of the same kind: the slot takes the new one
+    (not another slot that happens to take it, such as the time with the employer)."""
+    if not CORRECTION.search(text) or len(entities) < 2:
+        return None
+    cued = cued_entities(form, text, entities)
+    for slot in form.slots:
+        if slot.name not in current or slot.type not in CUED_KINDS:
+            continue
+        old = [e for e in entities if _entity_matches(e, current[slot.name], slot)]
+        if len(old) != 1:
+            continue
+        later = [e for e in entities if e.start > old[0].start and e.kind == old[0].kind
+                 and not _entity_matches(e, current[slot.name], slot)
+                 and all(c is not e or name == slot.name for name, c in cued.items())]
+        for entity in reversed(later):
+            reading = read_slot(slot, text, [entity], True)
+            if isinstance(reading, SlotFill):
+                return slot.name, reading
     return None
 
 

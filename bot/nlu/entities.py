@@ -47,6 +47,9 @@ MONTHS = {name: i for i, name in enumerate(
 MONTHS.update({name[:3]: i for name, i in list(MONTHS.items())})
 MONTHS["sept"] = 9
 UNIT_MONTHS = {"year": 12, "yr": 12, "month": 1, "mo": 1, "mth": 1, "week": 12 / 52}
+# A duration's unit by its first letter: the pattern takes the units' common typos ("3 yeras",
+# "6 mnths") and short forms ("10y").
+UNIT_MONTHS_BY_INITIAL = {"y": 12, "m": 1, "w": 12 / 52}
 
 YES = {"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "right",
        "of course", "absolutely", "definitely", "i do", "that's right"}
@@ -69,7 +72,8 @@ _MONEY = re.compile(
 )
 _DURATION = re.compile(  # a number word starts a word: "préstamo" holds no "a mo"
     rf"(?<![\w-])(?P<num>{_NUMBER}|{_WORD_NUMBER})(?:\s+and\s+a\s+half)?[\s-]*"
-    r"(?P<unit>years?|yrs?|months?|mos?|mths?|weeks?)\b",
+    r"(?P<unit>years?|yrs?|y|yea?rs|yeras?|yaers?|yers|months?|mos?|mths?|mnths?|monts?|"
+    r"moths|weeks?|wks?)\b",
     re.IGNORECASE,
 )
 _PERCENT = re.compile(rf"(?P<num>{_NUMBER})\s*(?:%|per\s?cent|pct)", re.IGNORECASE)
@@ -195,8 +199,7 @@ def extract_entities(text: str, today: date | None = None) -> list[Entity]:
             continue
         if "and a half" in match.group(0).lower():
             number += 0.5
-        unit = match.group("unit").lower().rstrip("s")
-        months = number * UNIT_MONTHS.get(unit, UNIT_MONTHS.get(unit[:2], 1))
+        months = number * UNIT_MONTHS_BY_INITIAL[match.group("unit")[0].lower()]
         # A number too long for a float stays infinite (the form says it is too large).
         months = round(months) if math.isfinite(months) else months
         add(Entity("duration", months, match.group(0), *match.span(), unit="months"))

@@ -57,6 +57,9 @@ def test_the_portfolio_form_reads_age_and_horizon_together(default_kb: Knowledge
     ("no wait, 12000 is enough", "duration_months", {"amount": 12000}),
     ("ah sorry, change the amount to 2500 would you", "savings", {"amount": 2500}),
     ("correction, the amount is 6000 not 5000", "age", {"amount": 6000}),
+    # the current value named, then the new one: the slot that held it, not the employer's
+    ("Sorry, I want to change. Two years, every month is too heavy for me. Please make it "
+     "four years.", "purpose", {"duration_months": 48}),
 ])
 def test_a_correction_changes_the_answer_it_corrects(default_kb: KnowledgeBase, text: str,
                                                      asked: str,

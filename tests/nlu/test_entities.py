@@ -32,6 +32,11 @@ def found(text: str) -> list[tuple[str, object, str | None]]:
     ("tomorrow", [("date", "2026-11-27", None)]),
     ("2026-12-01", [("date", "2026-12-01", None)]),
     ("48", [("number", 48.0, None)]),
+    # units as customers type them: short forms and common typos
+    ("10y", [("duration", 120, "months")]),
+    ("3 yeras", [("duration", 36, "months")]),
+    ("4 yers", [("duration", 48, "months")]),
+    ("6 mnths", [("duration", 6, "months")]),
 ])
 def test_single_values(text: str, expected: list[tuple[str, object, str | None]]) -> None:
     assert found(text) == expected
