@@ -55,7 +55,10 @@ WANTS_A_PERSON = re.compile(
     r"\b(person|human|agent|worker|employee|someone|somebody)\b.{0,40}\b(write|call|speak|"
     r"talk)\w*\b.{0,10}\b(me|with me|to me)\b|"
     r"\b(not|no|instead of|rather than)\s+(with\s+|to\s+)?(a\s+|an\s+|the\s+)?(machine|bot|"
-    r"robot|computer|automatic|automated)", re.IGNORECASE)
+    r"robot|computer|automatic|automated)|"
+    # "i wnat a actual humen bean pls": an actual / a real human, however it is spelt
+    r"\b(real|actual|live|proper)\s+(person|h[uo]+m[ae]n|agent|people|being)\b",
+    re.IGNORECASE)
 # A request this short is vague unless the model is sure of it ("card").
 VAGUE_WORDS = 1
 # A form among this many of the likeliest intents starts when the message answers its questions.

@@ -22,6 +22,7 @@ from bot.dialogue.state import SessionState
 from bot.kb import Form, KnowledgeBase
 from bot.nlu.segments import (
     MAX_UNMARKED_PARTS,
+    MAX_UNMARKED_WORDS,
     asks_a_second_question,
     candidate_parts,
     joins_a_question,
@@ -29,6 +30,7 @@ from bot.nlu.segments import (
     sentences,
     short_enough,
     strip_courtesies,
+    words,
 )
 from bot.payloads import intent_payload
 from bot.response import BotResponse, Button
@@ -36,8 +38,12 @@ from bot.response import BotResponse, Button
 # A message split only at full stops or "and" is read in parts when the whole reads less
 # surely than this.
 CLEAR_AS_A_WHOLE = 0.9
-# A message that asks a second question is read in up to this many parts.
+# A message that asks a second question is read in up to this many parts, of up to this many
+# words in all ("My card got declined at the checkout in front of a whole queue even though
+# there's plenty of money in the account, and I want to know how I lodge a formal complaint
+# about it": 33 words, two requests).
 MAX_PARTS_WITH_A_SECOND_QUESTION = 3
+MAX_WORDS_WITH_A_SECOND_QUESTION = 40
 # How sure the reading of one sentence of a story must be to be taken as its request; a
 # sentence that asks (ends in "?") less so when nothing else comes close: "...I'm a bit
 # short, would ye lend me the difference?" after two sentences about a broken-down car asks
@@ -56,6 +62,11 @@ MAX_PARTS_OF_A_CLEAR_MESSAGE = 3
 # entries.
 HIDDEN_RANK = 3
 HIDDEN_MIN_WHOLE_CONFIDENCE = 0.02
+# ... or the part, a clause of its own, matches an FAQ entry this closely by itself ("..., and
+# I want to know how I lodge a formal complaint about it": the complaints entry at 0.81, while
+# the whole message's closest entries are all about the declined card).
+HIDDEN_OWN_FAQ_SCORE = 0.8
+HIDDEN_OWN_MIN_WORDS = 5
 # Decisions that answer the message (a clarifying question, a fallback or a refusal do not).
 ANSWERED = {"answer_intent", "answer_faq", "answer_passage", "handoff"}
 
@@ -94,6 +105,7 @@ class PartTurns:
         assert self.understand is not None
         core, greeted, _ = strip_courtesies(text)
         texts = message_parts(text)  # said to hold several: understood with the message
+        explicit = bool(texts)
         # the whole message as _decide reads it: "Looking at a secondhand Golf, need 6k
         # spread over three years, can you help?" answers the loan check's questions
         whole = self._rescued(self.policy.decide(understood, state), understood, text)
@@ -124,7 +136,10 @@ class PartTurns:
             # a sentence of story may come before the two questions ("Heading to New York!
             # How do I buy dollars, and is there a cap on contactless?")
             most = MAX_PARTS_WITH_A_SECOND_QUESTION if second_question else MAX_UNMARKED_PARTS
-            if clear or (answered and not greeted) or not short_enough(texts, core, most):
+            longest = (MAX_WORDS_WITH_A_SECOND_QUESTION if second_question
+                       else MAX_UNMARKED_WORDS)
+            if clear or (answered and not greeted) or not short_enough(texts, core, most,
+                                                                       longest):
                 # one clear request, an answer the whole message already gets, or one story
                 # told in several sentences: no second reading (it costs a model pass),
                 # unless the story read whole is nothing the bank answers
@@ -138,7 +153,15 @@ class PartTurns:
         parts = [MessagePart(t, u, self._rescued(self.policy.decide(u, state), u, t))
                  for t, u in zip(texts, readings, strict=True)]
         requests = several_requests(parts)
-        if whole.action == "clarify":
+        if len(requests) >= 2 and not explicit and words(core) > MAX_UNMARKED_WORDS:
+            # a long message without words that announce a second request: its second
+            # question counts only when its clause asks it in so many words; the rest is the
+            # story ("... I want it back and I want them blocked from ever touching my card
+            # again" is one dispute, not a PIN question)
+            requests = [p for p in requests if self._asks_on_its_own(p)
+                        or self._answer_key(p.decision) == self._answer_key(whole)]
+            if len(requests) < 2:
+                return None
             other = second_reading(requests, parts, understood,
                                    self.policy.config.clarify_min_confidence)
             requests += [other] if other is not None else []
@@ -175,12 +198,21 @@ class PartTurns:
         sure = [p for p in parts if p.decision.action in ANSWERED
                 and context.strength(p.decision) >= HIDDEN_REQUEST_CONFIDENCE
                 and (self._answer_key(p.decision) == self._answer_key(whole)
-                     or self._seen_in_whole(p.decision, understood))]
+                     or self._seen_in_whole(p.decision, understood)
+                     or self._asks_on_its_own(p))]
         requests = several_requests(sure)
         keys = {self._answer_key(p.decision) for p in requests}
         if len(keys) < 2 or self._answer_key(whole) not in keys:
             return []
         return requests
+
+    @staticmethod
+    def _asks_on_its_own(part: MessagePart) -> bool:
+        """Whether a part is a request by its own words: a clause that matches the FAQ entry
+        its decision answers with closely (HIDDEN_OWN_FAQ_SCORE)."""
+        faq = part.decision.faq
+        return (part.decision.action == "answer_faq" and faq is not None
+                and faq.score >= HIDDEN_OWN_FAQ_SCORE and words(part.text) >= HIDDEN_OWN_MIN_WORDS)
 
     @staticmethod
     def _seen_in_whole(decision: Decision, understood: Understanding) -> bool:

@@ -11,13 +11,15 @@ from __future__ import annotations
 import re
 
 # Sentence ends, and joins that start a new request ("..., also ...", "... and then ...").
-# "also" after a pronoun, "to" or a modal belongs to its clause ("could I also get a
-# statement?", "is it possible to also get a virtual card?"): the break, if any, is before.
+# "also" after a pronoun, "to", a modal or an auxiliary belongs to its clause ("could I also
+# get a statement?", "is it possible to also get a virtual card?", "I shall also need a
+# letter"): the break, if any, is before.
 STRONG_BREAK = re.compile(
     r"(?<=[.?!;])\s+|\n+|\s+[-\u2013\u2014]+\s+|"
     r"\s*,?\s+and\s+(?=(?:could|can|may|would|will|should|do)\s+(?:i|you|we)\s+also\b)|"
     r"(?<!\bi)(?<!\byou)(?<!\bwe)(?<!\bto)(?<!\bcan)(?<!\bcould)(?<!\bwould)(?<!\bwill)"
-    r"(?<!\bit)(?<!\bplease)"
+    r"(?<!\bit)(?<!\bplease)(?<!\bshall)(?<!\bshould)(?<!\bmust)(?<!\bmay)(?<!\bmight)"
+    r"(?<!'d)(?<!'ll)(?<!\bam)(?<!\bis)(?<!\bare)(?<!\bdo)(?<!\bdid)(?<!\bhave)(?<!\bthey)"
     r"\s*,?\s+(?:and also|n also|& also|also|plus|and then|oh and|"
     r"as well as that|another thing|one more thing|btw|by the way|and separately|"
     r"separately)\b[\s,:]*", re.IGNORECASE)
@@ -115,8 +117,9 @@ MAX_UNMARKED_PARTS = 2
 MAX_UNMARKED_WORDS = 25
 
 
-def short_enough(parts: list[str], text: str, max_parts: int = MAX_UNMARKED_PARTS) -> bool:
-    return len(parts) <= max_parts and words(text) <= MAX_UNMARKED_WORDS
+def short_enough(parts: list[str], text: str, max_parts: int = MAX_UNMARKED_PARTS,
+                 max_words: int = MAX_UNMARKED_WORDS) -> bool:
+    return len(parts) <= max_parts and words(text) <= max_words
 
 
 def sentences(text: str) -> list[str]:

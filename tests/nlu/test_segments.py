@@ -44,6 +44,11 @@ def test_courtesies_come_off_the_request(text: str, core: str, greeted: bool,
     # "also" after "could I" belongs to the second request: the break is before "and"
     ("I need to update my address, and could I also get a statement for my landlord?",
      ["I need to update my address", "could I also get a statement for my landlord?"]),
+    # "also" after a modal or an auxiliary stays in its clause
+    ("I have moved and must give you my new address; I shall also need a letter confirming it",
+     ["I have moved and must give you my new address",
+      "I shall also need a letter confirming it"]),
+    ("what is my iban and i'll also need the bic", ["what is my iban", "i'll also need the bic"]),
 ])
 def test_requests_are_split_at_sentence_ends_and_joins(text: str, parts: list[str]) -> None:
     assert candidate_parts(text) == parts
