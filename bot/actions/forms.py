@@ -20,7 +20,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from bot.dialogue.slots import fill_slots, understood_note
+from bot.dialogue.slot_display import understood_note
+from bot.dialogue.slots import fill_slots
 from bot.kb import Form
 from bot.nlu.paraphrase import PhraseMatcher
 

@@ -28,10 +28,11 @@ from typing import Any
 from bot.actions.runner import ActionRunner, ToolFailure, tracker_state
 from bot.dialogue.answer_hints import answer_hint
 from bot.dialogue.choices import asks_something
-from bot.dialogue.slots import SlotFill, display_value, understood_note
+from bot.dialogue.slot_display import SlotFill, display_value, understood_note
 from bot.dialogue.state import SessionState
 from bot.kb import Form, FormSlot, KnowledgeBase
 from bot.messages import say
+from bot.nlu.entities import names_a_value
 from bot.nlu.segments import words
 from bot.payloads import intent_payload, parse_payload
 from bot.response import Action, Button
@@ -215,6 +216,8 @@ class FormController:
         if (slot.fallback_choice is None or not 2 <= words(text) <= MAX_OTHER_WORDS
                 or asks_something(text) or NO_ANSWER_YET.search(text)):
             return None
+        if state.form_attempts < 1 and names_a_value(text):
+            return None  # "500 euros" answers another question: asked again first
         choice = next(c for c in slot.choices if c.value == slot.fallback_choice)
         state.slots[slot.name] = choice.value
         state.form_attempts = 0

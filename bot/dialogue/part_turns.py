@@ -162,6 +162,7 @@ class PartTurns:
                         or self._answer_key(p.decision) == self._answer_key(whole)]
             if len(requests) < 2:
                 return None
+        if whole.action == "clarify":
             other = second_reading(requests, parts, understood,
                                    self.policy.config.clarify_min_confidence)
             requests += [other] if other is not None else []

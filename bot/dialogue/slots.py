@@ -18,67 +18,24 @@ from typing import Any
 
 from bot.dialogue.answer_hints import answer_hint
 from bot.dialogue.choices import asks_something, choice_phrases, match_choice, normalise
+from bot.dialogue.slot_display import SlotFill, display_value
 from bot.kb import Form, FormSlot
 from bot.messages import say
 from bot.nlu.chinese import for_forms
 from bot.nlu.entities import Entity, extract_entities, yes_no
-from bot.nlu.paraphrase import PhraseMatch, PhraseMatcher
+from bot.nlu.paraphrase import PhraseMatcher
 
 RESTART = re.compile(
     r"\b(start (it |this |all )?(over|again|afresh|from scratch)|restart|reset|begin again|"
     r"from the (top|beginning|start)|new conversation)\b", re.IGNORECASE)
-CURRENCY_SIGN = {"EUR": "€", "GBP": "£", "USD": "$"}
 ENTITY_KIND = {"money": "money", "duration": "duration", "percentage": "percentage",
                "age": "age", "date": "date", "yes_no": "yes_no", "number": "number"}
-
-
-@dataclass(frozen=True)
-class SlotFill:
-    value: Any
-    display: str
-    paraphrase: PhraseMatch | None = None  # set when a choice was matched by meaning
 
 
 @dataclass
 class FillResult:
     values: dict[str, SlotFill] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)  # slot -> what was wrong
-
-
-def _number_text(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
-
-
-def display_value(slot: FormSlot, value: Any) -> str:
-    if slot.type == "money":
-        currency = slot.unit or "EUR"
-        return f"{CURRENCY_SIGN.get(currency, currency + ' ')}{_number_text(float(value))}"
-    if slot.type == "duration":
-        if isinstance(value, int | float) and value < 0:  # "unemployed": the slot's word
-            return next((w for w, v in slot.words.items() if v == value), "none")
-        unit = slot.unit or "months"
-        return f"{_number_text(float(value))} {say(f'unit.{unit if value != 1 else unit[:-1]}')}"
-    if slot.type == "percentage":
-        return f"{_number_text(float(value))}%"
-    if slot.type == "yes_no":
-        return say("value.yes") if value else say("value.no")
-    if slot.type == "choice":
-        return next((c.title for c in slot.choices if c.value == value), str(value))
-    if slot.type in ("age", "number"):
-        return _number_text(float(value))
-    return str(value)
-
-
-def understood_note(slot: FormSlot, text: str, fill: SlotFill) -> str:
-    """What a paraphrased answer was taken to mean, in the reply: "Got it: for when I stop
-    working, so 'grow my money over the long term'."."""
-    title = fill.display
-    if len(title) > 1 and not title[1].isupper():
-        title = title[0].lower() + title[1:]
-    words = " ".join(text.split()).rstrip(".!,;: ")
-    if not words or len(words) > 60:
-        return say("form.got_it_choice", title=title)
-    return say("form.got_it_words", words=words, title=title)
 
 
 def _span(slot: FormSlot) -> str | None:

@@ -300,3 +300,12 @@ def yes_no(text: str) -> bool | None:
         if head in YES or phrase in YES:
             return True
     return None
+
+
+_CURRENCY_WORD = re.compile(rf"(?<!\w)(?:{_CURRENCY})(?!\w)", re.IGNORECASE)
+
+
+def names_a_value(text: str) -> bool:
+    """Whether `text` holds an amount, a duration, an age, a number or a currency word ("inf
+    euros"): an answer to a question that asks for one, not a purpose in other words."""
+    return bool(extract_entities(text)) or _CURRENCY_WORD.search(text) is not None

@@ -189,10 +189,12 @@ def test_a_question_after_an_aside_inside_a_form_is_a_question(chat: Chat) -> No
 
 def test_a_second_purpose_read_loosely_as_a_side_question_is_the_catch_all(chat: Chat) -> None:
     """"yeah a party for my daughter" is near the age limit entry, but it is no question: on
-    the second try it is the loan's purpose ('something else'), not an answer about ages."""
+    the second try it is the loan's purpose ('something else'), not an answer about ages. (The
+    first try names a number, so it is not taken as the catch-all at once.)"""
     chat.say(*LOAN_START)
     chat.manager.understand = reads({})
-    chat.say("its for my daughters communion party")
+    first = chat.say("its for my 2 daughters communion party")
+    assert "purpose" not in chat.state.slots, first.text
     reply = chat.say("yeah a party for my daughter", "age_limit", 0.6)
     assert chat.state.slots.get("purpose") == "other", reply.text
     assert reply.action == "form_ask"
