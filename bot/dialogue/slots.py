@@ -313,9 +313,11 @@ def _changed_from_current(form: Form, text: str, entities: list[Entity],
         old = [e for e in entities if _entity_matches(e, current[slot.name], slot)]
         if len(old) != 1:
             continue
+        # a value whose words give it to another slot ("5 years with my employer") stays there
+        elsewhere = {(e.start, e.end) for name, e in cued.items() if name != slot.name}
         later = [e for e in entities if e.start > old[0].start and e.kind == old[0].kind
                  and not _entity_matches(e, current[slot.name], slot)
-                 and all(c is not e or name == slot.name for name, c in cued.items())]
+                 and (e.start, e.end) not in elsewhere]
         for entity in reversed(later):
             reading = read_slot(slot, text, [entity], True)
             if isinstance(reading, SlotFill):

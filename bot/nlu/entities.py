@@ -72,7 +72,7 @@ _MONEY = re.compile(
 )
 _DURATION = re.compile(  # a number word starts a word: "préstamo" holds no "a mo"
     rf"(?<![\w-])(?P<num>{_NUMBER}|{_WORD_NUMBER})(?:\s+and\s+a\s+half)?[\s-]*"
-    r"(?P<unit>years?|yrs?|y|yea?rs|yeras?|yaers?|yers|months?|mos?|mths?|mnths?|monts?|"
+    r"(?P<unit>years?|yrs?|y|yers|yeras?|yaers?|months?|mos?|mths?|mnths?|monts?|"
     r"moths|weeks?|wks?)\b",
     re.IGNORECASE,
 )

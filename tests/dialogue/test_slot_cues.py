@@ -60,6 +60,9 @@ def test_the_portfolio_form_reads_age_and_horizon_together(default_kb: Knowledge
     # the current value named, then the new one: the slot that held it, not the employer's
     ("Sorry, I want to change. Two years, every month is too heavy for me. Please make it "
      "four years.", "purpose", {"duration_months": 48}),
+    # ... but not a value its words give to another slot
+    ("sorry, 2 years is fine and I have been 5 years with my employer", "purpose",
+     {"duration_months": 24, "employment_years": 5}),
 ])
 def test_a_correction_changes_the_answer_it_corrects(default_kb: KnowledgeBase, text: str,
                                                      asked: str,
