@@ -8,7 +8,11 @@ benchmarks/intent_model.py). This corrector is deliberately conservative:
 - only words of 4+ letters that appear neither in the training vocabulary nor as a whole
   word in the encoder's tokenizer vocabulary (so real English words are left alone);
 - only candidates one edit away (drop, insert, swap, replace) that occur in the training
-  examples, the most frequent one wins, ties keep the word unchanged.
+  examples, the most frequent one wins, ties keep the word unchanged;
+- a candidate that keeps the word's first letter goes before one that changes it: people
+  rarely mistype a word's first letter, so "humen" is "human", not the more frequent "lumen";
+- then the commonest slips go first: a letter typed once instead of twice (or twice instead
+  of once) and two neighbours swapped, so "helo" is "hello", not the more frequent "help".
 
 The vocabulary (word -> count in the training examples) is saved with each intent model.
 """
@@ -43,6 +47,21 @@ def edits1(word: str) -> set[str]:
     return (deletes | swaps | replaces | inserts) - {word}
 
 
+def common_slip(typed: str, meant: str) -> bool:
+    """Is `typed` `meant` with a doubled letter typed once (or a single one twice), or with
+    two neighbouring letters swapped?"""
+    if len(typed) == len(meant):
+        diff = [i for i, (a, b) in enumerate(zip(typed, meant, strict=True)) if a != b]
+        return (len(diff) == 2 and diff[1] == diff[0] + 1
+                and typed[diff[0]] == meant[diff[1]] and typed[diff[1]] == meant[diff[0]])
+    short, long = sorted((typed, meant), key=len)
+    if len(long) != len(short) + 1:
+        return False
+    i = next((i for i, (a, b) in enumerate(zip(short, long, strict=False))
+              if a != b), len(short))
+    return long[:i] + long[i + 1:] == short and i > 0 and long[i] == long[i - 1]
+
+
 def tokenizer_words(vocabulary: Iterable[str]) -> set[str]:
     """Whole alphabetic words from a WordPiece vocabulary (no '##' pieces, no [SPECIAL])."""
     return {token for token in vocabulary if token.isalpha() and token.isascii()}
@@ -69,8 +88,10 @@ class SpellingCorrector:
             return word
         fixed = self._memo.get(lower)
         if fixed is None:
-            scored = sorted(((self.counts[c], c) for c in edits1(lower) if c in self.counts),
-                            reverse=True)
+            candidates = [c for c in edits1(lower) if c in self.counts]
+            candidates = [c for c in candidates if c[0] == lower[0]] or candidates
+            candidates = [c for c in candidates if common_slip(lower, c)] or candidates
+            scored = sorted(((self.counts[c], c) for c in candidates), reverse=True)
             tie = len(scored) > 1 and scored[0][0] == scored[1][0]
             fixed = scored[0][1] if scored and not tie else lower
             if len(self._memo) < 100_000:

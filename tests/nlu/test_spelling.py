@@ -1,5 +1,5 @@
 from bot.nlu.recognizer import load_recognizer
-from bot.nlu.spelling import SpellingCorrector, edits1
+from bot.nlu.spelling import SpellingCorrector, common_slip, edits1
 
 TRAINING = [
     "I want to transfer money to my account",
@@ -32,6 +32,24 @@ def test_ties_are_not_guessed() -> None:
     fix = SpellingCorrector({"cart": 3, "card": 3})
     assert fix.correct_word("carx") == "carx"
     assert "acount" in edits1("account")
+
+
+def test_a_word_keeps_its_first_letter_before_a_more_frequent_candidate() -> None:
+    # "lumen" (the bank's name) is far more frequent in the training examples than "human",
+    # but customers rarely mistype a word's first letter.
+    fix = SpellingCorrector({"lumen": 40, "human": 6})
+    assert fix.correct("can i talk to a humen") == "can i talk to a human"
+    # With no candidate that keeps the first letter, the most frequent one still wins.
+    assert SpellingCorrector({"card": 9}).correct_word("xard") == "card"
+
+
+def test_a_letter_typed_once_instead_of_twice_or_two_swapped_go_before_other_edits() -> None:
+    fix = SpellingCorrector({"help": 50, "hello": 4})
+    assert fix.correct_word("helo") == "hello"  # not the more frequent "help"
+    assert common_slip("acount", "account") and common_slip("adddress", "address")
+    assert common_slip("recieve", "receive") and common_slip("crad", "card")
+    assert not common_slip("helo", "help") and not common_slip("cad", "card")
+    assert not common_slip("abc", "abcde") and not common_slip("card", "card")
 
 
 def test_saved_with_the_model_and_used_by_the_recognizer(tiny_settings, encoder) -> None:
