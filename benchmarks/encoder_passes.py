@@ -78,6 +78,7 @@ def main() -> int:
         for name in names if (start // BLOCK) % 2 == 0 else names[::-1]:
             use(name)
             encoder.forget_messages()
+            parts.classifier.forget_messages()
             for text, _ in rows[start:start + BLOCK]:
                 began = time.perf_counter()
                 assistant.handle(text)

@@ -96,6 +96,7 @@ def reply_figures(assistant, rows: list[dict[str, str]], language: str) -> dict[
 def latency_ms(assistant, texts: list[str]) -> float:  # type: ignore[no-untyped-def]
     for parts in assistant.by_language().values():
         parts.encoder.forget_messages()  # every message encoded, none from the cache
+        parts.classifier.forget_messages()
     times = []
     for text in texts:
         started = time.perf_counter()

@@ -99,5 +99,8 @@ class EmbeddingIntentClassifier:
     def vocabulary(self) -> set[str]:
         return tokenizer_words(self.encoder.model.tokenizer.get_vocab())
 
+    def forget_messages(self) -> None:
+        self.encoder.forget_messages()  # its vectors are the encoder's
+
     def predict(self, text: str, top_k: int = 5) -> IntentPrediction:
         return rank(self.probabilities_from_vectors(self.embed_one(text))[0], self.labels, top_k)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -11,6 +10,7 @@ import numpy as np
 
 from bot.device import resolve_device
 from bot.errors import ConfigurationError
+from bot.nlu.vector_cache import VectorCache
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -36,9 +36,8 @@ class SentenceEncoder:
         self._requested_device = device
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
-        self._cache_lock = threading.Lock()
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
+        self._messages = VectorCache(cache_size)
+        self._remembered_lock = threading.Lock()
         self._remembered: dict[str, np.ndarray] = {}  # see encode_remembered
         self._onnx: OnnxEncoder | None = None
         self._onnx_source: tuple[str, int] | None = None  # (folder, manifest mtime)
@@ -135,15 +134,15 @@ class SentenceEncoder:
         KB's examples, the out-of-scope corpus's 16,000 messages: about a minute on 2 CPU
         cores); the encoder's weights never change, so neither do their vectors. Not for
         customer messages: nothing here is ever forgotten."""
-        with self._cache_lock:
+        with self._remembered_lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self._remembered]
         if missing:
             vectors = self.encode(missing, show_progress_bar=show_progress_bar)
-            with self._cache_lock:
+            with self._remembered_lock:
                 self._remembered.update(zip(missing, vectors, strict=True))
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        with self._cache_lock:
+        with self._remembered_lock:
             return np.stack([self._remembered[t] for t in texts])
 
     def use_onnx(self, folder: Path, threads: int) -> bool:
@@ -201,8 +200,7 @@ class SentenceEncoder:
         through the model together (ONNX Runtime on CPU when exported, else PyTorch)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        with self._cache_lock:
-            found = {t: self._cache[t] for t in texts if t in self._cache}
+        found = self._messages.found(texts)
         missing = list(dict.fromkeys(t for t in texts if t not in found))
         if len(missing) == 1:
             found[missing[0]] = self.encode_one(missing[0])
@@ -218,34 +216,19 @@ class SentenceEncoder:
                     vectors = self._onnx(arrays["input_ids"], arrays["attention_mask"])
                 else:
                     vectors = self.encode(chunk, batch_size=batch_size)
-                for text, vector in zip(chunk, vectors, strict=True):
-                    vector = np.ascontiguousarray(vector, dtype=np.float32)
-                    vector.setflags(write=False)
-                    found[text] = vector
-            with self._cache_lock:
-                for text in missing:
-                    self._cache[text] = found[text]
-                while len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
+                found.update(zip(chunk, vectors, strict=True))
+            kept = self._messages.put([(text, found[text]) for text in missing])
+            found.update(zip(missing, kept, strict=True))
         return np.stack([found[t] for t in texts])
 
     def forget_messages(self) -> None:
         """Empty the per-message cache (benchmarks time the encoder, not the cache)."""
-        with self._cache_lock:
-            self._cache.clear()
+        self._messages.clear()
 
     def encode_one(self, text: str) -> np.ndarray:
         """Encode one message, with an LRU cache shared by the classifier and the retriever."""
-        with self._cache_lock:
-            cached = self._cache.get(text)
-            if cached is not None:
-                self._cache.move_to_end(text)
-                return cached
-        vector = self._encode_single(text)
-        vector.setflags(write=False)
-        with self._cache_lock:
-            self._cache[text] = vector
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return vector
+        cached = self._messages.get(text)
+        if cached is not None:
+            return cached
+        return self._messages.put([(text, self._encode_single(text))])[0]
 

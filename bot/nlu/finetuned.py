@@ -29,6 +29,7 @@ from bot.nlu.embedding_classifier import read_labels, softmax
 from bot.nlu.onnx_encoder import OnnxEncoder, load_onnx_encoder
 from bot.nlu.spelling import tokenizer_words
 from bot.nlu.types import IntentPrediction, rank
+from bot.nlu.vector_cache import VectorCache
 
 # v2: the out-of-scope detector works in this model's embedding space (v1 used the base
 # encoder's), so a v1 folder is retrained rather than read with the wrong vectors.
@@ -84,8 +85,9 @@ class FineTunedIntentClassifier:
     """Loads a fine-tuned model folder once; `predict` ranks intents for one message."""
 
     def __init__(self, folder: Path, device: str = "auto", max_length: int = 64,
-                 onnx_threads: int | None = None) -> None:
-        """`onnx_threads`: ONNX Runtime's intra-op threads (torch's number by default)."""
+                 onnx_threads: int | None = None, cache_size: int = 1024) -> None:
+        """`onnx_threads`: ONNX Runtime's intra-op threads (torch's number by default);
+        `cache_size`: messages whose embedding is kept (a repeated "yes" is not read again)."""
         self.folder = Path(folder)
         self._onnx_threads = onnx_threads
         self._requested_device = device
@@ -99,6 +101,7 @@ class FineTunedIntentClassifier:
         self._onnx: OnnxEncoder | None = None
         self._intent_matrix: np.ndarray | None = None  # unit-length intent vectors
         self._scale = 1.0
+        self._messages = VectorCache(cache_size)
         self.manifest: dict[str, Any] = {}
 
     @property
@@ -160,11 +163,28 @@ class FineTunedIntentClassifier:
             self.manifest = manifest
             self._model = model
 
-    @torch.inference_mode()
     def embed(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         """Unit-length message embeddings in the fine-tuned space (the out-of-scope detector
-        of a fine-tuned model works in this space too: one encoder pass per message)."""
+        of a fine-tuned model works in this space too: one encoder pass per message).
+        Messages embedded lately come from the cache."""
         self.warm_up()
+        assert self._model is not None
+        if not texts:
+            return np.zeros((0, self._model.intent_vectors.shape[1]), dtype=np.float32)
+        found = self._messages.found(texts)
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            kept = self._messages.put(zip(missing, self._embed(missing, batch_size),
+                                          strict=True))
+            found.update(zip(missing, kept, strict=True))
+        return np.stack([found[t] for t in texts])
+
+    def forget_messages(self) -> None:
+        """Empty the per-message cache (benchmarks time the model, not the cache)."""
+        self._messages.clear()
+
+    @torch.inference_mode()
+    def _embed(self, texts: list[str], batch_size: int) -> np.ndarray:
         assert self._model is not None
         rows = []
         for start in range(0, len(texts), batch_size):
@@ -180,8 +200,6 @@ class FineTunedIntentClassifier:
             ).to(self._device)
             rows.append(self._model.embed(batch["input_ids"], batch["attention_mask"])
                         .float().cpu().numpy())
-        if not rows:
-            return np.zeros((0, self._model.intent_vectors.shape[1]), dtype=np.float32)
         return np.ascontiguousarray(np.concatenate(rows), dtype=np.float32)
 
     def embed_one(self, text: str) -> np.ndarray:

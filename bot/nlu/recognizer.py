@@ -107,6 +107,10 @@ class IntentRecognizer:
     def embed(self, texts: list[str]) -> np.ndarray:
         return self.ranker.embed([self.correct(t) for t in texts])
 
+    def forget_messages(self) -> None:
+        """Empty the model's per-message cache (benchmarks time the model, not the cache)."""
+        self.ranker.forget_messages()
+
     def probabilities(self, texts: list[str]) -> np.ndarray:
         """Calibrated intent probabilities for many messages (evaluation, benchmarks)."""
         if not texts:

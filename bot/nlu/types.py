@@ -67,6 +67,8 @@ class EmbeddingIntentRanker(BatchIntentClassifier, Protocol):
 
     def vocabulary(self) -> set[str]: ...
 
+    def forget_messages(self) -> None: ...
+
 
 def rank(probabilities: np.ndarray, labels: list[str], top_k: int = 5) -> IntentPrediction:
     """The `top_k` intents of one probability row, best first."""
