@@ -11,11 +11,14 @@ def test_the_least_recently_used_message_goes_first_and_vectors_are_read_only() 
     kept = cache.put([("yes", given), ("no", np.zeros(3))])
     assert kept[0].dtype == np.float32 and not kept[0].flags.writeable
     given[0] = 5.0  # the caller's array stays its own
-    assert cache.get("yes")[0] == 1.0
+    yes = cache.get("yes")
+    assert yes is not None and yes[0] == 1.0
     cache.put([("hi", np.full(3, 2.0))])  # "yes" was used last: "no" goes
     assert set(cache.found(["yes", "no", "hi"])) == {"yes", "hi"} and len(cache) == 2
+    hi = cache.get("hi")
+    assert hi is not None
     with pytest.raises(ValueError):
-        cache.get("hi")[0] = 0.0
+        hi[0] = 0.0
     cache.clear()
     assert cache.get("hi") is None and len(cache) == 0
 
