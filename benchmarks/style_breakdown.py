@@ -1,0 +1,91 @@
+"""Intent accuracy of a trained model by writing style, and on BANKING77 test with typos.
+
+    .venv/bin/python benchmarks/style_breakdown.py --data-dir DIR [--shared ../shared/data]
+
+For each style-set file (`benchmarks/style_set/dev.csv`, `heldout.csv`): in-scope messages
+read right, and flagged out of scope, per style (terse, casual, typos, context, non_native,
+formal). The misread messages are listed for dev.csv only: heldout.csv is for reporting, so
+its messages are never printed. Then BANKING77 test as it is and with the intent-model
+benchmark's seeded typos (one typo in 20% of words, `random.Random(2020)`), which is where
+the spelling repair before the model shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+STYLE_SET = ROOT / "benchmarks" / "style_set"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", type=Path, required=True,
+                        help="a trained data folder (`teller train --data-dir DIR`)")
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    args = parser.parse_args()
+
+    import numpy as np
+
+    from bot.config import Settings
+    from bot.device import limit_blas_threads
+    from bot.nlu.encoder import SentenceEncoder
+    from bot.nlu.recognizer import load_recognizer
+    from training.noise import add_typos
+
+    limit_blas_threads()
+    settings = Settings(data_dir=args.data_dir)
+    recognizer = load_recognizer(settings.model_dir, SentenceEncoder.from_settings(settings),
+                                 settings.device)
+    recognizer.warm_up()
+
+    def read(texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+        vectors = recognizer.embed(texts)
+        probabilities = recognizer.ranker.probabilities_from_vectors(vectors)
+        flagged = recognizer.scope.scores(vectors) >= recognizer.scope.threshold
+        return [recognizer.labels[i] for i in probabilities.argmax(1)], probabilities, flagged
+
+    for name in ("dev", "heldout"):
+        with (STYLE_SET / f"{name}.csv").open(encoding="utf-8") as handle:
+            rows = [r for r in csv.DictReader(handle) if r["category"] != "out_of_scope"]
+        predicted, probabilities, flagged = read([r["text"] for r in rows])
+        by_style: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for row, label, row_probabilities, is_flagged in zip(rows, predicted, probabilities,
+                                                             flagged, strict=True):
+            counts = by_style[row["style"]]
+            counts[0] += label == row["category"]
+            counts[1] += 1
+            counts[2] += bool(is_flagged)
+            if name == "dev" and label != row["category"]:
+                print(f"  [{row['style']}] {row['text'][:90]!r}: {label} "
+                      f"{row_probabilities.max():.2f}, labelled {row['category']}")
+        right = sum(c[0] for c in by_style.values())
+        print(f"style_set/{name}: {right}/{len(rows)} = {right / len(rows):.1%} right, "
+              f"{sum(c[2] for c in by_style.values())} flagged out of scope")
+        for style, (ok, total, out) in sorted(by_style.items()):
+            print(f"  {style:11s} {ok}/{total} = {ok / total:.1%}, {out} flagged")
+
+    test = args.shared / "banking77" / "test.csv"
+    if not test.is_file():
+        print(f"{test} not found: BANKING77 skipped (pass --shared PATH/shared/data)")
+        return 0
+    with test.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    rng = random.Random(2020)
+    for title, texts in (("as written", [r["text"] for r in rows]),
+                         ("seeded typos", [add_typos(r["text"], rng, 0.2) for r in rows])):
+        predicted, _, _ = read(texts)
+        right = sum(p == r["category"] for p, r in zip(predicted, rows, strict=True))
+        print(f"banking77/test {title}: {right}/{len(rows)} = {right / len(rows):.2%}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
