@@ -120,6 +120,7 @@ async def run_load(bases: list[str], key: str, messages: list[str], sessions: in
                    duration: float, rate: float | None
                    ) -> tuple[list[float], dict[str, int], float]:
     headers = {"Authorization": f"Bearer {key}"}
+    stride = max(1, len(messages) // sessions)
     limits = httpx.Limits(max_connections=sessions + 10, max_keepalive_connections=sessions + 10)
     latencies: list[float] = []
     errors: dict[str, int] = {}
@@ -145,7 +146,10 @@ async def run_load(bases: list[str], key: str, messages: list[str], sessions: in
                 delay = due - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                text = messages[(number * 7919 + turn) % len(messages)]
+                # Each session reads its own stretch of the messages, so that, until they
+                # run out, no two requests send the same text (a repeat is read from the
+                # models' caches and would flatter the figure).
+                text = messages[(number * stride + turn) % len(messages)]
                 client = clients[(number + turn) % len(clients)]  # replicas in turn
                 try:
                     reply = await client.post(f"/v1/sessions/{ids[number]}/messages",
@@ -197,7 +201,9 @@ def main() -> int:
                     bases.append(base)
             rate = None if args.closed else args.rate
             if args.warmup > 0:
-                asyncio.run(run_load(bases, args.key, messages, args.sessions, args.warmup, rate))
+                # texts of their own, so that the measured ones are not read from a cache
+                warmup = [f"{text} (warm-up)" for text in messages]
+                asyncio.run(run_load(bases, args.key, warmup, args.sessions, args.warmup, rate))
             cpu_before = [process_cpu_seconds(s.pid) for s in servers]
             latencies, errors, elapsed = asyncio.run(
                 run_load(bases, args.key, messages, args.sessions, args.duration, rate))
