@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -200,26 +201,24 @@ class SentenceEncoder:
         through the model together (ONNX Runtime on CPU when exported, else PyTorch)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        found = self._messages.found(texts)
-        missing = list(dict.fromkeys(t for t in texts if t not in found))
-        if len(missing) == 1:
-            found[missing[0]] = self.encode_one(missing[0])
-        elif missing:
-            model = self.model
-            for start in range(0, len(missing), batch_size):
-                chunk = missing[start:start + batch_size]
-                if self._onnx is not None:
-                    arrays = model.tokenizer([self.prefix + t for t in chunk],
-                                             padding=True, truncation=True,
-                                             return_tensors="np",
-                                             max_length=model.max_seq_length)
-                    vectors = self._onnx(arrays["input_ids"], arrays["attention_mask"])
-                else:
-                    vectors = self.encode(chunk, batch_size=batch_size)
-                found.update(zip(chunk, vectors, strict=True))
-            kept = self._messages.put([(text, found[text]) for text in missing])
-            found.update(zip(missing, kept, strict=True))
-        return np.stack([found[t] for t in texts])
+        return self._messages.read_through(texts, partial(self._encode_batch,
+                                                          batch_size=batch_size))
+
+    def _encode_batch(self, texts: list[str], batch_size: int) -> list[np.ndarray]:
+        if len(texts) == 1:
+            return [self._encode_single(texts[0])]  # the single-message hot path
+        model = self.model
+        vectors: list[np.ndarray] = []
+        for start in range(0, len(texts), batch_size):
+            chunk = texts[start:start + batch_size]
+            if self._onnx is not None:
+                arrays = model.tokenizer([self.prefix + t for t in chunk],
+                                         padding=True, truncation=True, return_tensors="np",
+                                         max_length=model.max_seq_length)
+                vectors.extend(self._onnx(arrays["input_ids"], arrays["attention_mask"]))
+            else:
+                vectors.extend(self.encode(chunk, batch_size=batch_size))
+        return vectors
 
     def forget_messages(self) -> None:
         """Empty the per-message cache (benchmarks time the encoder, not the cache)."""

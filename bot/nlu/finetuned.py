@@ -171,13 +171,7 @@ class FineTunedIntentClassifier:
         assert self._model is not None
         if not texts:
             return np.zeros((0, self._model.intent_vectors.shape[1]), dtype=np.float32)
-        found = self._messages.found(texts)
-        missing = list(dict.fromkeys(t for t in texts if t not in found))
-        if missing:
-            kept = self._messages.put(zip(missing, self._embed(missing, batch_size),
-                                          strict=True))
-            found.update(zip(missing, kept, strict=True))
-        return np.stack([found[t] for t in texts])
+        return self._messages.read_through(texts, lambda new: self._embed(new, batch_size))
 
     def forget_messages(self) -> None:
         """Empty the per-message cache (benchmarks time the model, not the cache)."""

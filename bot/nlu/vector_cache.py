@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -54,6 +54,17 @@ class VectorCache:
                 while len(self._vectors) > self.size:
                     self._vectors.popitem(last=False)
         return [vector for _, vector in kept]
+
+    def read_through(self, texts: list[str],
+                     compute: Callable[[list[str]], Iterable[np.ndarray]]) -> np.ndarray:
+        """The vectors of `texts`, one row each: cached ones as kept, the others from one
+        `compute` call over the distinct missing texts, then kept."""
+        found = self.found(texts)
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            kept = self.put(list(zip(missing, compute(missing), strict=True)))
+            found.update(zip(missing, kept, strict=True))
+        return np.stack([found[t] for t in texts])
 
     def clear(self) -> None:
         with self._lock:
