@@ -12,7 +12,9 @@ Order of rules (first match wins):
    own entry is not among the best matches or far behind it;
 5. a confident intent with a clear lead over the runner-up -> its answer;
    a clear intent without a form yields to a confident document passage that is closer to
-   the message than any of its examples (a KB of imported documents has few intents);
+   the message than any of its examples (a KB of imported documents has few intents), or
+   that states the kind of fact the question asks for when the intent's reply does not
+   ("lost my card, how much is a new one": the fee, not the lost-card steps);
 6. a confident FAQ match -> that entry, cited;
 7. a confident passage of the bank's documents -> its closest sentence or row, quoted and
    cited (`bot.retrieval.passages`);
@@ -30,6 +32,7 @@ from bot.kb import FaqEntry, KnowledgeBase
 from bot.nlu.types import IntentPrediction, IntentScore
 from bot.payloads import faq_payload, intent_payload, parse_payload
 from bot.response import Action
+from bot.retrieval.answer_types import stated
 from bot.retrieval.faq_index import FaqHit
 from bot.retrieval.passages import PassageHit
 
@@ -210,7 +213,8 @@ class RulePolicy:
         if intent_is_clear and top is not None:
             if (passage_is_confident and passage is not None and not starts_form
                     and not faq_is_confident
-                    and self._passage_beats_intent(passage, prediction, top)):
+                    and (self._passage_beats_intent(passage, prediction, top)
+                         or self._only_passage_states_wanted(passage, top))):
                 return Decision("answer_passage", passage=passage)
             return self._intent_decision(top)
         if faq_is_confident and best_faq is not None:
@@ -254,6 +258,17 @@ class RulePolicy:
             margin = self.config.passage_beats_intent_margin
             return passage.score > prediction.nearest_similarity + margin
         return top.confidence < self.config.intent_sure_threshold
+
+    def _only_passage_states_wanted(self, passage: PassageHit, top: IntentScore) -> bool:
+        """The question asks for a kind of fact (an amount, a time: `bot.retrieval.
+        answer_types`) that the passage's quote states and no wording of the intent's
+        reply does."""
+        if not passage.states_wanted:
+            return False
+        response = self.kb.response_by_intent.get(top.name)
+        entry = self.kb.faq_by_intent.get(top.name)
+        replies = response.text if response is not None else [entry.answer] if entry else []
+        return not any(passage.wanted & stated(reply) for reply in replies)
 
     def _intent_decision(self, top: IntentScore) -> Decision:
         if top.name == RESTART_INTENT:

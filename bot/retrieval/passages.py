@@ -6,12 +6,19 @@ payments: Transfer in USD: EUR 4 per payment"), so that a row that only makes se
 heading is still found. The reply quotes the best unit word for word: nothing is generated,
 so nothing can be said that the document does not say.
 
-Ranking is by the dense similarity of the unit. A hybrid ranking that adds a share of the
-unit's BM25 score (rank-bm25) is built in, but off: on the documents benchmark's dev
-questions it answered fewer questions right (`benchmarks/documents.py --lexical-weight`:
-40.8% at 0, 38.2% at 0.15, 36.8% at 0.3). No cross-encoder could be measured: none is
-available without a model hub. The dense similarity alone is the confidence the policy
-compares with its threshold.
+Ranking is by the dense similarity of the unit, raised when the unit states the kind of
+fact the question asks for (an amount for "how much", a clock time for "until what time":
+`bot.retrieval.answer_types`); the policy lets such a unit answer instead of an intent whose
+reply states no fact of that kind. On the documents benchmark's dev questions (2026-12-05,
+`benchmarks/documents.py`, head model) the two took the right answers from 45 to 50 of 76,
+with as many unrelated questions answered (3 of 22); counting the whole ranking bonus in the
+confidence too gave 51 but answered one more unrelated question. A hybrid ranking that adds
+a share of the unit's BM25 score (rank-bm25) is built in, but off: on the dev questions it
+answered fewer right (`--lexical-weight`: 40.8% at 0, 38.2% at 0.15, 36.8% at 0.3 before the
+answer types; 51, 49 and 50 of 76 at 0, 0.05 and 0.1 with them). No cross-encoder could be
+measured: none is available without a model hub. The dense similarity, plus
+ANSWER_TYPE_CONFIDENCE for a unit of the wanted kind, is the confidence the policy compares
+with its threshold.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from bot.kb import KnowledgeBase, Passage
+from bot.retrieval.answer_types import AnswerType, stated, wanted
 
 _FIGURE = re.compile(r"\d+(?:[.,:]\d+)*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9€£$])")
@@ -31,6 +39,13 @@ MIN_UNIT_WORDS = 3
 # How much the lexical (BM25) score adds to the dense one when ranking, relative to the best
 # lexical score for the question. 0 (off) won on the documents benchmark's dev questions.
 LEXICAL_WEIGHT = 0.0
+# A unit that states the kind of fact the question asks for (an amount for "how much", a
+# clock time for "until what time": `bot.retrieval.answer_types`) ranks this much higher.
+ANSWER_TYPE_BONUS = 0.08
+# And this much higher in the confidence that the policy compares with its threshold (the
+# whole bonus lifted one more unrelated question over it: "what's your rate on a 3 year
+# fixed mortgage?" quoted the personal loans' APR).
+ANSWER_TYPE_CONFIDENCE = 0.04
 # A second sentence of the same passage that ranks almost as high is quoted too (in the
 # document's order): the closest sentence alone often misses half of the answer.
 SECOND_QUOTE_WITHIN = 0.04
@@ -64,7 +79,11 @@ class PassageHit:
     passage: Passage
     quote: str  # the sentence or table row that answers, word for word
     score: float  # the dense (cosine) similarity of the quote: the confidence
-    rank_score: float  # dense plus the lexical share: the order of the hits
+    rank_score: float  # dense plus the answer-type bonus and lexical share: the order
+    # The kinds of fact the question asks for (`bot.retrieval.answer_types`), and whether
+    # the quote states one of them.
+    wanted: frozenset[AnswerType] = frozenset()
+    states_wanted: bool = False
 
 
 def split_units(text: str) -> list[str]:
@@ -124,6 +143,7 @@ class PassageRanker:
         self.units = units
         self.lexical_weight = LEXICAL_WEIGHT if lexical_weight is None else lexical_weight
         self._bm25: Any = None
+        self._stated = [stated(unit.text) for unit in units]
         if units and self.lexical_weight > 0:
             from rank_bm25 import BM25Okapi
 
@@ -143,12 +163,15 @@ class PassageRanker:
             lexical = np.array([all_scores[i] for _, i in found])
             top = float(lexical.max())
             lexical = lexical / top if top > 0 else lexical * 0
+        wants = wanted(question)
         ranked: dict[str, list[tuple[float, float, int]]] = {}  # passage -> (rank, dense, unit)
         for (dense, index), lex in zip(found, lexical, strict=True):
             unit = self.units[index]
             if unit.passage_id in self.kb.passages:
+                typed = bool(wants & self._stated[index])
                 ranked.setdefault(unit.passage_id, []).append(
-                    (dense + self.lexical_weight * float(lex), dense, index))
+                    (dense + typed * ANSWER_TYPE_BONUS + self.lexical_weight * float(lex),
+                     dense + typed * ANSWER_TYPE_CONFIDENCE, index))
         hits = []
         for passage_id, candidates in ranked.items():
             candidates.sort(reverse=True)
@@ -157,5 +180,6 @@ class PassageRanker:
             if len(candidates) > 1 and rank - candidates[1][0] <= SECOND_QUOTE_WITHIN:
                 quoted.append(candidates[1][2])
             quote = "\n".join(self.units[i].text for i in sorted(quoted))
-            hits.append(PassageHit(self.kb.passages[passage_id], quote, dense, rank))
+            hits.append(PassageHit(self.kb.passages[passage_id], quote, dense, rank, wants,
+                                   any(wants & self._stated[i] for i in quoted)))
         return sorted(hits, key=lambda h: -h.rank_score)[:top_k]

@@ -7,6 +7,7 @@ from bot.dialogue.refinements import FaqRefinements
 from bot.dialogue.state import SessionState
 from bot.kb import FaqEntry, Passage, SourceDocument
 from bot.nlu.types import IntentPrediction, IntentScore
+from bot.retrieval.answer_types import AnswerType
 from bot.retrieval.faq_index import FaqHit
 from bot.retrieval.passages import PassageHit
 
@@ -188,12 +189,12 @@ def test_an_faq_entry_whose_intent_the_model_does_not_rank_does_not_outweigh_it(
     assert decide(("card_arrival", 0.88), faq_score=0.93) == "answer_faq"
 
 
-def _passage_hit(score: float) -> PassageHit:
+def _passage_hit(score: float, wanted: frozenset[AnswerType] = frozenset()) -> PassageHit:
     source = SourceDocument(document="Fee Schedule 2026", file="fees.pdf", section="Cards",
                             page=2)
     passage = Passage(id="fees-cards-p2", text="Replacement debit card: EUR 8.00",
                       source=source)
-    return PassageHit(passage, passage.text, score, score)
+    return PassageHit(passage, passage.text, score, score, wanted, states_wanted=bool(wanted))
 
 
 def test_a_document_sentence_about_as_close_as_the_intents_examples_answers(
@@ -297,3 +298,21 @@ def test_an_intent_answered_by_a_response_keeps_its_answer(default_kb) -> None:
     decision = policy.decide(Understanding(prediction, [FaqHit(pin, 0.84, pin.questions[0])]),
                              SessionState("s"))
     assert decision.action == "answer_intent"
+
+
+def test_a_document_sentence_stating_the_fact_asked_for_beats_a_reply_that_does_not(
+        policy, tiny_kb) -> None:
+    """"Lost my card, how much is a new one?" reads lost_or_stolen_card, whose reply (freeze
+    the card, call us) states no amount: the fee schedule's row, which does, answers, though
+    the intent's examples are closer to the message than the row."""
+    def decide(intent: str, wanted: frozenset[AnswerType]) -> str:
+        prediction = IntentPrediction([IntentScore(intent, 0.85)], nearest_similarity=0.9)
+        return policy.decide(Understanding(prediction, [], passages=(_passage_hit(0.62, wanted),)),
+                             SessionState("s")).action
+
+    assert decide("lost_or_stolen_card", frozenset({AnswerType.AMOUNT})) == "answer_passage"
+    # the question asks for no kind of fact: the closer intent answers
+    assert decide("lost_or_stolen_card", frozenset()) == "answer_intent"
+    # the intent's reply states the kind asked for too ("within 5 working days"): the
+    # closer intent answers
+    assert decide("card_arrival", frozenset({AnswerType.DURATION})) == "answer_intent"

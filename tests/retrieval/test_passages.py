@@ -1,7 +1,19 @@
 """Which sentences answer, and which passages back a reply (`bot.retrieval.passages`)."""
 
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
 from bot.kb import Passage, SourceDocument
-from bot.retrieval.passages import backs, figures, split_units
+from bot.retrieval.passages import (
+    ANSWER_TYPE_CONFIDENCE,
+    PassageRanker,
+    backs,
+    figures,
+    split_units,
+    units_of,
+)
 
 FEES = Passage(
     id="fees-international-p2",
@@ -29,3 +41,22 @@ def test_a_reply_is_backed_by_a_passage_that_states_its_figures() -> None:
     assert not backs(said, 0.6, FEES)  # the same figures on another topic
     assert not backs("Sending money abroad is quick and easy.", 0.8, FEES)  # nothing to check
     assert backs("International transfers in dollars cost a fee per transfer.", 0.92, FEES)
+
+
+def test_a_sentence_stating_the_kind_of_fact_asked_for_ranks_first(tiny_kb) -> None:
+    """"How much" wants an amount: the fee row outranks a slightly closer sentence that
+    states none, and the confidence counts the match of kinds."""
+    source = SourceDocument(document="Help Centre", file="help.html", section="Lost cards")
+    prose = Passage(id="help-lost-cards", source=source,
+                    text="The new card has a new number, so update your subscriptions.")
+    kb = replace(tiny_kb, passages={FEES.id: FEES, prose.id: prose})
+    ranker = PassageRanker(kb, units_of(kb))
+    order = [u.passage_id for u in ranker.units]
+    scores = np.array([0.66, 0.60], dtype=np.float32)
+    ids = np.array([order.index(prose.id), order.index(FEES.id)])
+    best, runner_up = ranker.hits("how much to send dollars", scores, ids, top_k=2)
+    assert best.passage.id == FEES.id and best.states_wanted
+    assert best.score == pytest.approx(0.60 + ANSWER_TYPE_CONFIDENCE)
+    assert runner_up.passage.id == prose.id and not runner_up.states_wanted
+    (only,) = ranker.hits("tell me about new cards", scores[:1], ids[:1], top_k=2)
+    assert only.passage.id == prose.id and only.score == pytest.approx(0.66)
