@@ -69,6 +69,8 @@ HIDDEN_OWN_FAQ_SCORE = 0.8
 HIDDEN_OWN_MIN_WORDS = 5
 # Decisions that answer the message (a clarifying question, a fallback or a refusal do not).
 ANSWERED = {"answer_intent", "answer_faq", "answer_passage", "handoff"}
+# Decisions of a part that asks something the bot could not pin down.
+UNANSWERED = {"clarify", "fallback", "out_of_scope"}
 
 
 class PartTurns:
@@ -173,6 +175,12 @@ class PartTurns:
             # One part read alone and the whole message ask different things ("I'd like some
             # advice on investing, and separately what does your saver pay?"): both.
             requests = [MessagePart(text, understood, whole), *requests]
+        if explicit and len(requests) == 1:
+            # "I need my IBAN for my new employer, and also the statement of the last 3
+            # months": the second request is announced, but read alone it matches nothing
+            # surely; answer the first and ask about the second with its closest entries.
+            unsure = self._unsure_request(parts, requests[0])
+            requests += [unsure] if unsure is not None else []
         if len(requests) >= 2:
             return self._several(session_id, requests, understood, state, greeted)
         if not requests and greeted and len(parts) == 1:
@@ -186,6 +194,26 @@ class PartTurns:
                                    or requests[0].decision.action == "handoff"
                                    or greeted):
             return self._answer_part(session_id, requests[0], greeted, state)
+        return None
+
+    def _unsure_request(self, parts: list[MessagePart],
+                        request: MessagePart) -> MessagePart | None:
+        """Another part of a message announced to hold several requests that got no answer
+        (a clarifying question, suggestions, or a refusal: a fragment read alone often looks
+        off topic) but has entries it may mean: "did you mean one of these?" with them. A
+        part read most likely as a courtesy ("and also thanks a lot") asks nothing."""
+        for part in parts:
+            decision = part.decision
+            top = part.understood.prediction.top
+            if (part is request or decision.action not in UNANSWERED
+                    or (top is not None and top.name in SMALL_TALK)):
+                continue
+            candidates = (decision.candidates
+                          or self.policy.suggestions(part.understood.faq_hits))
+            if candidates:
+                return MessagePart(part.text, part.understood,
+                                   Decision("clarify", intent=decision.intent,
+                                            candidates=candidates))
         return None
 
     def _hidden_requests(self, readings: list[Understanding], texts: list[str],

@@ -308,9 +308,12 @@ class RulePolicy:
         # outside banking gets the polite out-of-scope reply however often it comes.
         if action == "fallback" and state.fallback_count + 1 >= self.config.fallbacks_before_human:
             return Decision("offer_human")
-        suggestions = [
+        return Decision(action, candidates=self.suggestions(hits or []))
+
+    def suggestions(self, hits: list[FaqHit]) -> list[Candidate]:
+        """The FAQ entries a message not understood may have meant, as buttons."""
+        return [
             Candidate(hit.entry.questions[0], faq_payload(hit.entry.id))
-            for hit in (hits or [])
+            for hit in hits
             if hit.score >= self.config.suggestion_min_faq_score
         ][: self.config.max_candidates]
-        return Decision(action, candidates=suggestions)

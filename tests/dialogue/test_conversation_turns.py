@@ -300,3 +300,16 @@ def test_a_narrower_entry_in_the_intents_topic_answers(default_assistant: Assist
     parent = policy.refinements.parent("view-card-pin")
     reply = default_assistant.handle("no idea what my pin is, where do I look?")  # 0.78
     assert reply.response_id == "faq:view-card-pin", (parent, reply.intent, reply.text)
+
+
+def test_an_announced_second_request_read_unsurely_gets_suggestions(
+        default_assistant: Assistant) -> None:
+    """The first request is answered; the second, announced by "and also" but matching no
+    entry surely on its own, gets "did you mean one of these?" with its closest entries."""
+    reply = default_assistant.handle(
+        "I need my IBAN for my new employer, and also the statement of the last 3 months "
+        "for the rent contract.")
+    parts = reply.data[PARTS]
+    assert [p["action"] for p in parts] == [reply.action, "clarify"], parts
+    assert parts[0]["response_id"] == "faq:find-my-iban", parts
+    assert "/faq:account-statements" in [b.payload for b in reply.buttons], reply.buttons

@@ -238,3 +238,41 @@ def test_a_greeted_message_of_two_requests_is_greeted_once(
     hellos = default_kb.responses["utter_ack_greet"].text
     assert any(reply.text.startswith(f"{hello} ") for hello in hellos)
     assert sum(reply.text.count(hello) for hello in hellos) == 1
+
+
+def test_an_announced_request_read_unsurely_gets_a_question_with_its_closest_entries(
+        tiny_kb) -> None:
+    """"I need my IBAN for my new employer, and also the statement of the last 3 months":
+    the second part matches no entry surely, but its closest ones are the question."""
+    from types import SimpleNamespace
+
+    from bot.dialogue.part_turns import PartTurns
+    from bot.dialogue.policy import Candidate, PolicyConfig, RulePolicy
+    from bot.retrieval.faq_index import FaqHit
+
+    turns = SimpleNamespace(policy=RulePolicy(tiny_kb, PolicyConfig()))
+
+    def unsure_request(*parts: MessagePart) -> MessagePart | None:
+        return PartTurns._unsure_request(turns, list(parts), parts[0])  # type: ignore[arg-type]
+
+    iban = part("I need my IBAN for my new employer", reading(("receiving_money", 0.88)))
+    statements = [Candidate("How do I get a bank statement?", "/faq:account-statements")]
+    unsure = MessagePart("and also the statement of the last 3 months",
+                         reading(("account_fees", 0.16)),
+                         Decision("fallback", candidates=statements))
+    asked = unsure_request(iban, unsure)
+    assert asked is not None and asked.text == unsure.text
+    assert asked.decision.action == "clarify" and asked.decision.candidates == statements
+    # read alone as off topic, a fragment still has the entries it comes close to
+    hits = [FaqHit(tiny_kb.faq["find-iban"], 0.5, "Where do I find my IBAN?")]
+    refused = MessagePart("and also where it is", Understanding(IntentPrediction([]), hits),
+                          Decision("out_of_scope"))
+    asked = unsure_request(iban, refused)
+    assert asked is not None and [c.payload for c in asked.decision.candidates] == [
+        "/faq:find-iban"]
+    # nothing close enough to suggest, or a courtesy: nothing to ask
+    far = Understanding(IntentPrediction([]), [FaqHit(tiny_kb.faq["find-iban"], 0.2, "x")])
+    assert unsure_request(iban, MessagePart(refused.text, far, Decision("out_of_scope"))) is None
+    thanks = MessagePart("and also thanks a lot", reading(("thanks", 0.3)),
+                         Decision("fallback", candidates=statements))
+    assert unsure_request(iban, thanks) is None
