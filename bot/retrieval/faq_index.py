@@ -33,7 +33,9 @@ from bot.files import (
 )
 from bot.kb import FaqEntry, KnowledgeBase
 from bot.nlu.encoder import SentenceEncoder
+from bot.retrieval.answer_types import stated, wanted
 from bot.retrieval.passages import (
+    ANSWER_TYPE_CONFIDENCE,
     PassageHit,
     PassageRanker,
     PassageUnit,
@@ -279,8 +281,8 @@ class FaqIndex:
             # Over-fetch: several vectors belong to one entry.
             scores, ids = self._index.search(queries, min(len(self._rows), top_k * 8))
             scores = self.encoder.calibrate(scores)
-            faq_hits = [self._hits(row_scores, row_ids, top_k)
-                        for row_scores, row_ids in zip(scores, ids, strict=True)]
+            faq_hits = [self._typed(text, self._hits(row_scores, row_ids, top_k))
+                        for text, row_scores, row_ids in zip(texts, scores, ids, strict=True)]
         passage_hits: list[list[PassageHit]] = [[] for _ in texts]
         ranker = self._ranker
         if ranker is not None and ranker.units:
@@ -322,6 +324,19 @@ class FaqIndex:
         backing = sorted(found.values(), key=lambda hit: -hit.score)[:most]
         self._support[answer] = backing
         return backing
+
+    @staticmethod
+    def _typed(question: str, hits: list[FaqHit]) -> list[FaqHit]:
+        """An entry imported from a document whose answer states the kind of fact the
+        question asks for gains what a passage's sentence would (`ANSWER_TYPE_CONFIDENCE`):
+        the two are the same kind of evidence, held to the same bar."""
+        wants = wanted(question) if any(hit.entry.source for hit in hits) else frozenset()
+        if not wants:
+            return hits
+        typed = [FaqHit(hit.entry, hit.score + ANSWER_TYPE_CONFIDENCE, hit.matched)
+                 if hit.entry.source is not None and wants & stated(hit.entry.answer) else hit
+                 for hit in hits]
+        return sorted(typed, key=lambda hit: -hit.score)
 
     def _hits(self, scores: Any, ids: Any, top_k: int) -> list[FaqHit]:
         best: dict[str, FaqHit] = {}

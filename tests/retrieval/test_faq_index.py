@@ -1,8 +1,10 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from bot.kb import load_knowledge_base
-from bot.retrieval.faq_index import FaqIndex, content_key
+from bot.retrieval.faq_index import FaqHit, FaqIndex, content_key
 
 
 def test_build_persists_manifest_and_search_cites_entries(tmp_path: Path, tiny_kb, encoder) -> None:
@@ -40,3 +42,27 @@ def test_rebuilt_only_when_faq_changes(tmp_path: Path, tiny_kb_dir: Path, encode
     assert index.is_current() is False
     assert index.ensure_built() is True
     assert "every day" in index.search("when is the phone line open")[0].entry.answer
+
+
+def test_an_imported_answer_stating_the_fact_asked_for_gains_a_passages_bonus(tiny_kb) -> None:
+    """An FAQ entry imported from a document is held to the passages' bar, and like a
+    passage's sentence it counts for more when its answer states the kind of fact asked
+    for ("what is the biggest cheque I can lodge" wants an amount)."""
+    from bot.kb import SourceDocument
+    from bot.retrieval.passages import ANSWER_TYPE_CONFIDENCE
+
+    source = SourceDocument(document="FAQs", file="faqs.csv")
+    limit = tiny_kb.faq["find-iban"].model_copy(update={
+        "id": "cheque-limit", "answer": "You can lodge cheques of up to €5,000 in the app.",
+        "source": source})
+    valid = tiny_kb.faq["find-iban"].model_copy(update={
+        "id": "cheque-valid", "answer": "A cheque is valid for 6 months.", "source": source})
+    hits = [FaqHit(valid, 0.56, "How long is a cheque valid?"),
+            FaqHit(limit, 0.54, "Can I lodge a cheque in the app?")]
+    typed = FaqIndex._typed("what is the biggest cheque I can lodge?", hits)
+    assert [h.entry.id for h in typed] == ["cheque-limit", "cheque-valid"]
+    assert typed[0].score == pytest.approx(0.54 + ANSWER_TYPE_CONFIDENCE)
+    # the KB's own entries, and questions that ask for no kind of fact, stay as they were
+    own = [FaqHit(tiny_kb.faq["find-iban"], 0.5, "Where do I find my IBAN?")]
+    assert FaqIndex._typed("how much is it?", own) == own
+    assert FaqIndex._typed("can I lodge a cheque?", hits) == hits
