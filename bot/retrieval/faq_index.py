@@ -333,7 +333,7 @@ class FaqIndex:
         wants = wanted(question) if any(hit.entry.source for hit in hits) else frozenset()
         if not wants:
             return hits
-        typed = [FaqHit(hit.entry, hit.score + ANSWER_TYPE_CONFIDENCE, hit.matched)
+        typed = [FaqHit(hit.entry, min(1.0, hit.score + ANSWER_TYPE_CONFIDENCE), hit.matched)
                  if hit.entry.source is not None and wants & stated(hit.entry.answer) else hit
                  for hit in hits]
         return sorted(typed, key=lambda hit: -hit.score)

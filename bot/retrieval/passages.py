@@ -78,7 +78,9 @@ class PassageUnit:
 class PassageHit:
     passage: Passage
     quote: str  # the sentence or table row that answers, word for word
-    score: float  # the dense (cosine) similarity of the quote: the confidence
+    # the confidence: the quote's cosine similarity, plus ANSWER_TYPE_CONFIDENCE when it
+    # states the kind of fact the question asks for
+    score: float
     rank_score: float  # dense plus the answer-type bonus and lexical share: the order
     # The kinds of fact the question asks for (`bot.retrieval.answer_types`), and whether
     # the quote states one of them.
@@ -164,22 +166,23 @@ class PassageRanker:
             top = float(lexical.max())
             lexical = lexical / top if top > 0 else lexical * 0
         wants = wanted(question)
-        ranked: dict[str, list[tuple[float, float, int]]] = {}  # passage -> (rank, dense, unit)
+        # passage -> its units' (rank score, confidence, unit index)
+        ranked: dict[str, list[tuple[float, float, int]]] = {}
         for (dense, index), lex in zip(found, lexical, strict=True):
             unit = self.units[index]
             if unit.passage_id in self.kb.passages:
                 typed = bool(wants & self._stated[index])
                 ranked.setdefault(unit.passage_id, []).append(
                     (dense + typed * ANSWER_TYPE_BONUS + self.lexical_weight * float(lex),
-                     dense + typed * ANSWER_TYPE_CONFIDENCE, index))
+                     min(1.0, dense + typed * ANSWER_TYPE_CONFIDENCE), index))
         hits = []
         for passage_id, candidates in ranked.items():
             candidates.sort(reverse=True)
-            rank, dense, index = candidates[0]
+            rank, confidence, index = candidates[0]
             quoted = [index]
             if len(candidates) > 1 and rank - candidates[1][0] <= SECOND_QUOTE_WITHIN:
                 quoted.append(candidates[1][2])
             quote = "\n".join(self.units[i].text for i in sorted(quoted))
-            hits.append(PassageHit(self.kb.passages[passage_id], quote, dense, rank, wants,
+            hits.append(PassageHit(self.kb.passages[passage_id], quote, confidence, rank, wants,
                                    any(wants & self._stated[i] for i in quoted)))
         return sorted(hits, key=lambda h: -h.rank_score)[:top_k]
