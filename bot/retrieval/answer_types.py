@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
+from functools import lru_cache
 
 
 class AnswerType(Enum):
@@ -46,7 +47,9 @@ _STATED = {
 _WANTS: tuple[tuple[re.Pattern[str], frozenset[AnswerType]], ...] = tuple(
     (re.compile(pattern, re.I), frozenset(types)) for pattern, types in (
         (r"\b(?:what|which) time\b|\buntil when\b|\btill when\b|\bopening hours\b"
-         r"|\b(?:open|close|closes|opens|closing)\b.*\b(?:at|until|till|on)\b",
+         r"|\b(?:open|opens|close|closes)\s+(?:at|until|till)\b"
+         r"|\b(?:are you|is it|is the branch|are the branches|branch|branches)\s+"
+         r"(?:open|closed)\b",
          {AnswerType.CLOCK_TIME}),
         (r"\bhow (?:long|soon|quickly|fast)\b|\bhow many (?:days|weeks|months|hours|years)\b"
          r"|\bwhen will\b|\btake to (?:arrive|clear|come|get)\b",
@@ -71,6 +74,8 @@ def wanted(question: str) -> frozenset[AnswerType]:
     return next((types for cue, types in _WANTS if cue.search(question)), frozenset())
 
 
+@lru_cache(maxsize=4096)
 def stated(text: str) -> frozenset[AnswerType]:
-    """The kinds of fact `text` states."""
+    """The kinds of fact `text` states (kept per text: the same KB answers are asked
+    about again with every message)."""
     return frozenset(kind for kind, pattern in _STATED.items() if pattern.search(text))

@@ -33,7 +33,7 @@ from bot.files import (
 )
 from bot.kb import FaqEntry, KnowledgeBase
 from bot.nlu.encoder import SentenceEncoder
-from bot.retrieval.answer_types import stated, wanted
+from bot.retrieval.answer_types import AnswerType, stated, wanted
 from bot.retrieval.passages import (
     ANSWER_TYPE_CONFIDENCE,
     PassageHit,
@@ -113,6 +113,9 @@ class FaqIndex:
         self._gpu_resources: Any = None
         self._lock = threading.Lock()
         self._support: dict[str, list[PassageHit]] = {}
+        # Whether any content was imported from a document: only then do questions' answer
+        # types (`bot.retrieval.answer_types`) weigh in.
+        self._imported = bool(kb.passages) or any(e.source for e in kb.faq.values())
 
     # -- building -------------------------------------------------------------------------
 
@@ -276,21 +279,23 @@ class FaqIndex:
         if not texts:
             return []
         queries = self.encoder.encode_many(texts)
+        wants = [wanted(text) if self._imported else frozenset[AnswerType]() for text in texts]
         faq_hits: list[list[FaqHit]] = [[] for _ in texts]
         if self._rows:
             # Over-fetch: several vectors belong to one entry.
             scores, ids = self._index.search(queries, min(len(self._rows), top_k * 8))
             scores = self.encoder.calibrate(scores)
-            faq_hits = [self._typed(text, self._hits(row_scores, row_ids, top_k))
-                        for text, row_scores, row_ids in zip(texts, scores, ids, strict=True)]
+            faq_hits = [self._typed(question_wants, self._hits(row_scores, row_ids, top_k))
+                        for question_wants, row_scores, row_ids in zip(wants, scores, ids,
+                                                                       strict=True)]
         passage_hits: list[list[PassageHit]] = [[] for _ in texts]
         ranker = self._ranker
         if ranker is not None and ranker.units:
             scores, ids = self._passages.search(queries, min(len(ranker.units), 48))
             scores = self.encoder.calibrate(scores)
-            passage_hits = [ranker.hits(text, row_scores, row_ids, top_k)
-                            for text, row_scores, row_ids in zip(texts, scores, ids,
-                                                                 strict=True)]
+            passage_hits = [ranker.hits(text, question_wants, row_scores, row_ids, top_k)
+                            for text, question_wants, row_scores, row_ids
+                            in zip(texts, wants, scores, ids, strict=True)]
         return list(zip(faq_hits, passage_hits, strict=True))
 
     def supporting(self, answer: str, most: int = 2) -> list[PassageHit]:
@@ -326,11 +331,11 @@ class FaqIndex:
         return backing
 
     @staticmethod
-    def _typed(question: str, hits: list[FaqHit]) -> list[FaqHit]:
+    def _typed(wants: frozenset[AnswerType], hits: list[FaqHit]) -> list[FaqHit]:
         """An entry imported from a document whose answer states the kind of fact the
-        question asks for gains what a passage's sentence would (`ANSWER_TYPE_CONFIDENCE`):
-        the two are the same kind of evidence, held to the same bar."""
-        wants = wanted(question) if any(hit.entry.source for hit in hits) else frozenset()
+        question asks for (`wants`) gains what a passage's sentence would
+        (`ANSWER_TYPE_CONFIDENCE`): the two are the same kind of evidence, held to the same
+        bar."""
         if not wants:
             return hits
         typed = [FaqHit(hit.entry, min(1.0, hit.score + ANSWER_TYPE_CONFIDENCE), hit.matched)

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from bot.kb import KnowledgeBase, Passage
-from bot.retrieval.answer_types import AnswerType, stated, wanted
+from bot.retrieval.answer_types import AnswerType, stated
 
 _FIGURE = re.compile(r"\d+(?:[.,:]\d+)*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9€£$])")
@@ -152,10 +152,11 @@ class PassageRanker:
             self._bm25 = BM25Okapi([tokens(u.lexical_text(kb.passages[u.passage_id]))
                                     or ["_"] for u in units])
 
-    def hits(self, question: str, scores: np.ndarray, ids: np.ndarray, top_k: int
-             ) -> list[PassageHit]:
-        """The best unit of each of the best passages. `scores` and `ids` are the dense
-        search's results for this question."""
+    def hits(self, question: str, wants: frozenset[AnswerType], scores: np.ndarray,
+             ids: np.ndarray, top_k: int) -> list[PassageHit]:
+        """The best unit of each of the best passages. `wants`: the kinds of fact the
+        question asks for (`answer_types.wanted`); `scores` and `ids`: the dense search's
+        results for it."""
         found = [(float(s), int(i)) for s, i in zip(scores, ids, strict=True) if i >= 0]
         if not found:
             return []
@@ -165,7 +166,6 @@ class PassageRanker:
             lexical = np.array([all_scores[i] for _, i in found])
             top = float(lexical.max())
             lexical = lexical / top if top > 0 else lexical * 0
-        wants = wanted(question)
         # passage -> its units' (rank score, confidence, unit index)
         ranked: dict[str, list[tuple[float, float, int]]] = {}
         for (dense, index), lex in zip(found, lexical, strict=True):

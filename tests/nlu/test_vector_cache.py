@@ -49,3 +49,19 @@ def test_a_fine_tuned_model_reads_a_repeated_message_once(tiny_settings, monkeyp
     classifier.embed(["yes"])
     assert reads[-1] == ["yes"]
     assert classifier.embed([]).shape == (0, first.shape[1])
+
+
+def test_read_through_computes_only_the_distinct_messages_it_has_not_kept() -> None:
+    cache = VectorCache(4)
+    cache.put([("yes", np.ones(2))])
+    asked: list[list[str]] = []
+
+    def compute(texts: list[str]) -> list[np.ndarray]:
+        asked.append(texts)
+        return [np.full(2, float(len(t))) for t in texts]
+
+    rows = cache.read_through(["yes", "hello", "hi", "hello"], compute)
+    assert asked == [["hello", "hi"]]  # "yes" kept, "hello" once
+    assert rows.shape == (4, 2) and rows[:, 0].tolist() == [1.0, 5.0, 2.0, 5.0]
+    cache.read_through(["hi", "yes"], compute)
+    assert asked == [["hello", "hi"]]  # all kept now: nothing computed

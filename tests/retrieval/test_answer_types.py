@@ -14,6 +14,8 @@ CLOCK, DURATION, CONTACT = AnswerType.CLOCK_TIME, AnswerType.DURATION, AnswerTyp
     ("what do you charge for a transfer to Japan", {AMOUNT, PERCENT}),
     ("what's the overdraft interest rate", {PERCENT}),
     ("until what time can I call you on Saturday?", {CLOCK}),  # not a phone number
+    ("are you open on saturday mornings", {CLOCK}),
+    ("can I close my account on Friday?", set()),  # closing an account, not opening hours
     ("how long does a transfer to the US take", {DURATION}),
     ("what is the number to call if my card is stolen", {CONTACT}),
     # a charge on the account is a payment, not a question about fees

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from bot.kb import load_knowledge_base
+from bot.retrieval.answer_types import wanted
 from bot.retrieval.faq_index import FaqHit, FaqIndex, content_key
 
 
@@ -59,10 +60,10 @@ def test_an_imported_answer_stating_the_fact_asked_for_gains_a_passages_bonus(ti
         "id": "cheque-valid", "answer": "A cheque is valid for 6 months.", "source": source})
     hits = [FaqHit(valid, 0.56, "How long is a cheque valid?"),
             FaqHit(limit, 0.54, "Can I lodge a cheque in the app?")]
-    typed = FaqIndex._typed("what is the biggest cheque I can lodge?", hits)
+    typed = FaqIndex._typed(wanted("what is the biggest cheque I can lodge?"), hits)
     assert [h.entry.id for h in typed] == ["cheque-limit", "cheque-valid"]
     assert typed[0].score == pytest.approx(0.54 + ANSWER_TYPE_CONFIDENCE)
     # the KB's own entries, and questions that ask for no kind of fact, stay as they were
     own = [FaqHit(tiny_kb.faq["find-iban"], 0.5, "Where do I find my IBAN?")]
-    assert FaqIndex._typed("how much is it?", own) == own
-    assert FaqIndex._typed("can I lodge a cheque?", hits) == hits
+    assert FaqIndex._typed(wanted("how much is it?"), own) == own
+    assert FaqIndex._typed(wanted("can I lodge a cheque?"), hits) == hits

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from bot.kb import Passage, SourceDocument
+from bot.retrieval.answer_types import wanted
 from bot.retrieval.passages import (
     ANSWER_TYPE_CONFIDENCE,
     PassageRanker,
@@ -54,9 +55,11 @@ def test_a_sentence_stating_the_kind_of_fact_asked_for_ranks_first(tiny_kb) -> N
     order = [u.passage_id for u in ranker.units]
     scores = np.array([0.66, 0.60], dtype=np.float32)
     ids = np.array([order.index(prose.id), order.index(FEES.id)])
-    best, runner_up = ranker.hits("how much to send dollars", scores, ids, top_k=2)
+    best, runner_up = ranker.hits("how much to send dollars", wanted("how much to send dollars"),
+                                  scores, ids, top_k=2)
     assert best.passage.id == FEES.id and best.states_wanted
     assert best.score == pytest.approx(0.60 + ANSWER_TYPE_CONFIDENCE)
     assert runner_up.passage.id == prose.id and not runner_up.states_wanted
-    (only,) = ranker.hits("tell me about new cards", scores[:1], ids[:1], top_k=2)
+    (only,) = ranker.hits("tell me about new cards", wanted("tell me about new cards"),
+                          scores[:1], ids[:1], top_k=2)
     assert only.passage.id == prose.id and only.score == pytest.approx(0.66)
