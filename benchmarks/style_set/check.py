@@ -1,4 +1,4 @@
-"""Check the style set (heldout.csv, dev.csv) before it is used to measure anything.
+"""Check the style set (heldout.csv, dev.csv, dev2.csv) before it is used to measure anything.
 
     .venv/bin/python benchmarks/style_set/check.py [--shared ../shared/data]
 
@@ -8,14 +8,15 @@ Checks, each failing the run (exit status 1) when it finds something:
   every category is an intent of the default knowledge base or `out_of_scope`;
 - `terse` messages have at most 4 words;
 - heldout.csv has every intent at least 4 times (5 for every non-conversational intent) and at
-  least 130 out-of-scope messages; dev.csv has every intent at least once and at least 30
-  out-of-scope messages;
+  least 130 out-of-scope messages; dev.csv and dev2.csv have every intent at least once and
+  at least 30 out-of-scope messages;
 - no message is copied from, or a near copy of, a sentence of the knowledge base (intent
   examples, FAQ questions, out-of-scope examples), BANKING77 (train and test) or CLINC150
   (every split): the same after lower-casing and stripping punctuation, or a word-set Jaccard
   similarity of 0.8 or more;
-- no message appears twice in one file, and no message of dev.csv is the same as, or a near
-  copy of (Jaccard >= 0.8), a message of heldout.csv.
+- no message appears twice in one file, and no message of a development file (dev.csv,
+  dev2.csv) is the same as, or a near copy of (Jaccard >= 0.8), a message of heldout.csv or
+  of the other development file.
 
 It also prints the counts per style and per category. Without the shared data folder the
 BANKING77 / CLINC150 comparison cannot run, and that is a failure too.
@@ -37,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.kb.loader import load_knowledge_base  # noqa: E402
 
-FILES = ("heldout.csv", "dev.csv")
+FILES = ("heldout.csv", "dev.csv", "dev2.csv")
 HEADER = ["text", "category", "style"]
 STYLES = ("terse", "casual", "typos", "context", "non_native", "formal")
 OOS = "out_of_scope"
@@ -48,6 +49,7 @@ TERSE_MAX_WORDS = 4
 MINIMUMS = {  # file: (per conversational intent, per other intent, out of scope)
     "heldout.csv": (4, 5, 130),
     "dev.csv": (1, 1, 30),
+    "dev2.csv": (1, 1, 30),
 }
 
 
@@ -199,15 +201,17 @@ def main() -> int:
                     problems.append(f"{name}:{row['_line']}: {kind} ({sim:.2f}) match with "
                                     f"{source}: {row['text']!r} ~ {text!r}")
 
-    # dev.csv against heldout.csv.
-    held = NearIndex([("heldout.csv:" + r["_line"], r["text"]) for r in sets["heldout.csv"]])
-    for row in sets["dev.csv"]:
-        found = held.hit(row["text"])
-        if found:
-            kind, sim, i = found
-            source, text = held.sentences[i]
-            problems.append(f"dev.csv:{row['_line']}: {kind} ({sim:.2f}) match with {source}: "
-                            f"{row['text']!r} ~ {text!r}")
+    # Each development file against heldout.csv and the one before it.
+    for name, others in (("dev.csv", ("heldout.csv",)), ("dev2.csv", ("heldout.csv", "dev.csv"))):
+        earlier = NearIndex([(f"{other}:{r['_line']}", r["text"])
+                             for other in others for r in sets[other]])
+        for row in sets[name]:
+            found = earlier.hit(row["text"])
+            if found:
+                kind, sim, i = found
+                source, text = earlier.sentences[i]
+                problems.append(f"{name}:{row['_line']}: {kind} ({sim:.2f}) match with "
+                                f"{source}: {row['text']!r} ~ {text!r}")
 
     if problems:
         print(f"\nFAILED: {len(problems)} problem(s)")
