@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.nlu.recognizer import IntentRecognizer
     from bot.pipeline import Assistant
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "banking77" / "test.csv"
@@ -57,3 +58,19 @@ def ready_assistant(settings: Settings, *, in_memory: bool) -> Assistant:
     assistant = Assistant.from_settings(settings, in_memory=in_memory, kb=kb, encoder=encoder)
     assistant.warm_up()
     return assistant
+
+
+def trained_recognizer(data_dir: Path) -> IntentRecognizer:
+    """The intent model already trained in `data_dir` (`teller train --data-dir DIR`), warm,
+    with BLAS on the threads a server gives it."""
+    from bot.config import Settings
+    from bot.device import limit_blas_threads
+    from bot.nlu.encoder import SentenceEncoder
+    from bot.nlu.recognizer import load_recognizer
+
+    limit_blas_threads()
+    settings = Settings(data_dir=data_dir)
+    recognizer = load_recognizer(settings.model_dir, SentenceEncoder.from_settings(settings),
+                                 settings.device)
+    recognizer.warm_up()
+    return recognizer

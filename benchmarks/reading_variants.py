@@ -27,6 +27,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 WORD = re.compile(r"[A-Za-z]+")
@@ -41,18 +42,12 @@ def main() -> int:
     parser.add_argument("--whole-weight", type=float, default=0.5)
     args = parser.parse_args()
 
-    from bot.config import Settings
-    from bot.device import limit_blas_threads
-    from bot.nlu.encoder import SentenceEncoder
-    from bot.nlu.recognizer import load_recognizer
+    from bench_setup import trained_recognizer
+
     from bot.nlu.spelling import common_slip, edits1
     from training.noise import add_typos
 
-    limit_blas_threads()
-    settings = Settings(data_dir=args.data_dir)
-    recognizer = load_recognizer(settings.model_dir, SentenceEncoder.from_settings(settings),
-                                 settings.device)
-    recognizer.warm_up()
+    recognizer = trained_recognizer(args.data_dir)
     counts = recognizer.spelling.counts if recognizer.spelling else {}
 
     def real_word(typed: str) -> str:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 STYLE_SET = ROOT / "benchmarks" / "style_set"
 
@@ -36,18 +37,11 @@ def main() -> int:
     args = parser.parse_args()
 
     import numpy as np
+    from bench_setup import trained_recognizer
 
-    from bot.config import Settings
-    from bot.device import limit_blas_threads
-    from bot.nlu.encoder import SentenceEncoder
-    from bot.nlu.recognizer import load_recognizer
     from training.noise import add_typos
 
-    limit_blas_threads()
-    settings = Settings(data_dir=args.data_dir)
-    recognizer = load_recognizer(settings.model_dir, SentenceEncoder.from_settings(settings),
-                                 settings.device)
-    recognizer.warm_up()
+    recognizer = trained_recognizer(args.data_dir)
 
     def read(texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
         vectors = recognizer.embed(texts)
