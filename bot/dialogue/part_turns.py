@@ -179,7 +179,7 @@ class PartTurns:
             # "I need my IBAN for my new employer, and also the statement of the last 3
             # months": the second request is announced, but read alone it matches nothing
             # surely; answer the first and ask about the second with its closest entries.
-            unsure = self._unsure_request(parts, requests[0])
+            unsure = unsure_request(self.policy, parts, requests[0])
             requests += [unsure] if unsure is not None else []
         if len(requests) >= 2:
             return self._several(session_id, requests, understood, state, greeted)
@@ -194,26 +194,6 @@ class PartTurns:
                                    or requests[0].decision.action == "handoff"
                                    or greeted):
             return self._answer_part(session_id, requests[0], greeted, state)
-        return None
-
-    def _unsure_request(self, parts: list[MessagePart],
-                        request: MessagePart) -> MessagePart | None:
-        """Another part of a message announced to hold several requests that got no answer
-        (a clarifying question, suggestions, or a refusal: a fragment read alone often looks
-        off topic) but has entries it may mean: "did you mean one of these?" with them. A
-        part read most likely as a courtesy ("and also thanks a lot") asks nothing."""
-        for part in parts:
-            decision = part.decision
-            top = part.understood.prediction.top
-            if (part is request or decision.action not in UNANSWERED
-                    or (top is not None and top.name in SMALL_TALK)):
-                continue
-            candidates = (decision.candidates
-                          or self.policy.suggestions(part.understood.faq_hits))
-            if candidates:
-                return MessagePart(part.text, part.understood,
-                                   Decision("clarify", intent=decision.intent,
-                                            candidates=candidates))
         return None
 
     def _hidden_requests(self, readings: list[Understanding], texts: list[str],
@@ -364,3 +344,23 @@ class PartTurns:
                  "intent": (r.intent.name if r.intent else None), "response_id": r.response_id}
                 for p, r in done]},
         })
+
+
+def unsure_request(policy: RulePolicy, parts: list[MessagePart],
+                   request: MessagePart) -> MessagePart | None:
+    """Another part of a message announced to hold several requests that got no answer (a
+    clarifying question, suggestions, or a refusal: a fragment read alone often looks off
+    topic) but has entries it may mean: "did you mean one of these?" with them. A part read
+    most likely as a courtesy ("and also thanks a lot") asks nothing."""
+    for part in parts:
+        decision = part.decision
+        top = part.understood.prediction.top
+        if (part is request or decision.action not in UNANSWERED
+                or (top is not None and top.name in SMALL_TALK)):
+            continue
+        candidates = decision.candidates or policy.suggestions(part.understood.faq_hits)
+        if candidates:
+            return MessagePart(part.text, part.understood,
+                               Decision("clarify", intent=decision.intent,
+                                        candidates=candidates))
+    return None

@@ -244,16 +244,14 @@ def test_an_announced_request_read_unsurely_gets_a_question_with_its_closest_ent
         tiny_kb) -> None:
     """"I need my IBAN for my new employer, and also the statement of the last 3 months":
     the second part matches no entry surely, but its closest ones are the question."""
-    from types import SimpleNamespace
-
-    from bot.dialogue.part_turns import PartTurns
+    from bot.dialogue import part_turns
     from bot.dialogue.policy import Candidate, PolicyConfig, RulePolicy
     from bot.retrieval.faq_index import FaqHit
 
-    turns = SimpleNamespace(policy=RulePolicy(tiny_kb, PolicyConfig()))
+    policy = RulePolicy(tiny_kb, PolicyConfig())
 
     def unsure_request(*parts: MessagePart) -> MessagePart | None:
-        return PartTurns._unsure_request(turns, list(parts), parts[0])  # type: ignore[arg-type]
+        return part_turns.unsure_request(policy, list(parts), parts[0])
 
     iban = part("I need my IBAN for my new employer", reading(("receiving_money", 0.88)))
     statements = [Candidate("How do I get a bank statement?", "/faq:account-statements")]
