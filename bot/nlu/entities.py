@@ -70,8 +70,11 @@ _MONEY = re.compile(
     rf"(?P<post>{_CURRENCY})?(?![\w%])",
     re.IGNORECASE,
 )
-_DURATION = re.compile(  # a number word starts a word: "préstamo" holds no "a mo"
-    rf"(?<![\w-])(?P<num>{_NUMBER}|{_WORD_NUMBER})(?:\s+and\s+a\s+half)?[\s-]*"
+# A number word starts a word ("préstamo" holds no "a mo") and stands apart from its unit:
+# "any" is not "an" + "y" (a year), only digits run into one ("10y").
+_DURATION = re.compile(
+    rf"(?<![\w-])(?:(?P<num>{_NUMBER})|(?P<word>{_WORD_NUMBER})(?=[\s-]))"
+    r"(?:\s+and\s+a\s+half)?[\s-]*"
     r"(?P<unit>years?|yrs?|y|yers|yeras?|yaers?|months?|mos?|mths?|mnths?|monts?|"
     r"moths|weeks?|wks?)\b",
     re.IGNORECASE,
@@ -194,7 +197,7 @@ def extract_entities(text: str, today: date | None = None) -> list[Entity]:
         value = int(match.group("a") or match.group("b"))
         add(Entity("age", value, match.group(0), *match.span()))
     for match in _DURATION.finditer(text):
-        number = parse_number(match.group("num"))
+        number = parse_number(match.group("num") or match.group("word"))
         if number is None:
             continue
         if "and a half" in match.group(0).lower():

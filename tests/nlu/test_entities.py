@@ -99,3 +99,18 @@ def test_a_number_word_inside_another_word_is_no_number() -> None:
     """"préstamo" (a loan) ends in "a mo": not one month."""
     assert extract_entities("quisiera pedir un préstamo personal") == []
     assert [e.value for e in extract_entities("over a year")] == [12]
+
+
+@pytest.mark.parametrize("text", ["can I take the money out at any time?", "any",
+                                  "cancel at anytime", "a yes or no", "anyway"])
+def test_a_word_that_starts_with_a_number_word_is_no_duration(text: str) -> None:
+    """"any" is not "an" + "y" (a year): a number word stands apart from its unit."""
+    assert [e for e in extract_entities(text) if e.kind == "duration"] == []
+
+
+@pytest.mark.parametrize(("text", "months"), [("a year", 12), ("two years", 24),
+                                              ("ten-year", 120), ("10y", 120), ("6mths", 6),
+                                              ("one and a half years", 18)])
+def test_durations_keep_number_words_and_digits_run_into_their_unit(text: str,
+                                                                     months: int) -> None:
+    assert [e.value for e in extract_entities(text) if e.kind == "duration"] == [months]
