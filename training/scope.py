@@ -156,7 +156,7 @@ def train_scope_detector(
     `max_references` (in scope, out of scope): every message is compared with every
     reference, so their number sets the detector's time per message (memory-bound: 25,000
     references of 384 floats are 39 MB to read per message, about 3 ms on 2 cores); a
-    seeded random share is kept beyond that.
+    seeded random share is kept beyond that, after all of the KB's own out-of-scope examples.
     """
     extra = extra or ScopeData()
     out_texts = list(dict.fromkeys([*kb_out_of_scope, *extra.out_of_scope]))
@@ -174,7 +174,10 @@ def train_scope_detector(
     out_held = (np.zeros(len(out_texts), dtype=bool) if extra.out_of_scope_val
                 else rng.random(len(out_texts)) < 0.2)
     in_kept = _seeded_share(len(in_texts), max_references[0], rng)
-    out_kept = _seeded_share(len(out_texts), max_references[1], rng)
+    # The KB's own list of messages to decline is the bank's word on what its assistant
+    # must not answer: every one of them stays a reference, the corpora fill the rest.
+    own_out = len(dict.fromkeys(kb_out_of_scope))
+    out_kept = _seeded_share(len(out_texts), max_references[1], rng, first=own_out)
     in_vectors = _embed_rows(embed, in_texts, in_kept | in_held)
     out_vectors = _embed_rows(embed, out_texts, out_kept | out_held)
     val_in = [in_vectors.of(in_held)]
@@ -220,10 +223,13 @@ def train_scope_detector(
                                   metrics, combiner)
 
 
-def _seeded_share(rows: int, most: int, rng: np.random.Generator) -> np.ndarray:
-    """A mask keeping `most` of `rows` rows at random (all of them when there are fewer)."""
+def _seeded_share(rows: int, most: int, rng: np.random.Generator, first: int = 0) -> np.ndarray:
+    """A mask keeping `most` of `rows` rows: the `first` rows (up to `most` of them), then a
+    seeded random share of the others (all of them when there are fewer)."""
     kept = np.zeros(rows, dtype=bool)
-    kept[rng.permutation(rows)[:most]] = True
+    always = min(first, most, rows)
+    kept[:always] = True
+    kept[always + rng.permutation(rows - always)[:most - always]] = True
     return kept
 
 

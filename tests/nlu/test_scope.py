@@ -167,3 +167,36 @@ def test_a_cosine_model_combines_neighbours_with_the_closest_intent(tmp_path) ->
     assert not flagged["ours"].any() and not flagged["other banking"].any()
     assert flagged["decline"].all()
     assert detector.read(fresh["decline"][0]).out_of_scope
+
+
+def test_every_kb_out_of_scope_example_stays_a_reference_when_corpora_are_sampled() -> None:
+    """A bank's own list of messages to decline is never sampled away by a large corpus."""
+    rng = np.random.default_rng(5)
+    texts = ([f"ours {i}" for i in range(60)] + [f"new {i}" for i in range(20)]
+             + [f"kb decline {i}" for i in range(20)] + [f"corpus decline {i}" for i in range(300)])
+    rows = rng.standard_normal((len(texts), 12))
+    lookup = dict(zip(texts, rows / np.linalg.norm(rows, axis=1, keepdims=True), strict=True))
+
+    def embed(batch: list[str]) -> np.ndarray:
+        return np.array([lookup[t] for t in batch])
+
+    kb_declined = [t for t in texts if t.startswith("kb decline")]
+    extra = ScopeData(out_of_scope=[t for t in texts if t.startswith("corpus decline")][:250],
+                      out_of_scope_val=[t for t in texts if t.startswith("corpus decline")][250:])
+    artifacts = train_scope_detector(embed, texts[:80], kb_declined, extra,
+                                     not_trained_on=texts[60:80], max_references=(1000, 50))
+    assert artifacts.out_of_scope.shape == (50, 12)
+    kept = {tuple(np.round(row, 6)) for row in artifacts.out_of_scope}
+    assert all(tuple(np.round(lookup[t], 6)) in kept for t in kb_declined)
+    assert artifacts.metrics["out_of_scope_references"] == 50
+
+
+def test_seeded_share_keeps_the_first_rows_then_a_seeded_sample() -> None:
+    from training.scope import _seeded_share
+
+    kept = _seeded_share(100, 30, np.random.default_rng(1), first=10)
+    assert kept.sum() == 30 and kept[:10].all()
+    assert (kept == _seeded_share(100, 30, np.random.default_rng(1), first=10)).all()
+    assert _seeded_share(100, 5, np.random.default_rng(1), first=10)[:5].all()
+    assert _seeded_share(100, 5, np.random.default_rng(1), first=10).sum() == 5
+    assert _seeded_share(20, 30, np.random.default_rng(1), first=10).all()
