@@ -57,9 +57,9 @@ NO = {"no", "n", "nope", "nah", "not really", "never", "i don't", "i do not", "i
       "i am not", "not at all"}
 
 _NUMBER = r"(?<![\w-])-?(?:\d{1,3}(?:[ ,.']\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
-_COMPOUND_NUMBER = re.compile(
-    r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[- ]"
-    r"(one|two|three|four|five|six|seven|eight|nine)\b", re.IGNORECASE)
+_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_UNITS = "one|two|three|four|five|six|seven|eight|nine"
+_COMPOUND_NUMBER = re.compile(rf"\b({_TENS})[- ]({_UNITS})\b", re.IGNORECASE)
 _WORD_NUMBER = "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True))
 _CURRENCY = "|".join(sorted((re.escape(w) for w in CURRENCY_WORDS), key=len, reverse=True))
 _SCALE = "|".join(sorted(SCALE_WORDS, key=len, reverse=True))
@@ -71,9 +71,11 @@ _MONEY = re.compile(
     re.IGNORECASE,
 )
 # A number word starts a word ("préstamo" holds no "a mo") and stands apart from its unit:
-# "any" is not "an" + "y" (a year), only digits run into one ("10y").
+# "any" is not "an" + "y" (a year), only digits run into one ("10y"). "twenty-four months"
+# is one duration, not "four months".
 _DURATION = re.compile(
-    rf"(?<![\w-])(?:(?P<num>{_NUMBER})|(?P<word>{_WORD_NUMBER})(?=[\s-]))"
+    rf"(?<![\w-])(?:(?P<num>{_NUMBER})|(?P<word>(?:{_TENS})[- ](?:{_UNITS})"
+    rf"|{_WORD_NUMBER})(?=[\s-]))"
     r"(?:\s+and\s+a\s+half)?[\s-]*"
     r"(?P<unit>years?|yrs?|y|yers|yeras?|yaers?|months?|mos?|mths?|mnths?|monts?|"
     r"moths|weeks?|wks?)\b",
@@ -114,6 +116,9 @@ def parse_number(text: str) -> float | None:
     raw = text.strip().lower()
     if raw in NUMBER_WORDS:
         return float(NUMBER_WORDS[raw])
+    compound = _COMPOUND_NUMBER.fullmatch(raw)
+    if compound:
+        return float(NUMBER_WORDS[compound.group(1)] + NUMBER_WORDS[compound.group(2)])
     sign = -1.0 if raw.startswith("-") else 1.0
     raw = raw.lstrip("-")
     grouped = re.fullmatch(r"(\d{1,3})((?:[ ,.']\d{3})+)([.,]\d+)?", raw)
@@ -190,9 +195,6 @@ def extract_entities(text: str, today: date | None = None) -> list[Entity]:
 
     for entity in _dates(text, today or date.today()):
         add(entity)
-    for match in _COMPOUND_NUMBER.finditer(text):  # "thirty-nine": one number, not two
-        value = NUMBER_WORDS[match.group(1).lower()] + NUMBER_WORDS[match.group(2).lower()]
-        add(Entity("number", value, match.group(0), *match.span()))
     for match in _AGE.finditer(text):
         value = int(match.group("a") or match.group("b"))
         add(Entity("age", value, match.group(0), *match.span()))
@@ -208,6 +210,10 @@ def extract_entities(text: str, today: date | None = None) -> list[Entity]:
         add(Entity("duration", months, match.group(0), *match.span(), unit="months"))
     for entity in _durations_in_language(text):
         add(entity)
+    for match in _COMPOUND_NUMBER.finditer(text):  # "thirty-nine": one number, not two
+        tens_and_units = (NUMBER_WORDS[match.group(1).lower()]
+                          + NUMBER_WORDS[match.group(2).lower()])
+        add(Entity("number", tens_and_units, match.group(0), *match.span()))
     for match in _PERCENT.finditer(text):
         number = parse_number(match.group("num"))
         if number is not None:

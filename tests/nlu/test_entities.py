@@ -114,3 +114,15 @@ def test_a_word_that_starts_with_a_number_word_is_no_duration(text: str) -> None
 def test_durations_keep_number_words_and_digits_run_into_their_unit(text: str,
                                                                      months: int) -> None:
     assert [e.value for e in extract_entities(text) if e.kind == "duration"] == [months]
+
+
+@pytest.mark.parametrize(("text", "months"), [("twenty-four months", 24),
+                                              ("thirty six months", 36),
+                                              ("over twenty-five years", 300)])
+def test_a_compound_number_word_with_a_unit_is_one_duration(text: str, months: int) -> None:
+    entities = extract_entities(text)
+    assert [(e.kind, e.value) for e in entities] == [("duration", months)]
+
+
+def test_a_compound_number_word_alone_is_still_a_number() -> None:
+    assert [(e.kind, e.value) for e in extract_entities("I am thirty-nine")] == [("number", 39)]
