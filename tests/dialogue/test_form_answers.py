@@ -196,6 +196,20 @@ def test_a_side_question_is_still_answered_then_the_question_asked_again(chat: C
     assert filled(reply) == {"purpose": "appliances"} and reply.text == "How old are you?"
 
 
+def test_at_any_time_in_a_question_is_no_number_of_years(chat: Chat) -> None:
+    """"any" once read as "an" + "y", a year: the question filled the horizon instead of
+    being answered."""
+    chat.say(*PORTFOLIO_START)
+    chat.say("46")
+    reply = chat.say("Before I answer further, can I take the money out at any time, or is "
+                     "it blocked for years?", "pin_blocked", 0.3, faq=("invest-withdraw", 0.74))
+    assert reply.response_id == "faq:invest-withdraw"
+    assert "horizon_years" not in chat.state.slots
+    assert reply.text.endswith("For how many years do you plan to keep this money invested?")
+    reply = chat.say("twenty-five years")
+    assert filled(reply) == {"horizon_years": 25}
+
+
 def test_an_answer_in_other_words_is_the_catch_all_purpose_at_once(chat: Chat) -> None:
     """No purpose matches "getting the old piano restored" and nothing else reads the
     message: it is 'something else' (the slot's `fallback_choice`), said back for the
