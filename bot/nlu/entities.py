@@ -111,6 +111,11 @@ class Entity:
     unit: str | None = None  # currency for money, "months" for durations
 
 
+def _tens_and_units(match: re.Match[str]) -> float:
+    """The value of a `_COMPOUND_NUMBER` match ("thirty-nine" -> 39)."""
+    return NUMBER_WORDS[match.group(1).lower()] + NUMBER_WORDS[match.group(2).lower()]
+
+
 def parse_number(text: str) -> float | None:
     """'5,000' -> 5000, '2.5' -> 2.5, '1.234.567' -> 1234567, 'two' -> 2."""
     raw = text.strip().lower()
@@ -118,7 +123,7 @@ def parse_number(text: str) -> float | None:
         return float(NUMBER_WORDS[raw])
     compound = _COMPOUND_NUMBER.fullmatch(raw)
     if compound:
-        return float(NUMBER_WORDS[compound.group(1)] + NUMBER_WORDS[compound.group(2)])
+        return float(_tens_and_units(compound))
     sign = -1.0 if raw.startswith("-") else 1.0
     raw = raw.lstrip("-")
     grouped = re.fullmatch(r"(\d{1,3})((?:[ ,.']\d{3})+)([.,]\d+)?", raw)
@@ -211,9 +216,7 @@ def extract_entities(text: str, today: date | None = None) -> list[Entity]:
     for entity in _durations_in_language(text):
         add(entity)
     for match in _COMPOUND_NUMBER.finditer(text):  # "thirty-nine": one number, not two
-        tens_and_units = (NUMBER_WORDS[match.group(1).lower()]
-                          + NUMBER_WORDS[match.group(2).lower()])
-        add(Entity("number", tens_and_units, match.group(0), *match.span()))
+        add(Entity("number", _tens_and_units(match), match.group(0), *match.span()))
     for match in _PERCENT.finditer(text):
         number = parse_number(match.group("num"))
         if number is not None:
