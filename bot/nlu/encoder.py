@@ -212,10 +212,8 @@ class SentenceEncoder:
         for start in range(0, len(texts), batch_size):
             chunk = texts[start:start + batch_size]
             if self._onnx is not None:
-                arrays = model.tokenizer([self.prefix + t for t in chunk],
-                                         padding=True, truncation=True, return_tensors="np",
-                                         max_length=model.max_seq_length)
-                vectors.extend(self._onnx(arrays["input_ids"], arrays["attention_mask"]))
+                vectors.extend(self._onnx.embed_texts(
+                    model.tokenizer, [self.prefix + t for t in chunk], model.max_seq_length))
             else:
                 vectors.extend(self.encode(chunk, batch_size=batch_size))
         return vectors

@@ -184,9 +184,7 @@ class FineTunedIntentClassifier:
         for start in range(0, len(texts), batch_size):
             chunk = texts[start:start + batch_size]
             if self._onnx is not None:
-                arrays = self._tokenizer(chunk, padding=True, truncation=True,
-                                         max_length=self.max_length, return_tensors="np")
-                rows.append(self._onnx(arrays["input_ids"], arrays["attention_mask"]))
+                rows.append(self._onnx.embed_texts(self._tokenizer, chunk, self.max_length))
                 continue
             batch = self._tokenizer(
                 chunk, padding=True, truncation=True,

@@ -62,3 +62,31 @@ def test_single_messages_run_on_the_exported_onnx_graph(tiny_settings) -> None:
     other = SentenceEncoder("/nonexistent", device="cpu", identity="another-encoder")
     other._model = reference.model  # a different identity: the graph is not for it
     assert not other.use_onnx(folder, threads=1)
+
+
+def test_length_groups_keep_short_and_long_messages_apart() -> None:
+    from bot.nlu.onnx_encoder import length_groups
+
+    lengths = [40, 5, 6, 5, 41, 7, 60]
+    groups = length_groups(lengths, run_cost=32)
+    assert sorted(i for group in groups for i in group) == list(range(len(lengths)))
+    assert groups[0] == [1, 3, 2, 5]  # the short ones, shortest first
+    assert [0, 4] in groups  # padding 40 to 41 costs one token
+    assert not any({1, 6} <= set(group) for group in groups)
+    assert length_groups([9, 9, 9], run_cost=0) == [[0, 1, 2]]  # equal lengths pad nothing
+    assert length_groups([]) == []
+
+
+def test_a_serving_batch_of_mixed_lengths_reads_as_each_message_alone(tiny_settings) -> None:
+    """Grouping a batch by length (`OnnxEncoder.embed_texts`) changes no vector and no
+    order."""
+    from bot.nlu.encoder import SentenceEncoder
+
+    texts = ["hi", "my card still hasn't arrived and I ordered it three weeks ago, what "
+             "should I do now that I am about to travel abroad?", "yes",
+             "where do I find my IBAN number?", "thanks", "how do I top up by bank transfer"]
+    fast = SentenceEncoder.from_settings(tiny_settings, device="cpu")
+    assert fast.use_onnx(tiny_settings.sentence_onnx_dir, threads=1)
+    reference = SentenceEncoder.from_settings(tiny_settings, device="cpu")
+    batch = fast.encode_many(texts)
+    assert abs(batch - reference.encode(texts)).max() < 1e-4

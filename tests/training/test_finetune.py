@@ -87,7 +87,9 @@ def test_interrupted_training_resumes_from_its_checkpoint(
 
 
 def test_onnx_runtime_gives_the_pytorch_embeddings(tiny_settings) -> None:
-    texts = ["hi", "my new card still has not shown up", "where can I find my IBAN number?"]
+    texts = ["hi", "my new card still has not shown up", "where can I find my IBAN number?",
+             "ok", "I moved house last month and my new card went to the old address, so I "
+             "need to know how I can get it sent again", "top up"]
     fast = FineTunedIntentClassifier(tiny_settings.model_dir, device="cpu")
     assert fast.runtime == "onnxruntime"
     reference = FineTunedIntentClassifier(tiny_settings.model_dir, device="cpu")
