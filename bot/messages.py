@@ -24,6 +24,9 @@ MESSAGES: dict[str, str] = {
     "form.cancelled": "OK, I've stopped the {form}. Ask me anything else, or start again "
                       "whenever you like.",
     "form.not_caught": "Sorry, I didn't catch that.",
+    # a short answer that fits several choices ("car": a new or a used one?)
+    "form.which_choice": "Which one: {choices}?",
+    "form.choice_or": "or",
     "form.unreadable": "Sorry, I couldn't read that answer.",
     "form.carry_on": "To carry on with the {form}: {question}",
     "form.tool_failed": "Sorry, I couldn't complete the {form} right now: the service "

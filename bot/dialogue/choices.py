@@ -111,6 +111,41 @@ def _match_choice(slot: FormSlot, text: str, specific_only: bool) -> str | None:
     return best[1] if best else None
 
 
+# A short answer that names no choice but whose telling words all belong to several ("car"
+# to "What is the loan for?": "A new car" or "A used car") is asked about with those choices
+# only. Filler ("I want to buy a car") and words of the form's own task ("a car loan") tell
+# nothing; any other word no choice uses ("a new card") makes the message something else.
+MAX_NARROWING_WORDS = 6
+_FILLER = frozenset({
+    "a", "an", "the", "my", "our", "for", "to", "of", "it", "its", "is", "on", "in", "at",
+    "and", "or", "with", "some", "i", "d", "s", "m", "ll", "ve", "we", "please", "want",
+    "wanna", "need", "buy", "buying", "get", "getting", "like", "would", "just", "probably",
+    "maybe", "perhaps", "think", "guess", "um", "uh", "er", "so", "well", "yes", "yeah",
+    "ok", "okay", "one"})
+# A phrase that names its choice by what the customer would not do ("wouldn't sell" for
+# holding on) lends its words to no narrowing: "sell" fits the selling choices only.
+_NEGATIVE = re.compile(r"\b(not|no|never|\w+n't)\b", re.IGNORECASE)
+
+
+def narrowed_choices(slot: FormSlot, text: str, task_words: frozenset[str] = frozenset()
+                     ) -> list[str]:
+    """The values of the choices a short answer fits without naming any of them: two or
+    more, and fewer than all; [] otherwise (Latin-script words only). `task_words`: words
+    of the form's title, which tell nothing about the choice."""
+    words = _LETTER_WORD.findall(for_forms(text).lower())
+    if not words or len(words) > MAX_NARROWING_WORDS or asks_something(text):
+        return []
+    phrase_words = {value: {word for phrase in phrases if not _NEGATIVE.search(phrase)
+                            for word in _LETTER_WORD.findall(phrase.lower())}
+                    for value, phrases in choice_phrases(slot).items()}
+    used = set().union(*phrase_words.values())
+    content = {word for word in words if word not in _FILLER and word not in task_words}
+    if not content or not content <= used:
+        return []
+    fitting = [value for value, vocabulary in phrase_words.items() if content <= vocabulary]
+    return fitting if 2 <= len(fitting) < len(slot.choices) else []
+
+
 def choice_phrases(slot: FormSlot) -> dict[str, list[str]]:
     """Each choice's value and the phrases that name it: title, value, synonyms."""
     return {c.value: [c.title, c.value.replace("_", " "), *c.synonyms] for c in slot.choices}

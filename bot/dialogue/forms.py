@@ -27,7 +27,7 @@ from typing import Any
 
 from bot.actions.runner import ActionRunner, ToolFailure, tracker_state
 from bot.dialogue.answer_hints import answer_hint
-from bot.dialogue.choices import asks_something
+from bot.dialogue.choices import asks_something, match_choice, narrowed_choices
 from bot.dialogue.slot_display import SlotFill, display_value, understood_note
 from bot.dialogue.state import SessionState
 from bot.kb import Form, FormSlot, KnowledgeBase
@@ -172,6 +172,9 @@ class FormController:
         if CANCEL.search(text):
             return self.cancel(state)
         requested = state.requested_slot
+        which = self._which_choice(form, state, text)
+        if which is not None:
+            return which
         found = self._validate(state, form, text)
         filled = found.filled
         if requested in found.problems:
@@ -227,6 +230,31 @@ class FormController:
         reply.slots_filled = {slot.name: {"value": choice.value, "display": choice.title,
                                           "in_other_words": True}}
         return reply
+
+    def _which_choice(self, form: Form, state: SessionState, text: str) -> FormReply | None:
+        """For a short answer that fits several of the asked slot's choices and names none
+        ("car": a new or a used one?), the question between those only, before the answer
+        is matched by meaning (which would guess one); not counted as a miss. None when
+        the answer names a choice or a value, fits no such set, or this very question was
+        the last reply (the same answer again is read as usual, never asked about in a
+        loop)."""
+        slot = next((s for s in form.slots if s.name == state.requested_slot), None)
+        if (slot is None or slot.type != "choice" or match_choice(slot, text) is not None
+                or names_a_value(text)):
+            return None
+        task_words = frozenset(re.findall(r"[a-z]+", form.title.lower()))
+        values = narrowed_choices(slot, text, task_words)
+        if not values:
+            return None
+        fitting = [c for c in slot.choices if c.value in values]
+        titles = [f"'{c.title}'" for c in fitting]
+        listed = f"{', '.join(titles[:-1])} {say('form.choice_or')} {titles[-1]}"
+        question = say("form.which_choice", choices=listed)
+        if state.history and state.history[-1].bot_text == question:
+            return None
+        return FormReply("form_ask", question,
+                         [Button(title=c.title, payload=c.title) for c in fitting],
+                         form=form.name)
 
     def missed(self, state: SessionState) -> FormReply:
         """The message was neither an answer nor anything else to act on: ask again."""

@@ -484,3 +484,50 @@ def test_form_answers_are_not_counted_as_intents_on_the_dashboard(
     assert reply.action == "tool_result"
     assert dashboard(store.engine).top_intents == [("loan_enquiry", 1)]
     store.engine.dispose()
+
+
+@pytest.mark.parametrize("answer", ["car", "a car loan", "I want to buy a car", "vehicle"])
+def test_a_car_is_asked_about_new_or_used(chat: Chat, answer: str) -> None:
+    """An answer that fits several choices without naming one is asked about with those
+    choices only, and counts as no miss."""
+    loan_at_purpose(chat)
+    reply = chat.say(answer, "greet", 0.2)
+    assert reply.action == "form_ask" and reply.form == "loan_application"
+    assert reply.text == "Which one: 'A new car' or 'A used car'?"
+    assert [b.title for b in reply.buttons] == ["A new car", "A used car"]
+    assert chat.state.requested_slot == "purpose" and chat.state.form_attempts == 0
+    reply = chat.say(reply.buttons[1].payload, "greet", 0.1)
+    assert chat.state.slots["purpose"] == "used_car"
+    assert reply.text.endswith("How old are you?")
+
+
+def test_the_same_unclear_answer_again_is_not_asked_about_again(chat: Chat) -> None:
+    loan_at_purpose(chat)
+    assert chat.say("buy car", "greet", 0.2).text.startswith("Which one:")
+    reply = chat.say("buy car", "greet", 0.2)
+    assert not reply.text.startswith("Which one:")
+
+
+def test_selling_is_asked_about_all_or_some(chat: Chat) -> None:
+    """"wouldn't sell" names holding on: its "sell" does not make holding a candidate."""
+    portfolio_at_drop_reaction(chat)
+    reply = chat.say("I'd sell", "greet", 0.2)
+    assert [b.title for b in reply.buttons] == ["Sell everything", "Sell some of it"]
+    assert chat.state.requested_slot == "reaction_to_drop"
+
+
+def test_narrowing_needs_a_short_answer_that_fits_several_but_not_all_choices(
+        default_kb) -> None:
+    from bot.dialogue.choices import narrowed_choices
+
+    purpose = next(s for s in default_kb.forms["loan_application"].slots
+                   if s.name == "purpose")
+    assert narrowed_choices(purpose, "car") == ["new_car", "used_car"]
+    assert narrowed_choices(purpose, "a car loan", frozenset({"loan"})) == ["new_car",
+                                                                             "used_car"]
+    assert narrowed_choices(purpose, "a car loan") == []  # "loan" is in "business loan" only
+    assert narrowed_choices(purpose, "used car") == []  # one choice: named, not narrowed
+    assert narrowed_choices(purpose, "is a car ok?") == []  # a question
+    assert narrowed_choices(purpose, "we need a bigger car for the kids and the dog") == []
+    assert narrowed_choices(purpose, "please") == []  # filler only
+    assert narrowed_choices(purpose, "a new card") == []  # a word no choice uses: not this
