@@ -57,11 +57,12 @@ class OnnxEncoder:
                                           "attention_mask": attention_mask.astype(np.int64)})
         return np.ascontiguousarray(outputs[0], dtype=np.float32)
 
-    def embed_texts(self, tokenizer: Any, texts: list[str], max_length: int,
+    def embed_texts(self, tokenizer: Any, texts: list[str], max_length: int | None,
                     run_cost: int | None = None) -> np.ndarray:
         """Embed a serving batch in runs of messages of similar length (`length_groups`):
         one run padded to the batch's longest message spends most of its work on padding
-        when a "hi" shares it with a three-sentence story."""
+        when a "hi" shares it with a three-sentence story. `max_length` None: the
+        tokenizer's own limit."""
         ids = tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]
         lengths = [len(row) for row in ids]
         pad_id = tokenizer.pad_token_id or 0
