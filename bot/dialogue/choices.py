@@ -127,11 +127,11 @@ _FILLER = frozenset({
 _NEGATIVE = re.compile(r"\b(not|no|never|\w+n't)\b", re.IGNORECASE)
 
 
-def narrowed_choices(slot: FormSlot, text: str, task_words: frozenset[str] = frozenset()
-                     ) -> list[str]:
+def narrowed_choices(slot: FormSlot, text: str, task: str = "") -> list[str]:
     """The values of the choices a short answer fits without naming any of them: two or
-    more, and fewer than all; [] otherwise (Latin-script words only). `task_words`: words
-    of the form's title, which tell nothing about the choice."""
+    more, and fewer than all; [] otherwise (Latin-script words only). `task`: the form's
+    title, whose words tell nothing about the choice."""
+    task_words = set(_LETTER_WORD.findall(task.lower()))
     words = _LETTER_WORD.findall(for_forms(text).lower())
     if not words or len(words) > MAX_NARROWING_WORDS or asks_something(text):
         return []

@@ -242,8 +242,7 @@ class FormController:
         if (slot is None or slot.type != "choice" or match_choice(slot, text) is not None
                 or names_a_value(text)):
             return None
-        task_words = frozenset(re.findall(r"[a-z]+", form.title.lower()))
-        values = narrowed_choices(slot, text, task_words)
+        values = narrowed_choices(slot, text, task=form.title)
         if not values:
             return None
         fitting = [c for c in slot.choices if c.value in values]
