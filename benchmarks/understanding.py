@@ -21,6 +21,12 @@ Columns (sources), never used for training or for choosing a threshold:
     python benchmarks/understanding.py --train --out /tmp/understanding   # trains (~25 min)
     python benchmarks/understanding.py --model "default start=/tmp/understanding/default" \\
         --model "frozen head=/tmp/understanding/head"                     # reads trained ones
+    python benchmarks/understanding.py --variant "4 epochs=epochs=4" \\
+        --variant "4 layers=encoder_layers=4" --out /tmp/variants         # other schedules
+
+A `--variant NAME=FIELD=VALUE[,FIELD=VALUE]` trains the default start with those fields of
+`training.finetune.FineTuneConfig` changed into OUT/NAME (one after the other: time them
+with nothing else running) and prints each one's training time before the table.
 
 Prints the Markdown table and writes it, with the raw figures, to OUT/understanding.json.
 """
@@ -61,12 +67,62 @@ def train_models(out: Path) -> list[tuple[str, Path]]:
     return [("default start", default), ("frozen head", head)]
 
 
+def variant_config(spec: str) -> tuple[str, dict[str, object]]:
+    """"4 layers=encoder_layers=4,epochs=5" -> ("4 layers", {"encoder_layers": 4, ...}):
+    values are read as JSON (numbers, true/false, null); each field must be one of
+    `FineTuneConfig`'s."""
+    from dataclasses import fields
+
+    from training.finetune import FineTuneConfig
+
+    name, _, assignments = spec.partition("=")
+    known = {f.name for f in fields(FineTuneConfig)}
+    overrides: dict[str, object] = {}
+    for assignment in filter(None, assignments.split(",")):
+        field, _, value = assignment.partition("=")
+        if field not in known or not value:
+            raise SystemExit(f"--variant {spec!r}: {assignment!r} is not FIELD=VALUE with a "
+                             f"field of FineTuneConfig ({', '.join(sorted(known))})")
+        overrides[field] = json.loads(value)
+    if not name or not overrides:
+        raise SystemExit(f"--variant {spec!r}: write NAME=FIELD=VALUE[,FIELD=VALUE]")
+    return name, overrides
+
+
+def train_variant(out: Path, name: str, overrides: dict[str, object]) -> Path:
+    """The default start trained with `overrides` of the fine-tune's configuration into
+    OUT/NAME; prints how long it took."""
+    from bot.config import Settings
+    from bot.kb import load_knowledge_base
+    from bot.nlu.encoder import SentenceEncoder
+    from knowledge_base import DEFAULT_KB_DIR
+    from training.finetune import FineTuneConfig
+    from training.prepare import prepare_models
+
+    folder = out / name.replace(" ", "-")
+    settings = Settings(data_dir=folder, intent_model="finetuned")
+    encoder = SentenceEncoder.from_settings(settings)
+    started = time.perf_counter()
+    result = prepare_models(settings, load_knowledge_base(DEFAULT_KB_DIR), encoder, force=True,
+                            show_progress=False,
+                            finetune_config=FineTuneConfig(**overrides))  # type: ignore[arg-type]
+    report = result.trained
+    fine_tune = f"fine-tune {report.seconds:.0f} s, " if report is not None else ""
+    print(f"{name}: {fine_tune}all training {time.perf_counter() - started:.0f} s",
+          file=sys.stderr)
+    return folder
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", action="append", default=[], metavar="NAME=DATA_DIR",
                         help="a trained data folder to report; repeatable")
     parser.add_argument("--train", action="store_true",
                         help="train the default start and the frozen head")
+    parser.add_argument("--variant", action="append", default=[],
+                        metavar="NAME=FIELD=VALUE[,FIELD=VALUE]",
+                        help="train the default start with these FineTuneConfig fields into "
+                             "OUT/NAME and report it; repeatable")
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results"
                         / "understanding")
@@ -88,8 +144,11 @@ def main() -> int:
         models.append((name, Path(folder)))
     if args.train:
         models += train_models(args.out)
+    for spec in args.variant:
+        name, overrides = variant_config(spec)
+        models.append((name, train_variant(args.out, name, overrides)))
     if not models:
-        parser.error("give --model NAME=DATA_DIR (trained data folders) or --train")
+        parser.error("give --model NAME=DATA_DIR (trained data folders), --train or --variant")
     sources = args.source or [
         args.shared / "banking77" / "test.csv",
         ROOT / "benchmarks" / "style_set" / "heldout.csv",

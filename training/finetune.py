@@ -81,6 +81,10 @@ class FineTuneConfig:
     validation_fraction: float = 0.05
     min_examples_for_validation: int = 5
     seed: int = 13
+    # Keep only the encoder's lowest N transformer layers (None: all six of MiniLM): fewer
+    # layers train and serve faster. Measured on the default KB (2026-12-06, README "The
+    # intent model"): 4 layers BANKING77 test 93.9%, 3 layers 93.1%, against 94.4% with six.
+    encoder_layers: int | None = None
 
 
 @dataclass
@@ -135,6 +139,20 @@ def validation_texts(examples: list[LabelledExample], manifest: dict[str, Any]) 
         int(config.get("seed", defaults.seed)),
     )
     return [examples[i].text for i in val_idx]
+
+
+def _lowest_layers(encoder: Any, layers: int | None) -> Any:
+    """`encoder` (a transformers BERT model) keeping its lowest `layers` transformer layers
+    (all when None); its configuration says so, so the saved folder loads as that model."""
+    if layers is None:
+        return encoder
+    stack = encoder.encoder.layer
+    if not 1 <= layers <= len(stack):
+        raise ValueError(f"encoder_layers must be between 1 and {len(stack)} (the base "
+                         f"encoder's layers), not {layers}")
+    encoder.encoder.layer = stack[:layers]
+    encoder.config.num_hidden_layers = layers
+    return encoder
 
 
 def _outlier_sample(outliers: list[str], labelled_rows: int,
@@ -257,7 +275,7 @@ def finetune_intent_model(
     _seed_everything(config.seed)
     run_device = resolve_device(device)  # type: ignore[arg-type]
     tokenizer = AutoTokenizer.from_pretrained(base_encoder)
-    encoder = AutoModel.from_pretrained(base_encoder)
+    encoder = _lowest_layers(AutoModel.from_pretrained(base_encoder), config.encoder_layers)
     model = CosineIntentModel(encoder, len(labels), config.scale).to(run_device)
 
     # Repeating only rebalances the KB against a corpus; a KB trained alone is not repeated.

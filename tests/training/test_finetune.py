@@ -159,3 +159,34 @@ def test_outliers_teach_the_model_to_favour_no_intent_for_what_it_must_decline(
     # (seeded; on 2026-12-03: 0.68 against 0.72, and 0.74 against 0.79).
     assert top["exposed", "taught"] < top["plain", "taught"] - 0.02
     assert top["exposed", "unseen"] < top["plain", "unseen"] - 0.02
+
+
+def test_a_model_of_the_lowest_layers_saves_loads_and_runs_on_onnx(
+    tmp_path: Path, encoder
+) -> None:
+    folder = tmp_path / "two-layers"
+    config = FineTuneConfig(epochs=6, batch_size=4, validation_fraction=0.0,
+                            learning_rate=3e-4, encoder_layers=2)
+    finetune_intent_model(_toy(), folder, base_encoder=encoder.name_or_path,
+                          kb_intents_hash="h", config=config, show_progress=False)
+    saved = json.loads((folder / "encoder" / "config.json").read_text())
+    assert saved["num_hidden_layers"] == 2
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["config"]["encoder_layers"] == 2
+    classifier = FineTunedIntentClassifier(folder, device="cpu")
+    assert classifier.runtime == "onnxruntime"
+    best = classifier.predict("my card never came", top_k=1).top
+    assert best is not None and best.name == "card"
+    reference = FineTunedIntentClassifier(folder, device="cpu")
+    reference.warm_up()
+    reference._onnx = None  # the same two-layer weights on PyTorch
+    texts = ["hi", "card not here yet"]
+    assert np.abs(classifier.embed(texts) - reference.embed(texts)).max() < 1e-4
+
+
+@pytest.mark.parametrize("layers", [0, 7])
+def test_no_layers_or_more_than_the_encoder_has_is_refused(encoder, layers: int) -> None:
+    from transformers import AutoModel
+
+    with pytest.raises(ValueError, match="between 1 and 6"):
+        finetune._lowest_layers(AutoModel.from_pretrained(encoder.name_or_path), layers)
