@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -74,3 +76,29 @@ def trained_recognizer(data_dir: Path) -> IntentRecognizer:
                                  settings.device)
     recognizer.warm_up()
     return recognizer
+
+
+def alternating_latencies(assistant: Assistant, texts: list[str], names: list[str],
+                          use: Callable[[str], None], block: int = 25
+                          ) -> dict[str, list[float]]:
+    """Milliseconds per message through `assistant.handle` (each in its own session) for
+    each way of `names`, `use(name)` switching to it. The ways take turns every `block`
+    messages, their order flipping each turn, so that a machine whose speed drifts (shared
+    cores) weighs on all alike; each way reads 20 warm-up messages first, and the encoders'
+    message caches are emptied before each turn (the model is timed, not the cache)."""
+    parts = assistant.components
+    for name in names:
+        use(name)
+        for text in texts[:20]:
+            assistant.handle(text + " (warm-up)")
+    latencies: dict[str, list[float]] = {name: [] for name in names}
+    for start in range(0, len(texts), block):
+        for name in names if (start // block) % 2 == 0 else names[::-1]:
+            use(name)
+            parts.encoder.forget_messages()
+            parts.classifier.forget_messages()
+            for text in texts[start:start + block]:
+                began = time.perf_counter()
+                assistant.handle(text)
+                latencies[name].append((time.perf_counter() - began) * 1000)
+    return latencies

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -36,7 +35,7 @@ def main() -> int:
     args = parser.parse_args()
 
     import torch
-    from bench_setup import bench_settings, read_labelled, ready_assistant
+    from bench_setup import alternating_latencies, bench_settings, read_labelled, ready_assistant
 
     from bot.nlu.onnx_encoder import ONNX_FILE, OnnxEncoder
 
@@ -69,20 +68,8 @@ def main() -> int:
                                                             parallel=parallel and together))
 
     names = list(ways)
-    for name in names:
-        use(name)
-        for text, _ in rows[:20]:
-            assistant.handle(text + " (warm-up)")
-    latencies: dict[str, list[float]] = {name: [] for name in names}
-    for start in range(0, len(rows), BLOCK):
-        for name in names if (start // BLOCK) % 2 == 0 else names[::-1]:
-            use(name)
-            encoder.forget_messages()
-            parts.classifier.forget_messages()
-            for text, _ in rows[start:start + BLOCK]:
-                began = time.perf_counter()
-                assistant.handle(text)
-                latencies[name].append((time.perf_counter() - began) * 1000)
+    latencies = alternating_latencies(assistant, [text for text, _ in rows], names, use,
+                                      BLOCK)
     print(f"{len(rows)} messages each, store {args.store}, {threads} torch threads, "
           f"{os.cpu_count()} CPUs")
     for name, values in latencies.items():

@@ -25,7 +25,6 @@ import argparse
 import csv
 import os
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +95,7 @@ def main() -> int:
     args = parser.parse_args()
 
     import torch
-    from bench_setup import bench_settings, ready_assistant
+    from bench_setup import alternating_latencies, bench_settings, ready_assistant
 
     from bot.nlu.onnx_encoder import ONNX_FILE, OnnxEncoder
     from bot.retrieval.faq_index import FaqIndex
@@ -141,20 +140,8 @@ def main() -> int:
                                                             parallel=parallel and together))
 
     names = list(ways)
-    for name in names:
-        use(name)
-        for text, _ in rows[:20]:
-            assistant.handle(text + " (warm-up)")
-    latencies: dict[str, list[float]] = {name: [] for name in names}
-    for start in range(0, len(rows), BLOCK):
-        for name in names if (start // BLOCK) % 2 == 0 else names[::-1]:
-            use(name)
-            parts.encoder.forget_messages()
-            parts.classifier.forget_messages()
-            for text, _ in rows[start:start + BLOCK]:
-                began = time.perf_counter()
-                assistant.handle(text)
-                latencies[name].append((time.perf_counter() - began) * 1000)
+    latencies = alternating_latencies(assistant, [text for text, _ in rows], names, use,
+                                      BLOCK)
     print(f"{len(rows)} messages each, {threads} torch threads, {os.cpu_count()} CPUs")
     for name, values in latencies.items():
         print(f"{name:36s} p50 {percentile(values, 50):6.2f}  p90 {percentile(values, 90):6.2f}"
