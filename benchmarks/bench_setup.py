@@ -102,3 +102,12 @@ def alternating_latencies(assistant: Assistant, texts: list[str], names: list[st
                 assistant.handle(text)
                 latencies[name].append((time.perf_counter() - began) * 1000)
     return latencies
+
+
+def run_passes_side_by_side(assistant: Assistant, together: bool) -> None:
+    """Make `assistant` run its two encoder passes side by side only when `together` (a
+    benchmark's switch, private on purpose: a running assistant never changes it)."""
+    shipped = type(assistant)._side_by_side.__get__(assistant)
+    assistant._side_by_side = (  # type: ignore[method-assign]
+        lambda first, second, *, parallel: shipped(first, second,
+                                                   parallel=parallel and together))

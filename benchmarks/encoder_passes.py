@@ -35,7 +35,13 @@ def main() -> int:
     args = parser.parse_args()
 
     import torch
-    from bench_setup import alternating_latencies, bench_settings, read_labelled, ready_assistant
+    from bench_setup import (
+        alternating_latencies,
+        bench_settings,
+        read_labelled,
+        ready_assistant,
+        run_passes_side_by_side,
+    )
 
     from bot.nlu.onnx_encoder import ONNX_FILE, OnnxEncoder
 
@@ -55,7 +61,6 @@ def main() -> int:
         f"one after the other, {threads} thread(s) each": (
             *(OnnxEncoder(g, threads) for g in graphs), False),
     }
-    side_by_side = assistant._side_by_side
 
     def use(name: str) -> None:
         # The benchmark swaps the encoders' ONNX sessions in place (private on purpose:
@@ -63,9 +68,7 @@ def main() -> int:
         intent_graph, retrieval_graph, together = ways[name]
         ranker._onnx = intent_graph
         encoder._onnx = retrieval_graph
-        assistant._side_by_side = (  # type: ignore[method-assign]
-            lambda first, second, *, parallel: side_by_side(first, second,
-                                                            parallel=parallel and together))
+        run_passes_side_by_side(assistant, together)
 
     names = list(ways)
     latencies = alternating_latencies(assistant, [text for text, _ in rows], names, use,

@@ -95,7 +95,12 @@ def main() -> int:
     args = parser.parse_args()
 
     import torch
-    from bench_setup import alternating_latencies, bench_settings, ready_assistant
+    from bench_setup import (
+        alternating_latencies,
+        bench_settings,
+        ready_assistant,
+        run_passes_side_by_side,
+    )
 
     from bot.nlu.onnx_encoder import ONNX_FILE, OnnxEncoder
     from bot.retrieval.faq_index import FaqIndex
@@ -123,7 +128,6 @@ def main() -> int:
             style_texts += [row["text"] for row in csv.DictReader(handle)]
     space.fit(best_faq_scores(one_pass_index, style_texts),
               best_faq_scores(frozen_index, style_texts))
-    side_by_side = assistant._side_by_side
     ways = {  # name: (intent graph, FAQ index, side by side)
         "two passes side by side (shipped)": (shipped_graph, frozen_index, True),
         f"one pass, {threads} thread(s)": (whole_graph, one_pass_index, False),
@@ -135,9 +139,7 @@ def main() -> int:
         graph, index, together = ways[name]
         ranker._onnx = graph
         parts.faq_index = index
-        assistant._side_by_side = (  # type: ignore[method-assign]
-            lambda first, second, *, parallel: side_by_side(first, second,
-                                                            parallel=parallel and together))
+        run_passes_side_by_side(assistant, together)
 
     names = list(ways)
     latencies = alternating_latencies(assistant, [text for text, _ in rows], names, use,
