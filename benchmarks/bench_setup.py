@@ -111,3 +111,10 @@ def run_passes_side_by_side(assistant: Assistant, together: bool) -> None:
     assistant._side_by_side = (  # type: ignore[method-assign]
         lambda first, second, *, parallel: shipped(first, second,
                                                    parallel=parallel and together))
+
+
+def print_latencies(latencies: dict[str, list[float]]) -> None:
+    """One line per way: p50, p90, p99 and mean milliseconds a message."""
+    for name, values in latencies.items():
+        print(f"{name:36s} p50 {percentile(values, 50):6.2f}  p90 {percentile(values, 90):6.2f}"
+              f"  p99 {percentile(values, 99):6.2f}  mean {sum(values) / len(values):6.2f} ms")

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from bench_setup import DEFAULT_DATA, percentile
+from bench_setup import DEFAULT_DATA
 
 BLOCK = 25
 
@@ -38,6 +37,7 @@ def main() -> int:
     from bench_setup import (
         alternating_latencies,
         bench_settings,
+        print_latencies,
         read_labelled,
         ready_assistant,
         run_passes_side_by_side,
@@ -75,9 +75,7 @@ def main() -> int:
                                       BLOCK)
     print(f"{len(rows)} messages each, store {args.store}, {threads} torch threads, "
           f"{os.cpu_count()} CPUs")
-    for name, values in latencies.items():
-        print(f"{name:36s} p50 {percentile(values, 50):6.2f}  p90 {percentile(values, 90):6.2f}"
-              f"  p99 {percentile(values, 99):6.2f}  mean {statistics.mean(values):6.2f} ms")
+    print_latencies(latencies)
     return 0
 
 

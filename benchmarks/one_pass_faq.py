@@ -32,7 +32,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import numpy as np
-from bench_setup import DEFAULT_DATA, percentile, read_labelled
+from bench_setup import DEFAULT_DATA, read_labelled
 
 ROOT = Path(__file__).resolve().parents[1]
 STYLE_DEV = [ROOT / "benchmarks" / "style_set" / name for name in ("dev.csv", "dev2.csv")]
@@ -59,7 +59,7 @@ class IntentModelSpace:
 
     @property
     def dimension(self) -> int:
-        return int(self.ranker.embed(["x"]).shape[1])
+        return int(self.ranker.intent_matrix.shape[1])
 
     def warm_up(self) -> None:
         self.ranker.warm_up()
@@ -98,6 +98,7 @@ def main() -> int:
     from bench_setup import (
         alternating_latencies,
         bench_settings,
+        print_latencies,
         ready_assistant,
         run_passes_side_by_side,
     )
@@ -145,9 +146,7 @@ def main() -> int:
     latencies = alternating_latencies(assistant, [text for text, _ in rows], names, use,
                                       BLOCK)
     print(f"{len(rows)} messages each, {threads} torch threads, {os.cpu_count()} CPUs")
-    for name, values in latencies.items():
-        print(f"{name:36s} p50 {percentile(values, 50):6.2f}  p90 {percentile(values, 90):6.2f}"
-              f"  p99 {percentile(values, 99):6.2f} ms")
+    print_latencies(latencies)
     if args.no_suites:
         return 0
     for name in names:
