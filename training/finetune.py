@@ -85,6 +85,10 @@ class FineTuneConfig:
     # layers train and serve faster. Measured on the default KB (2026-12-06, README "The
     # intent model"): 4 layers BANKING77 test 93.9%, 3 layers 93.1%, against 94.4% with six.
     encoder_layers: int | None = None
+    # The encoder's dropout (hidden states and attention) while fine-tuning; None: the base
+    # encoder's own (0.1 for MiniLM). 0 measured on the default KB (2026-12-06): BANKING77
+    # test 94.2%, style set 88.4% against 90.7%, and no faster.
+    dropout: float | None = None
 
 
 @dataclass
@@ -275,7 +279,11 @@ def finetune_intent_model(
     _seed_everything(config.seed)
     run_device = resolve_device(device)  # type: ignore[arg-type]
     tokenizer = AutoTokenizer.from_pretrained(base_encoder)
-    encoder = _lowest_layers(AutoModel.from_pretrained(base_encoder), config.encoder_layers)
+    dropout = ({} if config.dropout is None else
+               {"hidden_dropout_prob": config.dropout,
+                "attention_probs_dropout_prob": config.dropout})
+    encoder = _lowest_layers(AutoModel.from_pretrained(base_encoder, **dropout),
+                             config.encoder_layers)
     model = CosineIntentModel(encoder, len(labels), config.scale).to(run_device)
 
     # Repeating only rebalances the KB against a corpus; a KB trained alone is not repeated.
@@ -303,6 +311,9 @@ def finetune_intent_model(
              "weight_decay": 0.0},
         ],
         weight_decay=config.weight_decay,
+        # One kernel for every tensor instead of a loop over MiniLM's 103: the same update,
+        # 10% less time a step on 2 CPU cores (`benchmarks/finetune_steps.py`, 2026-12-06).
+        fused=True,
     )
     scheduler = get_linear_schedule_with_warmup(
         optimizer, int(total_steps * config.warmup_ratio), total_steps

@@ -190,3 +190,20 @@ def test_no_layers_or_more_than_the_encoder_has_is_refused(encoder, layers: int)
 
     with pytest.raises(ValueError, match="between 1 and 6"):
         finetune._lowest_layers(AutoModel.from_pretrained(encoder.name_or_path), layers)
+
+
+def test_the_fine_tune_can_run_without_the_encoders_dropout(
+    tmp_path: Path, encoder, tiny_settings
+) -> None:
+    folder = tmp_path / "no-dropout"
+    config = FineTuneConfig(epochs=6, batch_size=4, validation_fraction=0.0,
+                            learning_rate=3e-4, dropout=0.0)
+    finetune_intent_model(_toy(), folder, base_encoder=encoder.name_or_path,
+                          kb_intents_hash="h", config=config, show_progress=False)
+    saved = json.loads((folder / "encoder" / "config.json").read_text())
+    assert saved["hidden_dropout_prob"] == saved["attention_probs_dropout_prob"] == 0.0
+    default = json.loads((tiny_settings.model_dir / "encoder" / "config.json").read_text())
+    assert default["hidden_dropout_prob"] == 0.1  # the base encoder's own
+    best = FineTunedIntentClassifier(folder, device="cpu").predict("my card never came",
+                                                                  top_k=1).top
+    assert best is not None and best.name == "card"
