@@ -1,6 +1,7 @@
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -53,6 +54,15 @@ def _toy() -> list[LabelledExample]:
             ("card not here", "where is my card", "card never came", "no card yet")] + [
             LabelledExample(t, "hello", "toy") for t in
             ("hi", "hello there", "good morning", "hey")]
+
+
+def _train_toy(folder: Path, encoder, **overrides: Any) -> FineTunedIntentClassifier:
+    """The toy intents fine-tuned quickly with `overrides` of the configuration."""
+    config = FineTuneConfig(epochs=6, batch_size=4, validation_fraction=0.0,
+                            learning_rate=3e-4, **overrides)
+    finetune_intent_model(_toy(), folder, base_encoder=encoder.name_or_path,
+                          kb_intents_hash="h", config=config, show_progress=False)
+    return FineTunedIntentClassifier(folder, device="cpu")
 
 
 def test_interrupted_training_resumes_from_its_checkpoint(
@@ -165,15 +175,11 @@ def test_a_model_of_the_lowest_layers_saves_loads_and_runs_on_onnx(
     tmp_path: Path, encoder
 ) -> None:
     folder = tmp_path / "two-layers"
-    config = FineTuneConfig(epochs=6, batch_size=4, validation_fraction=0.0,
-                            learning_rate=3e-4, encoder_layers=2)
-    finetune_intent_model(_toy(), folder, base_encoder=encoder.name_or_path,
-                          kb_intents_hash="h", config=config, show_progress=False)
+    classifier = _train_toy(folder, encoder, encoder_layers=2)
     saved = json.loads((folder / "encoder" / "config.json").read_text())
     assert saved["num_hidden_layers"] == 2
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["config"]["encoder_layers"] == 2
-    classifier = FineTunedIntentClassifier(folder, device="cpu")
     assert classifier.runtime == "onnxruntime"
     best = classifier.predict("my card never came", top_k=1).top
     assert best is not None and best.name == "card"
@@ -196,14 +202,10 @@ def test_the_fine_tune_can_run_without_the_encoders_dropout(
     tmp_path: Path, encoder, tiny_settings
 ) -> None:
     folder = tmp_path / "no-dropout"
-    config = FineTuneConfig(epochs=6, batch_size=4, validation_fraction=0.0,
-                            learning_rate=3e-4, dropout=0.0)
-    finetune_intent_model(_toy(), folder, base_encoder=encoder.name_or_path,
-                          kb_intents_hash="h", config=config, show_progress=False)
+    classifier = _train_toy(folder, encoder, dropout=0.0)
     saved = json.loads((folder / "encoder" / "config.json").read_text())
     assert saved["hidden_dropout_prob"] == saved["attention_probs_dropout_prob"] == 0.0
     default = json.loads((tiny_settings.model_dir / "encoder" / "config.json").read_text())
     assert default["hidden_dropout_prob"] == 0.1  # the base encoder's own
-    best = FineTunedIntentClassifier(folder, device="cpu").predict("my card never came",
-                                                                  top_k=1).top
+    best = classifier.predict("my card never came", top_k=1).top
     assert best is not None and best.name == "card"
