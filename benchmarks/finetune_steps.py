@@ -58,13 +58,7 @@ def main() -> int:
         model = CosineIntentModel(AutoModel.from_pretrained(bundled_encoder_path()),
                                   len(labels), config.scale)
         model.train()
-        optimizer = torch.optim.AdamW(
-            [{"params": model.encoder.parameters(), "lr": config.learning_rate},
-             {"params": [model.intent_vectors], "lr": config.head_learning_rate,
-              "weight_decay": 0.0}],
-            weight_decay=config.weight_decay, fused=fused,
-        )
-        return model, optimizer
+        return model, finetune.adamw(model, config, fused=fused)
 
     ways = {"fused update (default)": training_copy(True),
             "loop over tensors (until 2026-12-06)": training_copy(False)}
@@ -77,15 +71,8 @@ def main() -> int:
                 ids = batches[(step + offset) % len(batches)]
                 batch_texts = [finetune._augment(texts[i], config, rng) for i in ids]
                 started = time.perf_counter()
-                batch = tokenizer(batch_texts, padding=True, truncation=True,
-                                  max_length=config.max_length, return_tensors="pt")
-                logits = model(batch["input_ids"], batch["attention_mask"])
-                loss = finetune._batch_loss(logits, targets[ids], loss_fn,
-                                            config.outlier_weight)
-                loss.backward()
-                nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                optimizer.step()
-                optimizer.zero_grad(set_to_none=True)
+                finetune.training_step(model, optimizer, tokenizer, batch_texts,
+                                       targets[ids], loss_fn, config, "cpu")
                 seconds[name].append(time.perf_counter() - started)
         step += args.block
 

@@ -181,6 +181,38 @@ def _batch_loss(logits: torch.Tensor, targets: torch.Tensor, labelled_loss: nn.M
     return torch.where(is_outlier, outlier_weight * uniform, per_row).mean()
 
 
+def adamw(model: CosineIntentModel, config: FineTuneConfig, *,
+          fused: bool = True) -> torch.optim.AdamW:
+    """The fine-tune's optimizer: the encoder at `learning_rate`, the intent vectors at
+    `head_learning_rate` without weight decay. `fused`: one kernel for every tensor instead
+    of a loop over MiniLM's 103, the same update in 10% less time a step on 2 CPU cores
+    (`benchmarks/finetune_steps.py`, 2026-12-06; False only to measure that)."""
+    return torch.optim.AdamW(
+        [
+            {"params": model.encoder.parameters(), "lr": config.learning_rate},
+            {"params": [model.intent_vectors], "lr": config.head_learning_rate,
+             "weight_decay": 0.0},
+        ],
+        weight_decay=config.weight_decay,
+        fused=fused,
+    )
+
+
+def training_step(model: CosineIntentModel, optimizer: torch.optim.Optimizer, tokenizer: Any,
+                  texts: list[str], targets: torch.Tensor, labelled_loss: nn.Module,
+                  config: FineTuneConfig, device: str) -> torch.Tensor:
+    """One update on a batch of (already augmented) texts; returns the batch's loss."""
+    batch = tokenizer(texts, padding=True, truncation=True, max_length=config.max_length,
+                      return_tensors="pt").to(device)
+    logits = model(batch["input_ids"], batch["attention_mask"])
+    loss = _batch_loss(logits, targets.to(device), labelled_loss, config.outlier_weight)
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    return loss
+
+
 def _augment(text: str, config: FineTuneConfig, rng: random.Random) -> str:
     draw = rng.random()
     if draw < config.typo_probability:
@@ -304,17 +336,7 @@ def finetune_intent_model(
     epochs = config.epochs or min(12, max(5, -(-config.min_steps // steps_per_epoch)))
     total_steps = steps_per_epoch * epochs
 
-    optimizer = torch.optim.AdamW(
-        [
-            {"params": model.encoder.parameters(), "lr": config.learning_rate},
-            {"params": [model.intent_vectors], "lr": config.head_learning_rate,
-             "weight_decay": 0.0},
-        ],
-        weight_decay=config.weight_decay,
-        # One kernel for every tensor instead of a loop over MiniLM's 103: the same update,
-        # 10% less time a step on 2 CPU cores (`benchmarks/finetune_steps.py`, 2026-12-06).
-        fused=True,
-    )
+    optimizer = adamw(model, config)
     scheduler = get_linear_schedule_with_warmup(
         optimizer, int(total_steps * config.warmup_ratio), total_steps
     )
@@ -349,16 +371,9 @@ def finetune_intent_model(
         rng = random.Random(config.seed * 1000 + epoch)
         for batch_ids in _length_grouped_batches(lengths, config.batch_size, rng):
             texts = [_augment(train_texts[i], config, rng) for i in batch_ids]
-            batch = tokenizer(texts, padding=True, truncation=True,
-                              max_length=config.max_length, return_tensors="pt").to(run_device)
-            logits = model(batch["input_ids"], batch["attention_mask"])
-            loss = _batch_loss(logits, train_targets[batch_ids].to(run_device), loss_fn,
-                               config.outlier_weight)
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
+            loss = training_step(model, optimizer, tokenizer, texts, train_targets[batch_ids],
+                                 loss_fn, config, run_device)
             scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
             progress.update(1)
             progress.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.3f}")
         checkpoint.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
