@@ -78,6 +78,16 @@ def trained_recognizer(data_dir: Path) -> IntentRecognizer:
     return recognizer
 
 
+def without_neighbour_vote(recognizer: IntentRecognizer) -> None:
+    """Read with the fine-tuned model alone, its neighbour vote (`bot.nlu.neighbours`) off:
+    what the vote adds, measured on the same model."""
+    from bot.nlu.finetuned import FineTunedIntentClassifier
+
+    recognizer.warm_up()
+    if isinstance(recognizer.ranker, FineTunedIntentClassifier):
+        recognizer.ranker.neighbours = None
+
+
 def alternating_latencies(assistant: Assistant, texts: list[str], names: list[str],
                           use: Callable[[str], None], block: int = 25
                           ) -> dict[str, list[float]]:

@@ -34,7 +34,11 @@ def main() -> int:
                         help="models and index to reuse (default: train into a temp dir)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--out", type=Path, default=None, help="write the JSON report here")
+    parser.add_argument("--without-neighbours", action="store_true",
+                        help="the intent model without its neighbour vote (what the vote adds)")
     args = parser.parse_args()
+
+    from bench_setup import without_neighbour_vote
 
     from bot.config import Settings
     from bot.kb import load_knowledge_base
@@ -57,6 +61,8 @@ def main() -> int:
         print(f"models ready in {time.perf_counter() - started:.0f}s", file=sys.stderr)
         assistant = Assistant.from_settings(settings, in_memory=True, kb=kb, encoder=encoder)
         assistant.warm_up()
+        if args.without_neighbours:
+            without_neighbour_vote(assistant.components.classifier)
         started = time.perf_counter()
         report = build_report(run_suite(assistant, conversations))
         print(f"{len(conversations)} conversations played in "

@@ -34,19 +34,22 @@ def main() -> int:
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--misread", action="store_true",
                         help="list the development files' misread messages")
+    parser.add_argument("--without-neighbours", action="store_true",
+                        help="the intent model without its neighbour vote (what the vote adds)")
     args = parser.parse_args()
 
     import numpy as np
-    from bench_setup import trained_recognizer
+    from bench_setup import trained_recognizer, without_neighbour_vote
 
     from training.noise import add_typos
 
     recognizer = trained_recognizer(args.data_dir)
+    if args.without_neighbours:
+        without_neighbour_vote(recognizer)
 
     def read(texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
-        vectors = recognizer.embed(texts)
-        probabilities = recognizer.ranker.probabilities_from_vectors(vectors)
-        flagged = recognizer.scope.scores(vectors) >= recognizer.scope.threshold
+        probabilities, scope_scores = recognizer.read(texts)
+        flagged = scope_scores >= recognizer.scope.threshold
         return [recognizer.labels[i] for i in probabilities.argmax(1)], probabilities, flagged
 
     for name in ("dev", "dev2", "heldout"):

@@ -23,6 +23,10 @@ Columns (sources), never used for training or for choosing a threshold:
         --model "frozen head=/tmp/understanding/head"                     # reads trained ones
     python benchmarks/understanding.py --variant "4 epochs=epochs=4" \\
         --variant "4 layers=encoder_layers=4" --out /tmp/variants         # other schedules
+    python benchmarks/understanding.py --model "default=DIR" --without-neighbours  # the vote
+
+`--without-neighbours` adds, for each fine-tuned model, a row of the same model read
+without its neighbour vote (`bot.nlu.neighbours`).
 
 A `--variant NAME=FIELD=VALUE[,FIELD=VALUE]` trains the default start with those fields of
 `training.finetune.FineTuneConfig` changed into OUT/NAME (one after the other: time them
@@ -128,7 +132,11 @@ def main() -> int:
                         / "understanding")
     parser.add_argument("--source", action="append", type=Path, default=[],
                         help="evaluation sets instead of the three above; repeatable")
+    parser.add_argument("--without-neighbours", action="store_true",
+                        help="also read each model without its neighbour vote (a row each)")
     args = parser.parse_args()
+
+    from bench_setup import without_neighbour_vote
 
     from bot.config import Settings
     from bot.device import limit_blas_threads
@@ -162,6 +170,10 @@ def main() -> int:
         recognizer = load_recognizer(settings.model_dir, encoder, settings.device)
         recognizer.warm_up()
         rows.append((f"{name} ({recognizer.kind})", score_sources(recognizer, sources)))
+        if args.without_neighbours and recognizer.neighbours is not None:
+            without_neighbour_vote(recognizer)
+            rows.append((f"{name}, without its neighbour vote", score_sources(recognizer,
+                                                                              sources)))
     table = render_table(rows)
     print(table)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,8 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
+import numpy as np
+
 from bot.batching import MicroBatcher
 from bot.components import (
     Components,
@@ -47,7 +49,8 @@ from bot.nlu.language import (
 from bot.nlu.recognizer import IntentRecognizer, load_recognizer, model_files_identity
 from bot.nlu.segments import message_parts, without_leading_join
 from bot.response import BotResponse
-from bot.retrieval.faq_index import FaqIndex
+from bot.retrieval.faq_index import FaqHit, FaqIndex
+from bot.retrieval.passages import PassageHit
 
 if TYPE_CHECKING:
     from bot.kb.sync import SharedKnowledgeBase
@@ -56,6 +59,15 @@ log = logging.getLogger(__name__)
 
 First = TypeVar("First")
 Second = TypeVar("Second")
+FoundFaq = list[tuple[list[FaqHit], list[PassageHit]]]
+
+
+def _retrieve(parts: Components, repaired: list[str]) -> tuple[FoundFaq, np.ndarray | None]:
+    """FAQ retrieval's pass over the messages, then the intent model's neighbour vote over
+    the vectors that pass has just put in the encoder's cache (`bot.nlu.neighbours`): on the
+    retrieval thread, beside the intent model's own pass."""
+    return (parts.faq_index.search_all(repaired),
+            parts.classifier.closest_examples(repaired))
 
 
 @dataclass(frozen=True)
@@ -345,10 +357,11 @@ class Assistant(LanguageChoice):
             classifier = parts_of.classifier
             repaired = [classifier.correct(without_leading_join(text))  # once per text
                         for text in batch]
-            predictions, found = self._side_by_side(
-                partial(classifier.predict_many, repaired, corrected=True),
-                partial(parts_of.faq_index.search_all, repaired),
+            reading, (found, closest) = self._side_by_side(
+                partial(classifier.read_many, repaired),
+                partial(_retrieve, parts_of, repaired),
                 parallel=classifier.encodes_separately)
+            predictions = classifier.predictions(reading, closest)
             readings = [Understanding(p, faq, passages=tuple(passages))
                         for p, (faq, passages) in zip(predictions, found, strict=True)]
             for position, i in enumerate(pending):

@@ -132,3 +132,16 @@ def test_a_truncated_fine_tuned_encoder_is_named(tmp_path: Path, tiny_settings: 
     with pytest.raises(DamagedFile) as caught:
         load_recognizer(folder, encoder, "cpu").warm_up()
     assert caught.value.path == str(weights)
+
+
+@pytest.mark.parametrize("damage", [truncate, Path.unlink])
+def test_a_damaged_or_missing_neighbour_vote_is_named(tmp_path: Path, tiny_settings: Settings,
+                                                      encoder, damage) -> None:
+    folder = tmp_path / "intent"
+    shutil.copytree(tiny_settings.model_dir, folder)
+    vote = folder / "neighbours.npz"
+    damage(vote)
+    with pytest.raises(DamagedFile) as caught:
+        load_recognizer(folder, encoder, "cpu").warm_up()
+    assert caught.value.path == str(vote)
+    assert "teller train" in str(caught.value)

@@ -17,17 +17,17 @@ def _threads_of(assistant: Assistant) -> dict[str, str]:
     """Wrap the two passes to record the thread each runs on."""
     seen: dict[str, str] = {}
     parts = assistant.components
-    predict, search = parts.classifier.predict_many, parts.faq_index.search_all
+    read, search = parts.classifier.read_many, parts.faq_index.search_all
 
     def predicting(*args, **kwargs):
         seen["intent"] = threading.current_thread().name
-        return predict(*args, **kwargs)
+        return read(*args, **kwargs)
 
     def searching(*args, **kwargs):
         seen["retrieval"] = threading.current_thread().name
         return search(*args, **kwargs)
 
-    parts.classifier.predict_many = predicting  # type: ignore[method-assign]
+    parts.classifier.read_many = predicting  # type: ignore[method-assign]
     parts.faq_index.search_all = searching  # type: ignore[method-assign]
     return seen
 
@@ -36,18 +36,32 @@ def test_a_fine_tuned_model_and_retrieval_read_a_message_side_by_side(tiny_assis
     messages = ["my card still hasn't arrived", "hello, how do I reset my PIN?"]
     parts = tiny_assistant.components
     assert parts.classifier.encodes_separately
-    # What each pass gives on its own, one after the other.
+    # What each pass gives on its own, one after the other (the messages encoded as one
+    # batch, as the pipeline will: earlier tests may have cached them one by one).
+    parts.encoder.forget_messages()
     repaired = [parts.classifier.correct(m) for m in messages]
     alone = parts.classifier.predict_many(repaired, corrected=True)
     found = parts.faq_index.search_all(repaired)
 
     seen = _threads_of(tiny_assistant)
+    parts.encoder.forget_messages()
+    encoded: list[str] = []
+    encode = parts.encoder._encode_batch
+
+    def encoding(texts, batch_size):
+        encoded.extend(texts)
+        return encode(texts, batch_size)
+
+    parts.encoder._encode_batch = encoding
     readings = tiny_assistant.understand_many(messages)
 
     assert seen["intent"] == threading.current_thread().name
     assert seen["retrieval"].startswith("teller-retrieval")
     assert [r.prediction.ranking for r in readings] == [p.ranking for p in alone]
     assert [r.faq_hits for r in readings] == [faq for faq, _ in found]
+    # the neighbour vote reads the vectors of FAQ retrieval's pass: one frozen pass a message
+    assert parts.classifier.neighbours is not None
+    assert sorted(encoded) == sorted(repaired)
 
 
 def test_an_embedding_head_model_shares_the_faq_encoders_pass(tiny_head_settings, tiny_kb,

@@ -51,15 +51,6 @@ def source_name(path: Path) -> str:
     return f"{path.parent.name}/{path.stem}" if path.parent.name else path.stem
 
 
-def _read(recognizer: IntentRecognizer, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(intent probabilities, out-of-scope scores) from one encoder pass."""
-    if not texts:
-        return np.zeros((0, len(recognizer.labels))), np.zeros(0)
-    vectors = recognizer.embed(texts)
-    return (recognizer.ranker.probabilities_from_vectors(vectors),
-            recognizer.scope.scores(vectors))
-
-
 def score_source(recognizer: IntentRecognizer, path: Path,
                  all_out_of_scope: bool = False) -> SetScore:
     """`all_out_of_scope`: every row of the file (its `text` column) must be declined, like
@@ -67,14 +58,14 @@ def score_source(recognizer: IntentRecognizer, path: Path,
     recognizer.warm_up()
     threshold = recognizer.scope.threshold
     if all_out_of_scope and Path(path).name != CLINC_FILE:
-        _, out_scores = _read(recognizer, text_rows(Path(path)))
+        out_scores = recognizer.scope_scores(text_rows(Path(path)))
         return SetScore(source_name(path), 0, len(out_scores), accuracy=None,
                         false_rejection=None,
                         oos_recall=float((out_scores >= threshold).mean()), auroc=None)
     if Path(path).name == CLINC_FILE:
         inside, outside, _ = load_oos_messages(path)
-        _, in_scores = _read(recognizer, inside)
-        _, out_scores = _read(recognizer, outside)
+        in_scores = recognizer.scope_scores(inside)
+        out_scores = recognizer.scope_scores(outside)
         return SetScore(
             source_name(path), len(inside), len(outside), accuracy=None,
             false_rejection=float((in_scores >= threshold).mean()),
@@ -86,8 +77,8 @@ def score_source(recognizer: IntentRecognizer, path: Path,
     declined = [e.text for e in examples if e.label == OUT_OF_SCOPE_LABEL]
     labelled = [e for e in examples if e.label != OUT_OF_SCOPE_LABEL]
     usable = [e for e in labelled if e.label in known]
-    probabilities, in_scores = _read(recognizer, [e.text for e in usable])
-    _, out_scores = _read(recognizer, declined)
+    probabilities, in_scores = recognizer.read([e.text for e in usable])
+    out_scores = recognizer.scope_scores(declined)
     predicted = [recognizer.labels[i] for i in probabilities.argmax(1)] if usable else []
     accuracy = (float(np.mean([p == e.label for p, e in zip(predicted, usable, strict=True)]))
                 if usable else None)

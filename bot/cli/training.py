@@ -60,6 +60,9 @@ def train(
     assert report is not None
     accuracy = (f"{report.validation_accuracy:.1%} on {report.validation_examples} held-out "
                 "examples" if report.validation_accuracy is not None else "n/a")
+    with_vote = getattr(report, "validation_accuracy_with_neighbours", None)
+    if with_vote is not None:
+        accuracy += f" ({with_vote:.1%} with the neighbour vote)"
     typer.echo(
         f"trained {settings.intent_model} model on {report.examples} examples, "
         f"{report.labels} intents in {report.seconds}s; validation accuracy {accuracy}; "

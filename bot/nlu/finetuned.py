@@ -7,6 +7,7 @@ fitted on validation data. The folder layout:
     encoder/            the fine-tuned transformer and tokenizer (save_pretrained)
     encoder.onnx        the same encoder with pooling, for ONNX Runtime on CPU (optional)
     head.safetensors    the intent vectors
+    neighbours.npz      the neighbour vote's references (`bot.nlu.neighbours`; optional)
     labels.json         intent names, in head order
     manifest.json       kind, scale, temperature, training data hash, metrics, versions
 """
@@ -26,6 +27,7 @@ from bot.device import resolve_device
 from bot.errors import DamagedFile, ModelNotReady
 from bot.files import MODEL_FIX, load_manifest, reading
 from bot.nlu.embedding_classifier import read_labels, softmax
+from bot.nlu.neighbours import NeighbourVote
 from bot.nlu.onnx_encoder import OnnxEncoder, load_onnx_encoder
 from bot.nlu.spelling import tokenizer_words
 from bot.nlu.types import IntentPrediction, rank
@@ -65,13 +67,15 @@ class CosineIntentModel(nn.Module):
         return self.logits(self.embed(input_ids, attention_mask))
 
 
-def check_files(folder: Path) -> None:
+def check_files(folder: Path, manifest: dict[str, Any]) -> NeighbourVote | None:
     """Raise `DamagedFile` for a file of the model in `folder` that cannot be what training
-    wrote, without loading the network: the labels, the head, the encoder's configuration
-    and the headers and sizes of its weights (a truncated safetensors file fails here)."""
+    wrote, without loading the network: the labels, the head, the neighbour vote its
+    `manifest` lists (returned), the encoder's configuration and the headers and sizes of
+    its weights (a truncated safetensors file fails here)."""
     from safetensors import safe_open
 
     read_labels(folder)
+    neighbours = NeighbourVote.load(folder) if manifest.get("neighbours") else None
     encoder = folder / ENCODER_DIR
     with reading(encoder / "config.json"):
         json.loads((encoder / "config.json").read_text(encoding="utf-8"))
@@ -79,6 +83,7 @@ def check_files(folder: Path) -> None:
         with reading(weights), safe_open(str(weights), "np") as opened:
             if not list(opened.keys()):
                 raise DamagedFile(weights, "no tensors", MODEL_FIX)
+    return neighbours
 
 
 class FineTunedIntentClassifier:
@@ -103,6 +108,9 @@ class FineTunedIntentClassifier:
         self._scale = 1.0
         self._messages = VectorCache(cache_size)
         self.manifest: dict[str, Any] = {}
+        # the second reading of each message, in the frozen encoder's space (None: the model
+        # has none); `IntentRecognizer` blends it in
+        self.neighbours: NeighbourVote | None = None
 
     @property
     def labels(self) -> list[str]:
@@ -136,7 +144,7 @@ class FineTunedIntentClassifier:
                 raise ModelNotReady(
                     f"{self.folder} is not a '{KIND}' intent model; run `teller train`"
                 )
-            check_files(self.folder)
+            neighbours = check_files(self.folder, manifest)
             labels = read_labels(self.folder)
             with reading(self.folder / HEAD_FILE):
                 head = load_file(str(self.folder / HEAD_FILE))
@@ -161,6 +169,7 @@ class FineTunedIntentClassifier:
             self._labels = labels
             self._temperature = float(manifest.get("temperature", 1.0))
             self.manifest = manifest
+            self.neighbours = neighbours
             self._model = model
 
     def embed(self, texts: list[str], batch_size: int = 64) -> np.ndarray:

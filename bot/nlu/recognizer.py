@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,20 +22,34 @@ from bot.nlu.embedding_classifier import KIND as HEAD_KIND
 from bot.nlu.encoder import SentenceEncoder
 from bot.nlu.finetuned import KIND as FINETUNED_KIND
 from bot.nlu.finetuned import FineTunedIntentClassifier, check_files
+from bot.nlu.neighbours import NeighbourVote
 from bot.nlu.scope import SCOPE_DIR, ScopeDetector, ScopeReading
 from bot.nlu.spelling import SpellingCorrector
 from bot.nlu.types import EmbeddingIntentRanker, IntentPrediction, rank
 
 
+@dataclass(frozen=True)
+class ModelReading:
+    """What the intent model's own pass over a batch of messages gives: calibrated intent
+    probabilities (rows follow the messages) and the out-of-scope readings."""
+
+    probabilities: np.ndarray
+    scope: list[ScopeReading]
+
+
 class IntentRecognizer:
     """Implements `IntentClassifier`. Each message is embedded once; the ranking and the
-    out-of-scope detector both read that vector."""
+    out-of-scope detector both read that vector. A fine-tuned model with a neighbour vote
+    (`bot.nlu.neighbours`) also reads the frozen sentence encoder's vector of the message,
+    the one FAQ retrieval computes (`frozen_encoder`, whose cache holds it)."""
 
     def __init__(self, ranker: EmbeddingIntentRanker, scope: ScopeDetector,
-                 folder: Path | None = None) -> None:
+                 folder: Path | None = None,
+                 frozen_encoder: SentenceEncoder | None = None) -> None:
         self.ranker = ranker
         self.scope = scope
         self.folder = folder
+        self.frozen_encoder = frozen_encoder
         # the model files' identity (`model_files_identity`), None when unknown
         self.identity: Hashable | None = None
         self.spelling: SpellingCorrector | None = None
@@ -72,23 +87,59 @@ class IntentRecognizer:
         self.warm_up()
         return self.spelling.correct(text) if self.spelling is not None else text
 
+    @property
+    def neighbours(self) -> NeighbourVote | None:
+        """The model's neighbour vote, when it has one and the frozen encoder is at hand."""
+        if self.frozen_encoder is None or not isinstance(self.ranker, FineTunedIntentClassifier):
+            return None
+        self.warm_up()
+        return self.ranker.neighbours
+
     def predict(self, text: str, top_k: int = 5) -> IntentPrediction:
-        vector = self.ranker.embed_one(self.correct(text))
-        return self._prediction(self.ranker.probabilities_from_vectors(vector)[0],
-                                self.scope.read(vector), top_k)
+        return self.predict_many([text], top_k)[0]
 
     def predict_many(self, texts: list[str], top_k: int = 5, *,
                      corrected: bool = False) -> list[IntentPrediction]:
         """`predict` for a batch of messages: one encoder pass for all of them. `corrected`:
         the texts already went through `correct` (the pipeline repairs each message once,
         for the intent model and FAQ retrieval alike)."""
-        if not texts:
-            return []
-        vectors = self.ranker.embed(texts if corrected else [self.correct(t) for t in texts])
-        probabilities = self.ranker.probabilities_from_vectors(vectors)
-        readings = self.scope.read_many(vectors)  # the batch against the references at once
-        return [self._prediction(p, reading, top_k)
-                for p, reading in zip(probabilities, readings, strict=True)]
+        repaired = texts if corrected else [self.correct(t) for t in texts]
+        return self.predictions(self.read_many(repaired), self.closest_examples(repaired),
+                                top_k)
+
+    def read_many(self, repaired: list[str]) -> ModelReading:
+        """The intent model's own pass over messages whose typos are repaired: what runs
+        beside FAQ retrieval's pass (`bot.pipeline`)."""
+        if not repaired:
+            return ModelReading(np.zeros((0, len(self.labels))), [])
+        vectors = self.ranker.embed(repaired)
+        # the batch against the out-of-scope references at once
+        return ModelReading(self.ranker.probabilities_from_vectors(vectors),
+                            self.scope.read_many(vectors))
+
+    def closest_examples(self, repaired: list[str]) -> np.ndarray | None:
+        """The neighbour vote's reading of the messages (None without a vote): what the
+        pipeline computes on the retrieval thread, right after FAQ retrieval's pass has put
+        the frozen encoder's vectors of the same messages in its cache."""
+        vote = self.neighbours
+        if vote is None:
+            return None
+        assert self.frozen_encoder is not None
+        return vote.closest(self.frozen_encoder.encode_many(repaired))
+
+    def predictions(self, reading: ModelReading, closest: np.ndarray | None,
+                    top_k: int = 5) -> list[IntentPrediction]:
+        """The ranked intents of `read_many`'s reading, with `closest_examples`'s blended in
+        (None: the model's own)."""
+        probabilities = self._blended(reading.probabilities, closest)
+        return [self._prediction(p, scope, top_k)
+                for p, scope in zip(probabilities, reading.scope, strict=True)]
+
+    def _blended(self, probabilities: np.ndarray, closest: np.ndarray | None) -> np.ndarray:
+        vote = self.neighbours
+        if vote is None or closest is None or not len(probabilities):
+            return probabilities
+        return vote.blend(probabilities, closest)
 
     def _prediction(self, probabilities: np.ndarray, reading: ScopeReading,
                     top_k: int) -> IntentPrediction:
@@ -112,10 +163,20 @@ class IntentRecognizer:
         self.ranker.forget_messages()
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
-        """Calibrated intent probabilities for many messages (evaluation, benchmarks)."""
+        """Calibrated intent probabilities for many messages (evaluation, benchmarks), as
+        `predict` ranks them."""
+        return self.read(texts)[0]
+
+    def read(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(intent probabilities, out-of-scope scores) of many messages from one pass of
+        each encoder (evaluation, benchmarks)."""
         if not texts:
-            return np.zeros((0, len(self.labels)))
-        return self.ranker.probabilities_from_vectors(self.embed(texts))
+            return np.zeros((0, len(self.labels))), np.zeros(0)
+        repaired = [self.correct(t) for t in texts]
+        vectors = self.ranker.embed(repaired)
+        return (self._blended(self.ranker.probabilities_from_vectors(vectors),
+                              self.closest_examples(repaired)),
+                self.scope.scores(vectors))
 
     def scope_scores(self, texts: list[str]) -> np.ndarray:
         """Out-of-scope scores for many messages."""
@@ -138,7 +199,7 @@ def load_recognizer(
         ranker = EmbeddingIntentClassifier(folder, encoder)
     else:
         raise ModelNotReady(f"no intent model in {folder}; run `teller train`")
-    recognizer = IntentRecognizer(ranker, ScopeDetector(folder), folder)
+    recognizer = IntentRecognizer(ranker, ScopeDetector(folder), folder, frozen_encoder=encoder)
     if identity is not None and identity == model_files_identity(folder):
         recognizer.identity = identity  # no new model was renamed into place meanwhile
     return recognizer
@@ -187,7 +248,7 @@ def model_damage(folder: Path) -> DamagedFile | None:
             read_labels(folder)
             read_head(folder / HEAD_FILE)
         elif kind == FINETUNED_KIND:
-            check_files(folder)
+            check_files(folder, manifest)
         else:
             return None
         ScopeDetector(folder).warm_up()  # reads the references, combiner and threshold

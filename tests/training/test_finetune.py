@@ -15,8 +15,8 @@ from training.finetune import FineTuneConfig, finetune_intent_model
 def test_finetuned_folder_explains_itself(tiny_settings, tiny_kb) -> None:
     folder = tiny_settings.model_dir
     assert sorted(p.name for p in folder.iterdir()) == [
-        "encoder", "encoder.onnx", "head.safetensors", "labels.json", "manifest.json", "scope",
-        "spelling.json",
+        "encoder", "encoder.onnx", "head.safetensors", "labels.json", "manifest.json",
+        "neighbours.npz", "scope", "spelling.json",
     ]
     assert {"config.json", "model.safetensors", "tokenizer.json"} <= {
         p.name for p in (folder / "encoder").iterdir()
@@ -35,6 +35,11 @@ def test_finetuned_folder_explains_itself(tiny_settings, tiny_kb) -> None:
     assert manifest["metrics"]["epochs"] == 12  # auto: small data gets more passes
     assert manifest["config"]["seed"] == 13
     assert manifest["out_of_scope"]["validation"] == "held-out examples"
+    # the neighbour vote keeps the 30 training examples (the validation split is left out)
+    assert manifest["neighbours"]["references"] == 30
+    assert manifest["neighbours"]["weight"] == pytest.approx(0.3)
+    assert manifest["neighbours"]["temperature"] > 0
+    assert manifest["metrics"]["validation_accuracy_with_neighbours"] is not None
     assert 0.05 <= manifest["out_of_scope"]["threshold"] <= 0.95
     assert not list(folder.parent.glob(".*"))  # no checkpoint or temporary folder left
 
@@ -180,6 +185,8 @@ def test_a_model_of_the_lowest_layers_saves_loads_and_runs_on_onnx(
     assert saved["num_hidden_layers"] == 2
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["config"]["encoder_layers"] == 2
+    # the vote's references must be the frozen sentence encoder's, which a cut one is not
+    assert "neighbours" not in manifest and not (folder / "neighbours.npz").exists()
     assert classifier.runtime == "onnxruntime"
     best = classifier.predict("my card never came", top_k=1).top
     assert best is not None and best.name == "card"
@@ -209,3 +216,23 @@ def test_the_fine_tune_can_run_without_the_encoders_dropout(
     assert default["hidden_dropout_prob"] == 0.1  # the base encoder's own
     best = classifier.predict("my card never came", top_k=1).top
     assert best is not None and best.name == "card"
+
+
+def test_the_neighbour_vote_is_kept_unless_its_weight_is_zero(tmp_path: Path, encoder) -> None:
+    """Without a validation split the vote keeps temperature 1; weight 0 writes none."""
+    voting = _train_toy(tmp_path / "voting", encoder)
+    voting.warm_up()
+    assert voting.neighbours is not None
+    assert len(voting.neighbours.vectors) == len(_toy())
+    assert voting.neighbours.temperature == 1.0
+    # the references are the frozen encoder's vectors of the examples, grouped by intent
+    # (labels in order: card, hello): "good morning" is one of hello's examples
+    message = encoder.encode_many(["good morning"])
+    cards = encoder.encode_many([e.text for e in _toy() if e.label == "card"])
+    closest = voting.neighbours.closest(message)[0]
+    assert closest[1] == pytest.approx(1.0, abs=1e-4)
+    assert closest[0] == pytest.approx(float((cards @ message[0]).max()), abs=1e-4)
+    silent = _train_toy(tmp_path / "silent", encoder, neighbour_weight=0.0)
+    silent.warm_up()
+    assert silent.neighbours is None
+    assert not (tmp_path / "silent" / "neighbours.npz").exists()
