@@ -123,6 +123,32 @@ def run_passes_side_by_side(assistant: Assistant, together: bool) -> None:
                                                    parallel=parallel and together))
 
 
+def compare_latencies(description: str,
+                      ways_of: Callable[[Assistant, Settings], dict[str, Callable[[], None]]],
+                      block: int = 25) -> int:
+    """The command line of a benchmark that times ways of answering side by side
+    (`--data`, `--limit`, `--store`): `ways_of(assistant, settings)` gives each way's name
+    and the switch to it; BANKING77 test messages go through `alternating_latencies` and
+    each way's p50/p90/p99 is printed."""
+    import argparse
+    import os
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--limit", type=int, default=1000)
+    parser.add_argument("--store", choices=["memory", "sqlite"], default="memory")
+    args = parser.parse_args()
+    rows = read_labelled(args.data, args.limit)
+    settings = bench_settings(args.store)
+    assistant = ready_assistant(settings, in_memory=args.store == "memory")
+    ways = ways_of(assistant, settings)
+    latencies = alternating_latencies(assistant, [text for text, _ in rows], list(ways),
+                                      lambda name: ways[name](), block)
+    print(f"{len(rows)} messages each, store {args.store}, {os.cpu_count()} CPUs")
+    print_latencies(latencies)
+    return 0
+
+
 def print_latencies(latencies: dict[str, list[float]]) -> None:
     """One line per way: p50, p90, p99 and mean milliseconds a message."""
     for name, values in latencies.items():

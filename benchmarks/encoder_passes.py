@@ -14,40 +14,27 @@ Uses the fine-tuned model and the exported ONNX graphs in TELLER_DATA_DIR (defau
 
 from __future__ import annotations
 
-import argparse
 import os
-from pathlib import Path
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from bench_setup import DEFAULT_DATA
+from bench_setup import compare_latencies
 
-BLOCK = 25
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.pipeline import Assistant
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--limit", type=int, default=1000)
-    parser.add_argument("--store", choices=["memory", "sqlite"], default="memory")
-    args = parser.parse_args()
-
+def side_by_side_or_not(assistant: Assistant, settings: Settings
+                        ) -> dict[str, Callable[[], None]]:
     import torch
-    from bench_setup import (
-        alternating_latencies,
-        bench_settings,
-        print_latencies,
-        read_labelled,
-        ready_assistant,
-        run_passes_side_by_side,
-    )
+    from bench_setup import run_passes_side_by_side
 
     from bot.nlu.onnx_encoder import ONNX_FILE, OnnxEncoder
 
-    rows = read_labelled(args.data, args.limit)
-    settings = bench_settings(args.store)
-    assistant = ready_assistant(settings, in_memory=args.store == "memory")
     parts = assistant.components
     ranker, encoder = parts.classifier.ranker, parts.encoder
     if not parts.classifier.encodes_separately or getattr(ranker, "runtime", "") != "onnxruntime":
@@ -55,29 +42,26 @@ def main() -> int:
                          "train` with TELLER_INTENT_MODEL=finetuned first")
     threads = torch.get_num_threads()
     graphs = (settings.model_dir / ONNX_FILE, settings.sentence_onnx_dir / ONNX_FILE)
-    ways = {  # name: (intent graph, retrieval graph, side by side)
-        f"side by side, {max(1, threads // 2)} thread(s) each": (
-            *(OnnxEncoder(g, max(1, threads // 2)) for g in graphs), True),
-        f"one after the other, {threads} thread(s) each": (
-            *(OnnxEncoder(g, threads) for g in graphs), False),
+
+    def switch(threads_each: int, together: bool) -> Callable[[], None]:
+        intent_graph, retrieval_graph = (OnnxEncoder(g, threads_each) for g in graphs)
+
+        def use() -> None:
+            # The benchmark swaps the encoders' ONNX sessions in place (private on purpose:
+            # the running assistant never changes them).
+            ranker._onnx = intent_graph  # type: ignore[attr-defined]
+            encoder._onnx = retrieval_graph
+            run_passes_side_by_side(assistant, together)
+
+        return use
+
+    print(f"{threads} torch threads")
+    return {
+        f"side by side, {max(1, threads // 2)} thread(s) each": switch(max(1, threads // 2),
+                                                                        True),
+        f"one after the other, {threads} thread(s) each": switch(threads, False),
     }
-
-    def use(name: str) -> None:
-        # The benchmark swaps the encoders' ONNX sessions in place (private on purpose:
-        # the running assistant never changes them).
-        intent_graph, retrieval_graph, together = ways[name]
-        ranker._onnx = intent_graph
-        encoder._onnx = retrieval_graph
-        run_passes_side_by_side(assistant, together)
-
-    names = list(ways)
-    latencies = alternating_latencies(assistant, [text for text, _ in rows], names, use,
-                                      BLOCK)
-    print(f"{len(rows)} messages each, store {args.store}, {threads} torch threads, "
-          f"{os.cpu_count()} CPUs")
-    print_latencies(latencies)
-    return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(compare_latencies(__doc__.splitlines()[0], side_by_side_or_not))

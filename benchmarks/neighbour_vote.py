@@ -14,54 +14,35 @@ NAME=DIR --without-neighbours` and `benchmarks/dialogues.py --without-neighbours
 
 from __future__ import annotations
 
-import argparse
 import os
-from pathlib import Path
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from bench_setup import DEFAULT_DATA
+from bench_setup import compare_latencies
 
-BLOCK = 25
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.pipeline import Assistant
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--limit", type=int, default=1000)
-    parser.add_argument("--store", choices=["memory", "sqlite"], default="memory")
-    args = parser.parse_args()
-
-    from bench_setup import (
-        alternating_latencies,
-        bench_settings,
-        print_latencies,
-        read_labelled,
-        ready_assistant,
-    )
-
+def with_and_without(assistant: Assistant, settings: Settings) -> dict[str, Callable[[], None]]:
     from bot.nlu.finetuned import FineTunedIntentClassifier
 
-    rows = read_labelled(args.data, args.limit)
-    settings = bench_settings(args.store)
-    assistant = ready_assistant(settings, in_memory=args.store == "memory")
     ranker = assistant.components.classifier.ranker
     vote = assistant.components.classifier.neighbours
     if not isinstance(ranker, FineTunedIntentClassifier) or vote is None:
         raise SystemExit(f"the intent model in {settings.model_dir} has no neighbour vote; "
                          "train it with `teller train` (TELLER_INTENT_MODEL=finetuned)")
-    ways = {f"with the vote ({len(vote.vectors):,} references)": vote, "without it": None}
 
-    def use(name: str) -> None:
-        ranker.neighbours = ways[name]
+    def switch(to: object) -> Callable[[], None]:
+        return lambda: setattr(ranker, "neighbours", to)
 
-    latencies = alternating_latencies(assistant, [text for text, _ in rows], list(ways), use,
-                                      BLOCK)
-    print(f"{len(rows)} messages each, store {args.store}, {os.cpu_count()} CPUs")
-    print_latencies(latencies)
-    return 0
+    return {f"with the vote ({len(vote.vectors):,} references)": switch(vote),
+            "without it": switch(None)}
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(compare_latencies(__doc__.splitlines()[0], with_and_without))
