@@ -6,10 +6,7 @@ import itertools
 
 import numpy as np
 
-
-def log_softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+from bot.nlu.embedding_classifier import log_softmax
 
 
 def fit_temperature(logits: np.ndarray, targets: np.ndarray) -> float:

@@ -22,13 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from bot.files import MODEL_FIX, reading
+from bot.nlu.embedding_classifier import log_softmax
 
 NEIGHBOURS_FILE = "neighbours.npz"
-
-
-def log_softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
 @dataclass(frozen=True)

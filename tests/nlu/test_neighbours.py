@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from bot.errors import DamagedFile
+from bot.nlu.embedding_classifier import log_softmax
 from bot.nlu.finetuned import FineTunedIntentClassifier
-from bot.nlu.neighbours import NEIGHBOURS_FILE, NeighbourVote, log_softmax
+from bot.nlu.neighbours import NEIGHBOURS_FILE, NeighbourVote
 from bot.nlu.recognizer import load_recognizer
 
 
