@@ -1,9 +1,11 @@
-"""What the pipeline benchmarks share: BANKING77-style labelled rows, and an assistant whose
-models are trained (or reused) for the configured data folder, warm."""
+"""What the pipeline benchmarks share: BANKING77-style labelled rows, an assistant whose
+models are trained (or reused) for the configured data folder, warm, and the fine-tune
+variants that the training benchmarks take on their command line."""
 
 from __future__ import annotations
 
 import csv
+import json
 import tempfile
 import time
 from collections.abc import Callable
@@ -154,3 +156,25 @@ def print_latencies(latencies: dict[str, list[float]]) -> None:
     for name, values in latencies.items():
         print(f"{name:36s} p50 {percentile(values, 50):6.2f}  p90 {percentile(values, 90):6.2f}"
               f"  p99 {percentile(values, 99):6.2f}  mean {sum(values) / len(values):6.2f} ms")
+
+
+def variant_config(spec: str) -> tuple[str, dict[str, object]]:
+    """"4 layers=encoder_layers=4,epochs=5" -> ("4 layers", {"encoder_layers": 4, ...}):
+    values are read as JSON (numbers, true/false, null); each field must be one of
+    `FineTuneConfig`'s."""
+    from dataclasses import fields
+
+    from training.finetune import FineTuneConfig
+
+    name, _, assignments = spec.partition("=")
+    known = {f.name for f in fields(FineTuneConfig)}
+    overrides: dict[str, object] = {}
+    for assignment in filter(None, assignments.split(",")):
+        field, _, value = assignment.partition("=")
+        if field not in known or not value:
+            raise SystemExit(f"--variant {spec!r}: {assignment!r} is not FIELD=VALUE with a "
+                             f"field of FineTuneConfig ({', '.join(sorted(known))})")
+        overrides[field] = json.loads(value)
+    if not name or not overrides:
+        raise SystemExit(f"--variant {spec!r}: write NAME=FIELD=VALUE[,FIELD=VALUE]")
+    return name, overrides

@@ -1,4 +1,4 @@
-"""Fine-tune steps with AdamW's fused update against its loop over tensors, in one process.
+"""Fine-tune steps of the default configuration against other ways, in one process.
 
 The default fine-tune (`training.finetune`) updates MiniLM's weights with one fused AdamW
 kernel; until 2026-12-06 it looped over the tensors. Whole trainings timed one after the
@@ -9,7 +9,13 @@ copies of the model, one per way, switching every few steps so that a machine wh
 drifts weighs on both alike. Prints milliseconds a step per way (the default KB's
 fine-tune takes 1,340 steps).
 
+Without `--variant`, the other way is AdamW's loop over tensors; each `--variant
+NAME=FIELD=VALUE[,FIELD=VALUE]` adds a way with those `training.finetune.FineTuneConfig`
+fields changed (the ones that shape a step: `frozen_layers`, `encoder_layers`, `dropout`,
+`batch_size`, `max_length`).
+
     python benchmarks/finetune_steps.py [--steps 200] [--block 10]
+    python benchmarks/finetune_steps.py --variant "2 layers frozen=frozen_layers=2"
 """
 
 from __future__ import annotations
@@ -28,9 +34,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=200, help="steps per way")
     parser.add_argument("--block", type=int, default=10, help="steps before switching")
+    parser.add_argument("--variant", action="append", default=[],
+                        help="NAME=FIELD=VALUE[,FIELD=VALUE]: another way, FineTuneConfig "
+                             "fields changed")
     args = parser.parse_args()
 
+    from dataclasses import replace
+
     import torch
+    from bench_setup import variant_config
     from torch import nn
     from transformers import AutoModel, AutoTokenizer
 
@@ -53,26 +65,37 @@ def main() -> int:
     rng = random.Random(config.seed)
     batches = finetune._length_grouped_batches(lengths, config.batch_size, rng)
 
-    def training_copy(fused: bool) -> tuple[CosineIntentModel, torch.optim.Optimizer]:
-        torch.manual_seed(config.seed)
-        model = CosineIntentModel(AutoModel.from_pretrained(bundled_encoder_path()),
-                                  len(labels), config.scale)
-        model.train()
-        return model, finetune.adamw(model, config, fused=fused)
+    Way = tuple[CosineIntentModel, torch.optim.Optimizer, finetune.FineTuneConfig]
 
-    ways = {"fused update (default)": training_copy(True),
-            "loop over tensors (until 2026-12-06)": training_copy(False)}
+    def training_copy(way: finetune.FineTuneConfig, fused: bool = True) -> Way:
+        torch.manual_seed(way.seed)
+        dropout = ({} if way.dropout is None else
+                   {"hidden_dropout_prob": way.dropout,
+                    "attention_probs_dropout_prob": way.dropout})
+        encoder = finetune._freeze_lowest(finetune._lowest_layers(
+            AutoModel.from_pretrained(bundled_encoder_path(), **dropout), way.encoder_layers),
+            way.frozen_layers)
+        model = CosineIntentModel(encoder, len(labels), way.scale)
+        model.train()
+        return model, finetune.adamw(model, way, fused=fused), way
+
+    ways = {"default": training_copy(config)}
+    for spec in args.variant:
+        name, overrides = variant_config(spec)
+        ways[name] = training_copy(replace(config, **overrides))  # type: ignore[arg-type]
+    if not args.variant:
+        ways["loop over tensors (until 2026-12-06)"] = training_copy(config, fused=False)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing, reduction="none")
     seconds: dict[str, list[float]] = {name: [] for name in ways}
     step = 0
     while step < args.steps:
-        for name, (model, optimizer) in ways.items():
+        for name, (model, optimizer, way) in ways.items():
             for offset in range(args.block):
                 ids = batches[(step + offset) % len(batches)]
                 batch_texts = [finetune._augment(texts[i], config, rng) for i in ids]
                 started = time.perf_counter()
                 finetune.training_step(model, optimizer, tokenizer, batch_texts,
-                                       targets[ids], loss_fn, config, "cpu")
+                                       targets[ids], loss_fn, way, "cpu")
                 seconds[name].append(time.perf_counter() - started)
         step += args.block
 
@@ -83,8 +106,9 @@ def main() -> int:
     for name, values in seconds.items():
         print(f"| {name} | {statistics.fmean(values) * 1000:.0f} | "
               f"{statistics.median(values) * 1000:.0f} |")
-    fused, loop = (statistics.fmean(values) for values in seconds.values())
-    print(f"the fused update saves {1 - fused / loop:.0%} of a step")
+    default = statistics.fmean(seconds["default"])
+    for name, values in list(seconds.items())[1:]:
+        print(f"{name}: {statistics.fmean(values) / default - 1:+.0%} a step against the default")
     return 0
 
 

@@ -71,28 +71,6 @@ def train_models(out: Path) -> list[tuple[str, Path]]:
     return [("default start", default), ("frozen head", head)]
 
 
-def variant_config(spec: str) -> tuple[str, dict[str, object]]:
-    """"4 layers=encoder_layers=4,epochs=5" -> ("4 layers", {"encoder_layers": 4, ...}):
-    values are read as JSON (numbers, true/false, null); each field must be one of
-    `FineTuneConfig`'s."""
-    from dataclasses import fields
-
-    from training.finetune import FineTuneConfig
-
-    name, _, assignments = spec.partition("=")
-    known = {f.name for f in fields(FineTuneConfig)}
-    overrides: dict[str, object] = {}
-    for assignment in filter(None, assignments.split(",")):
-        field, _, value = assignment.partition("=")
-        if field not in known or not value:
-            raise SystemExit(f"--variant {spec!r}: {assignment!r} is not FIELD=VALUE with a "
-                             f"field of FineTuneConfig ({', '.join(sorted(known))})")
-        overrides[field] = json.loads(value)
-    if not name or not overrides:
-        raise SystemExit(f"--variant {spec!r}: write NAME=FIELD=VALUE[,FIELD=VALUE]")
-    return name, overrides
-
-
 def train_variant(out: Path, name: str, overrides: dict[str, object]) -> Path:
     """The default start trained with `overrides` of the fine-tune's configuration into
     OUT/NAME; prints how long it took."""
@@ -136,7 +114,7 @@ def main() -> int:
                         help="also read each model without its neighbour vote (a row each)")
     args = parser.parse_args()
 
-    from bench_setup import without_neighbour_vote
+    from bench_setup import variant_config, without_neighbour_vote
 
     from bot.config import Settings
     from bot.device import limit_blas_threads

@@ -5,6 +5,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import torch
 
 from bot.nlu.finetuned import FineTunedIntentClassifier
 from training import finetune
@@ -216,6 +217,24 @@ def test_the_fine_tune_can_run_without_the_encoders_dropout(
     assert default["hidden_dropout_prob"] == 0.1  # the base encoder's own
     best = classifier.predict("my card never came", top_k=1).top
     assert best is not None and best.name == "card"
+
+
+def test_frozen_layers_keep_their_pre_trained_weights(tmp_path: Path, encoder) -> None:
+    from transformers import AutoModel
+
+    folder = tmp_path / "four-frozen"
+    classifier = _train_toy(folder, encoder, frozen_layers=4)
+    base = AutoModel.from_pretrained(encoder.name_or_path).state_dict()
+    trained = AutoModel.from_pretrained(folder / "encoder").state_dict()
+    assert set(base) == set(trained)
+    moved = {name for name in base if not torch.equal(base[name], trained[name])}
+    assert moved, "the layers above the frozen ones train"
+    assert all(name.startswith(("encoder.layer.4.", "encoder.layer.5.", "pooler."))
+               for name in moved), sorted(moved)[:5]
+    best = classifier.predict("my card never came", top_k=1).top
+    assert best is not None and best.name == "card"
+    with pytest.raises(ValueError, match="frozen_layers must be between 0 and 6"):
+        finetune._freeze_lowest(AutoModel.from_pretrained(encoder.name_or_path), 7)
 
 
 def test_the_neighbour_vote_is_kept_unless_its_weight_is_zero(tmp_path: Path, encoder) -> None:
