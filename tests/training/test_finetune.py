@@ -219,6 +219,15 @@ def test_the_fine_tune_can_run_without_the_encoders_dropout(
     assert best is not None and best.name == "card"
 
 
+@pytest.mark.parametrize(("steps_per_epoch", "epochs"), [(268, 4), (150, 7), (20, 12)])
+def test_the_schedule_gives_about_a_thousand_updates_in_4_to_12_passes(
+    steps_per_epoch: int, epochs: int
+) -> None:
+    # 268 batches a pass: the default KB with BANKING77 and its messages to decline
+    assert finetune.schedule_epochs(FineTuneConfig(), steps_per_epoch) == epochs
+    assert finetune.schedule_epochs(FineTuneConfig(epochs=2), steps_per_epoch) == 2
+
+
 def test_frozen_layers_keep_their_pre_trained_weights(tmp_path: Path, encoder) -> None:
     from transformers import AutoModel
 
