@@ -1,7 +1,8 @@
-"""Fine-tune all-MiniLM-L6-v2 end to end as an intent classifier (cosine softmax head).
+"""Fine-tune all-MiniLM-L6-v2 (lowest layers frozen) as an intent classifier, cosine softmax head.
 
 Recipe (chosen for 2 CPU cores): intent vectors initialised at the class centroids of the
-pre-trained embeddings; AdamW with a higher learning rate for the head; linear warm-up and
+pre-trained embeddings; the word embeddings and lowest two layers frozen, four passes;
+AdamW (fused) with a higher learning rate for the head; linear warm-up and
 decay; label smoothing; on-the-fly typo / lower-case augmentation; length-grouped batches
 so little time goes into padding. Data goes through a `datasets.Dataset`; the split is
 stratified and seeded. After training, a temperature is fitted on the validation split.

@@ -1,4 +1,4 @@
-"""Intent classifier v2: all-MiniLM-L6-v2 fine-tuned end to end with a cosine softmax head.
+"""Intent classifier v2: all-MiniLM-L6-v2 fine-tuned (lowest layers frozen), cosine softmax head.
 
 The model embeds a message (mean pooling, unit length) and scores it against one unit
 vector per intent; logits = scale * cosine. Confidences are calibrated with a temperature
