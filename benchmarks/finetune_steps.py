@@ -12,10 +12,10 @@ fine-tune took 1,340 steps until 2026-12-06 afternoon, four passes 1,072).
 Without `--variant`, the other way is AdamW's loop over tensors; each `--variant
 NAME=FIELD=VALUE[,FIELD=VALUE]` adds a way with those `training.finetune.FineTuneConfig`
 fields changed (the ones that shape a step: `frozen_layers`, `encoder_layers`, `dropout`,
-`batch_size`, `max_length`).
+`max_length`; the batches are the default's).
 
     python benchmarks/finetune_steps.py [--steps 200] [--block 10]
-    python benchmarks/finetune_steps.py --variant "2 layers frozen=frozen_layers=2"
+    python benchmarks/finetune_steps.py --variant "every layer trains=frozen_layers=0"
 """
 
 from __future__ import annotations
