@@ -44,7 +44,7 @@ def main() -> int:
     import torch
     from bench_setup import variant_config
     from torch import nn
-    from transformers import AutoModel, AutoTokenizer
+    from transformers import AutoTokenizer
 
     from bot.config import bundled_encoder_path
     from bot.kb import load_knowledge_base
@@ -69,13 +69,8 @@ def main() -> int:
 
     def training_copy(way: finetune.FineTuneConfig, fused: bool = True) -> Way:
         torch.manual_seed(way.seed)
-        dropout = ({} if way.dropout is None else
-                   {"hidden_dropout_prob": way.dropout,
-                    "attention_probs_dropout_prob": way.dropout})
-        encoder = finetune._freeze_lowest(finetune._lowest_layers(
-            AutoModel.from_pretrained(bundled_encoder_path(), **dropout), way.encoder_layers),
-            way.frozen_layers)
-        model = CosineIntentModel(encoder, len(labels), way.scale)
+        model = CosineIntentModel(finetune.trainable_encoder(bundled_encoder_path(), way),
+                                  len(labels), way.scale)
         model.train()
         return model, finetune.adamw(model, way, fused=fused), way
 

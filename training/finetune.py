@@ -181,6 +181,18 @@ def _lowest_layers(encoder: Any, layers: int | None) -> Any:
     return encoder
 
 
+def trainable_encoder(base_encoder: str | Path, config: FineTuneConfig) -> Any:
+    """The pre-trained encoder as the fine-tune trains it: its dropout, layers kept and
+    layers frozen as `config` says."""
+    from transformers import AutoModel
+
+    dropout = ({} if config.dropout is None else
+               {"hidden_dropout_prob": config.dropout,
+                "attention_probs_dropout_prob": config.dropout})
+    return _freeze_lowest(_lowest_layers(AutoModel.from_pretrained(base_encoder, **dropout),
+                                         config.encoder_layers), config.frozen_layers)
+
+
 def schedule_epochs(config: FineTuneConfig, steps_per_epoch: int) -> int:
     """The passes over the training rows: `config.epochs`, or enough for about
     `config.min_steps` updates, at least 4 (a corpus-sized KB) and at most 12 (a small KB's
@@ -331,7 +343,7 @@ def finetune_intent_model(
     entries for the manifest."""
     from datasets import ClassLabel, Dataset, Features, Value
     from safetensors.torch import save_file
-    from transformers import AutoModel, AutoTokenizer, get_linear_schedule_with_warmup
+    from transformers import AutoTokenizer, get_linear_schedule_with_warmup
 
     config = config or FineTuneConfig()
     started = time.perf_counter()
@@ -355,12 +367,8 @@ def finetune_intent_model(
     _seed_everything(config.seed)
     run_device = resolve_device(device)  # type: ignore[arg-type]
     tokenizer = AutoTokenizer.from_pretrained(base_encoder)
-    dropout = ({} if config.dropout is None else
-               {"hidden_dropout_prob": config.dropout,
-                "attention_probs_dropout_prob": config.dropout})
-    encoder = _freeze_lowest(_lowest_layers(AutoModel.from_pretrained(base_encoder, **dropout),
-                                            config.encoder_layers), config.frozen_layers)
-    model = CosineIntentModel(encoder, len(labels), config.scale).to(run_device)
+    model = CosineIntentModel(trainable_encoder(base_encoder, config), len(labels),
+                              config.scale).to(run_device)
 
     # Repeating only rebalances the KB against a corpus; a KB trained alone is not repeated.
     kb_weight = config.kb_repeats if any(s != "kb" for s in train_set["source"]) else 1
