@@ -96,6 +96,26 @@ _MONTH_DAY = re.compile(
     r"\b(?P<mon>[a-z]{3,9})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<y>\d{4}))?\b",
     re.IGNORECASE,
 )
+# Amounts in words: "twelve hundred", "twenty-five thousand", "a hundred and fifty quid",
+# "two and a half grand", "one hundred thousand". Only a phrase with "hundred" or a scale
+# word is read here; a lone number word ("two") is left to the other parsers.
+_SMALL_WORDS = "|".join(sorted((w for w, v in NUMBER_WORDS.items()
+                                if isinstance(v, int) and w not in ("a", "an")),
+                               key=len, reverse=True))
+# "a couple of hundred", "a few grand": the customer's round figure, read as 2 and 3
+_ROUGHLY = r"(?:a\s+)?couple(?:\s+of)?|(?:a\s+)?few"
+_SMALL = rf"(?:(?:{_TENS})[- ](?:{_UNITS})|{_SMALL_WORDS}|{_ROUGHLY})"
+_WORD_AMOUNT = re.compile(
+    rf"(?<![\w-])(?:(?P<hundreds>{_SMALL}|an?)\s+hundred"
+    rf"(?:\s+(?:and\s+)?(?P<rest>{_SMALL})(?![\w-]))?|(?P<small>{_SMALL}))"
+    r"(?P<half>\s+and\s+a\s+half)?"
+    r"(?:\s+(?P<scale>thousand|grand|million))?"
+    # "one thousand two hundred (and fifty)": the hundreds after a thousand
+    rf"(?:(?<=thousand)\s+(?:and\s+)?(?P<tail>{_SMALL})\s+hundred"
+    rf"(?:\s+(?:and\s+)?(?P<tail_rest>{_SMALL})(?![\w-]))?)?"
+    rf"(?:\s*(?P<post>{_CURRENCY}))?(?![\w%-])(?!\s*(?:%|per\s?cent))",
+    re.IGNORECASE,
+)
 _RELATIVE_DAY = re.compile(r"\b(today|tomorrow|yesterday)\b", re.IGNORECASE)
 _BARE_NUMBER = re.compile(rf"(?<![\w.,])(?P<num>{_NUMBER}|{_WORD_NUMBER})(?![\w%])",
                           re.IGNORECASE)
@@ -114,6 +134,45 @@ class Entity:
 def _tens_and_units(match: re.Match[str]) -> float:
     """The value of a `_COMPOUND_NUMBER` match ("thirty-nine" -> 39)."""
     return NUMBER_WORDS[match.group(1).lower()] + NUMBER_WORDS[match.group(2).lower()]
+
+
+def _small_value(words: str) -> float:
+    if "couple" in words.lower():
+        return 2.0
+    if "few" in words.lower():
+        return 3.0
+    compound = _COMPOUND_NUMBER.fullmatch(words)
+    return float(_tens_and_units(compound)) if compound else float(NUMBER_WORDS[words.lower()])
+
+
+def _word_amounts(text: str) -> list[Entity]:
+    """Amounts written in words with "hundred" or a scale word: money when a scale or a
+    currency names it as such ("fifteen grand", "two hundred euro"), else a plain number
+    ("twelve hundred": the form decides what it means)."""
+    found = []
+    for match in _WORD_AMOUNT.finditer(text):
+        hundreds, scale = match.group("hundreds"), match.group("scale")
+        if hundreds is None and scale is None:
+            continue
+        if hundreds is not None:
+            value = 100 * _small_value(hundreds) if hundreds.lower() not in ("a", "an") else 100.0
+            value += _small_value(match.group("rest")) if match.group("rest") else 0.0
+        else:
+            value = _small_value(match.group("small"))
+        if match.group("half"):
+            value += 0.5
+        if scale is not None:
+            value *= SCALE_WORDS[scale.lower()]
+        if match.group("tail"):
+            value += 100 * _small_value(match.group("tail"))
+            value += _small_value(match.group("tail_rest")) if match.group("tail_rest") else 0
+        post = match.group("post")
+        currency = CURRENCY_WORDS[post.lower()] if post else None
+        kind: EntityKind = "money" if scale is not None or post else "number"
+        value = int(value) if float(value).is_integer() else value
+        found.append(Entity(kind, value, match.group(0).strip(), *match.span(),
+                            unit=currency if kind == "money" else None))
+    return found
 
 
 def parse_number(text: str) -> float | None:
@@ -214,6 +273,8 @@ def extract_entities(text: str, today: date | None = None) -> list[Entity]:
         months = round(months) if math.isfinite(months) else months
         add(Entity("duration", months, match.group(0), *match.span(), unit="months"))
     for entity in _durations_in_language(text):
+        add(entity)
+    for entity in _word_amounts(text):  # "twelve hundred", "twenty-five thousand"
         add(entity)
     for match in _COMPOUND_NUMBER.finditer(text):  # "thirty-nine": one number, not two
         add(Entity("number", _tens_and_units(match), match.group(0), *match.span()))

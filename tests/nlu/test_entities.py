@@ -126,3 +126,25 @@ def test_a_compound_number_word_with_a_unit_is_one_duration(text: str, months: i
 
 def test_a_compound_number_word_alone_is_still_a_number() -> None:
     assert [(e.kind, e.value) for e in extract_entities("I am thirty-nine")] == [("number", 39)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("twelve hundred", [("number", 1200, None)]),  # the form says what it is an amount of
+    ("fifteen hundred euros", [("money", 1500, "EUR")]),
+    ("twenty-five thousand", [("money", 25000, None)]),
+    ("twenty five grand", [("money", 25000, None)]),
+    ("a hundred and fifty quid", [("money", 150, "GBP")]),
+    ("two and a half thousand", [("money", 2500, None)]),
+    ("one hundred thousand", [("money", 100000, None)]),
+    ("one thousand two hundred and fifty euros", [("money", 1250, "EUR")]),
+    ("make that twelve grand", [("money", 12000, None)]),
+])
+def test_amounts_written_in_words_are_read_whole(
+        text: str, expected: list[tuple[str, object, str | None]]) -> None:
+    """"twelve hundred" is 1,200, not 12; "twenty-five thousand" is not 25 or 5,000."""
+    assert found(text) == expected
+
+
+def test_a_hundred_percent_is_no_amount_and_durations_keep_their_words() -> None:
+    assert found("a hundred percent sure") == []
+    assert found("two and a half years") == [("duration", 30, "months")]
