@@ -211,7 +211,8 @@ def fill_slots(form: Form, text: str, requested: str | None, entities: list[Enti
     entities = [e for e in entities if e not in replaced]
     result = FillResult()
     corrected = (_corrected_slot(form, text, entities, replaced, current)
-                 or _changed_from_current(form, text, entities, current))
+                 or _changed_from_current(form, text, entities, current)
+                 or _referred_back(form, text, entities, requested, current))
     if corrected is not None:
         result.values[corrected[0]] = corrected[1]
         return result
@@ -319,6 +320,36 @@ def _changed_from_current(form: Form, text: str, entities: list[Entity],
                  and not _entity_matches(e, current[slot.name], slot)
                  and (e.start, e.end) not in elsewhere]
         for entity in reversed(later):
+            reading = read_slot(slot, text, [entity], True)
+            if isinstance(reading, SlotFill):
+                return slot.name, reading
+    return None
+
+
+# Words that change an answer given before: "Actually, make that twelve grand" while the
+# savings are asked changes the amount, as a person reads it ("make it 3 years" alone can
+# answer the question asked, so "make it" counts only after a word that takes something back).
+REFERS_BACK = re.compile(r"\b(make that|change (that|it)( to)?|i meant|meant to say|correction|"
+                         r"should have (said|been)|(actually|sorry|oops|wait|no),? make it)\b",
+                         re.IGNORECASE)
+
+
+def _referred_back(form: Form, text: str, entities: list[Entity], requested: str | None,
+                   current: dict[str, Any]) -> tuple[str, SlotFill] | None:
+    """A value given with words that take back an earlier answer goes to the answered slot
+    that can take it (the first in the form's order), not to the slot asked, unless the
+    message's words name a slot ("make that 3k in savings")."""
+    if requested is None or requested in current or not REFERS_BACK.search(text):
+        return None
+    typed = [e for e in entities if e.kind not in ("number", "yes_no")]
+    if not typed or cued_entities(form, text, entities):
+        return None
+    for slot in form.slots:
+        if slot.name == requested or slot.name not in current or slot.type not in CUED_KINDS:
+            continue
+        for entity in typed:
+            if entity.kind not in CUED_KINDS[slot.type]:
+                continue
             reading = read_slot(slot, text, [entity], True)
             if isinstance(reading, SlotFill):
                 return slot.name, reading

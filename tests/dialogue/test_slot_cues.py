@@ -73,6 +73,24 @@ def test_a_correction_changes_the_answer_it_corrects(default_kb: KnowledgeBase, 
     assert result.problems == {}
 
 
+@pytest.mark.parametrize(("text", "asked", "given", "expected"), [
+    # the savings asked, but "make that" takes back the amount given before
+    ("Actually, make that twelve grand, her parents are chipping in after all.", "savings",
+     {"amount": 15000, "duration_months": 48}, {"amount": 12000}),
+    ("no, make it 4 years", "savings", {"amount": 15000, "duration_months": 24},
+     {"duration_months": 48}),
+    # words that name the slot win: these are the savings
+    ("make that 3k in savings", "savings", {"amount": 15000}, {"savings": 3000}),
+    # "make it" alone may answer the question asked
+    ("make it 3 years", "duration_months", {"amount": 15000}, {"duration_months": 36}),
+])
+def test_words_that_take_back_an_answer_change_it_not_the_question_asked(
+        default_kb: KnowledgeBase, text: str, asked: str, given: dict[str, object],
+        expected: dict[str, object]) -> None:
+    result = fill_slots(default_kb.forms["loan_application"], text, asked, current=given)
+    assert {name: fill.value for name, fill in result.values.items()} == expected
+
+
 def test_the_choice_asked_is_read_by_meaning_in_the_clause_without_a_value(
         default_kb: KnowledgeBase, encoder) -> None:
     """"I am 36 years old" gives the age; the other clause answers the purpose asked, in
