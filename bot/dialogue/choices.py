@@ -17,9 +17,10 @@ def normalise(text: str) -> str:
 
 
 # Words that take back the phrase after them in the same clause ("ignore what I said about
-# renting", "not renting any more", "I don't rent"): a choice named only that way is not
-# the answer.
+# renting", "not renting any more", "I don't rent", "sorry, I said renting but ..."): a
+# choice named only that way is not the answer.
 NEGATED = re.compile(r"\b(?:not|no longer|never|ignore|forget|instead of|rather than|"
+                     r"(?<!as )(?<!like )i (?:said|put|wrote|answered)|"
                      r"\w+n't|dont|didnt|wasnt|isnt|arent|不|没|別|别|不 再|不 是)\b[\w' ]{0,30}$")
 CLAUSE_END = re.compile(r"[,;.!?]|\bbut\b")
 # A choice question is answered in a few words; a longer question that happens to hold a
