@@ -17,10 +17,12 @@ from bot.dialogue.forms import (
     LEAVE_THE_FORM,
     LEFT_TASK_CLAUSE,
     NOT_THE_TASK,
+    OWN_PLAN,
     FormController,
     FormReply,
 )
 from bot.dialogue.parts import SMALL_TALK
+from bot.dialogue.person_requests import asks_for_a_person
 from bot.dialogue.policy import Decision, RulePolicy, Understanding
 from bot.dialogue.render import ReplyRenderer
 from bot.dialogue.slots import asks_to_restart, fill_slots, says_start_over
@@ -98,7 +100,8 @@ class FormTurns:
             state.end_form()
             return None
         if self._rescued(self.policy.decide(understood, state), understood,
-                         text).action == "handoff":
+                         text).action == "handoff" and (understood.forced
+                                                        or asks_for_a_person(text)):
             state.end_form()  # a person asked for in so many words: the manager hands over
             return None
         if not understood.forced:  # a button press of another reply is never an answer
@@ -127,8 +130,10 @@ class FormTurns:
             # A restart guess for a message the form could not read ends the form only when
             # it is explicit: a button, restart words, or a confident model.
             confidence = decision.intent.confidence if decision.intent else 0.0
-            if (understood.forced or decision.action == "handoff" or asks_to_restart(text)
-                    or confidence >= LEAVE_CONFIDENCE):
+            # A handoff read of an answer the form could not take ("civil servant, so about
+            # as secure as it gets") needs words that ask for a person, or a sure model.
+            if (understood.forced or asks_to_restart(text) or confidence >= LEAVE_CONFIDENCE
+                    or (decision.action == "handoff" and asks_for_a_person(text))):
                 state.end_form()
                 return None
             return self._form_response(session_id, forms.missed(state), None, state)
@@ -188,9 +193,10 @@ class FormTurns:
             return stopped
         understood = self.understand([rest])[0]
         decision = self._rescued(self.policy.decide(understood, state), understood, rest)
-        if context.target_of(decision) in SMALL_TALK or COMPLAINT.search(rest):
-            # "nah nvm dont need it", "This is ridiculous, so many questions. Forget it.":
-            # the rest says why, it asks nothing
+        if (context.target_of(decision) in SMALL_TALK or COMPLAINT.search(rest)
+                or (OWN_PLAN.search(rest) and not asks(rest))):
+            # "nah nvm dont need it", "This is ridiculous, so many questions. Forget it.",
+            # "scrap that, I'll save up for it instead": the rest says why, it asks nothing
             return stopped
         if decision.action not in ("answer_intent", "answer_faq", "handoff"):
             suggestions = [Button(title=h.entry.questions[0], payload=faq_payload(h.entry.id))
@@ -217,8 +223,9 @@ class FormTurns:
         answered before the form began (a side question would not repeat it). A message
         that gives a slot's value without asking anything is a correction ("actually I'm 35,
         not 34"), read by the form. None: the form goes on."""
-        if self.forms is None or not CHANGE_OF_MIND.search(text):
-            return None
+        if (self.forms is None or not CHANGE_OF_MIND.search(text)
+                or (OWN_PLAN.search(text) and not asks(text))):
+            return None  # "scrap that, I'll save up for it instead" asks for nothing else
         if not asks(text) and fill_slots(form, text, state.requested_slot).values:
             return None
         plain = NOT_THE_TASK.sub("", text).strip()

@@ -81,6 +81,14 @@ COMPLAINT = re.compile(r"\b((so|too) many (questions|steps)|(all )?these questio
                        r"ridiculous|waste of (my )?time|"
                        r"(taking|takes) (too|so) long|annoying|tedious|boring|pointless|useless)\b",
                        re.IGNORECASE)
+# What is left of a message that leaves the form and says what the customer will do instead
+# ("scrap that, I'll save up for it instead", "forget it, I'll ask my husband first"): a plan,
+# not a request, unless it asks something.
+OWN_PLAN = re.compile(
+    r"\b(i'?ll|i will|we'?ll|we will|i'?m going to|we'?re going to|gonna|i'?d rather|"
+    r"i might|i may)\s+(just |probably |maybe |rather )?(save|wait|think|leave|manage|do without|"
+    r"ask|check|come back|sort|look|shop around|try|pay|go|talk it over|discuss|hold off|"
+    r"get by|put it off|keep)\b", re.IGNORECASE)
 # Words that say the customer now wants something other than the form's task ("actually,
 # what we really need is a mortgage, not a personal loan", "better I invest, not borrow").
 CHANGE_OF_MIND = re.compile(

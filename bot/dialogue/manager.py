@@ -4,7 +4,6 @@ have the reply rendered (bot.dialogue.render), store the turn."""
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -17,6 +16,7 @@ from bot.dialogue.parts import (
     MENU,
     SMALL_TALK,
 )
+from bot.dialogue.person_requests import ASKS_FOR_SOMEONE, WANTS_A_PERSON
 from bot.dialogue.policy import (
     HANDOFF_INTENT,
     Decision,
@@ -40,25 +40,6 @@ from bot.response import BotResponse, IntentInfo
 
 # How sure the model must be that a message flagged out of scope asks for a person.
 RESCUE_HANDOFF_CONFIDENCE = 0.85
-# ... and it must name someone to talk to (a model sure of "person" for "what's the weather?"
-# is wrong).
-ASKS_FOR_SOMEONE = re.compile(
-    r"\b(person|human|agent|someone|somebody|manager|staff|representative|operator|advisor|"
-    r"adviser|colleague|team|speak|talk|call me)\b", re.IGNORECASE)
-# Asks in so many words for a person rather than the assistant ("I prefer to speak with a
-# worker of the bank, not with machine", "can someone from the bank write me?"): enough for a
-# handoff whenever the model places the message nowhere, however it ranks the handoff.
-WANTS_A_PERSON = re.compile(
-    r"\b(speak|talk|chat|write|explain)\w*\b.{0,50}\b(person|human|agent|worker|employee|"
-    r"staff|representative|operator|adviser|advisor|people|someone|somebody|real one|manager|"
-    r"supervisor)\b|"
-    r"\b(person|human|agent|worker|employee|someone|somebody)\b.{0,40}\b(write|call|speak|"
-    r"talk)\w*\b.{0,10}\b(me|with me|to me)\b|"
-    r"\b(not|no|instead of|rather than)\s+(with\s+|to\s+)?(a\s+|an\s+|the\s+)?(machine|bot|"
-    r"robot|computer|automatic|automated)|"
-    # "i wnat a actual humen bean pls": an actual / a real human, however it is spelt
-    r"\b(real|actual|live|proper)\s+(person|h[uo]+m[ae]n|agent|people|being)\b",
-    re.IGNORECASE)
 # A request this short is vague unless the model is sure of it ("card").
 VAGUE_WORDS = 1
 # A form among this many of the likeliest intents starts when the message answers its questions.

@@ -259,6 +259,34 @@ def test_cancel_ends_the_form(chat: Chat) -> None:
 
 
 @pytest.mark.parametrize("message", [
+    "Actually, scrap that, I'll save up for it instead.",
+    "forget it, I'll ask my husband first",
+])
+def test_what_the_customer_will_do_instead_is_no_request(chat: Chat, message: str) -> None:
+    """The rest reads as a savings question (0.9) but only says what the customer will do:
+    the form stops and nothing else is answered."""
+    loan_at_purpose(chat)
+    chat.manager.understand = lambda texts: [
+        Understanding(IntentPrediction([IntentScore("savings_account", 0.9)]), [])
+        for _ in texts]
+    reply = chat.say(message, "savings_account", 0.9)
+    assert reply.action == "form_cancel" and chat.state.active_form is None
+
+
+def test_an_answer_read_as_a_request_for_a_person_is_an_answer(chat: Chat) -> None:
+    """"civil servant" near "staff": the model's handoff guess (0.9) for the income question's
+    answer neither hands over nor ends the form; words that ask for a person do."""
+    chat.say(*PORTFOLIO_START)
+    for answer in ["47", "for 20 years", "I'd like it to grow", "sit tight and wait"]:
+        chat.say(answer)
+    reply = chat.say("civil servant, so about as secure as it gets", "human_handoff", 0.9)
+    assert reply.action == "tool_result" and reply.data["tool"] == "portfolio"
+    chat.say(*PORTFOLIO_START)
+    reply = chat.say("can I talk to a person about this instead", "human_handoff", 0.9)
+    assert reply.action == "handoff" and chat.state.active_form is None
+
+
+@pytest.mark.parametrize("message", [
     "no no stop, I don't have time for all these questions",
     "ok just stop please",
     "this is too many questions, forget it",

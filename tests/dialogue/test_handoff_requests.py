@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config import Settings
-from bot.dialogue.manager import WANTS_A_PERSON
+from bot.dialogue.person_requests import WANTS_A_PERSON
 from tests.dialogue.test_form_answers import Chat
 
 
