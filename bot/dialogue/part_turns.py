@@ -29,6 +29,7 @@ from bot.nlu.segments import (
     message_parts,
     sentences,
     short_enough,
+    story_clauses,
     strip_courtesies,
     words,
 )
@@ -49,6 +50,10 @@ MAX_WORDS_WITH_A_SECOND_QUESTION = 40
 # short, would ye lend me the difference?" after two sentences about a broken-down car asks
 # for a loan (0.58, the next reading 0.05).
 STORY_REQUEST_CONFIDENCE = 0.8
+# The most sentences or clauses of a story read for its request (one model pass); a
+# sentence longer than STORY_SENTENCE_WORDS is read in its clauses.
+MAX_STORY_PARTS = 12
+STORY_SENTENCE_WORDS = 12
 STORY_QUESTION_CONFIDENCE = 0.55
 STORY_QUESTION_MARGIN = 0.4
 # A message read whole as one request may hide a second one in a clause of its own ("I lost
@@ -269,6 +274,7 @@ class PartTurns:
         told = sentences(text)
         if len(told) < 2:  # one long sentence: its clauses ("..., and would welcome ...")
             told = candidate_parts(text)
+        told = story_clauses(told, STORY_SENTENCE_WORDS)[:MAX_STORY_PARTS]
         if len(told) < 2 and not greeted:  # a greeting's words may tip the reading too
             return None
         parts = [MessagePart(t, u, self._rescued(self.policy.decide(u, state), u, t))

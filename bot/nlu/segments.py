@@ -17,6 +17,7 @@ import re
 STRONG_BREAK = re.compile(
     r"(?<=[.?!;])\s+|\n+|\s+[-\u2013\u2014]+\s+|"
     r"\s*,?\s+and\s+(?=(?:could|can|may|would|will|should|do)\s+(?:i|you|we)\s+also\b)|"
+    r"\s+\+\s+(?=[a-z])|"
     r"(?<!\bi)(?<!\byou)(?<!\bwe)(?<!\bto)(?<!\bcan)(?<!\bcould)(?<!\bwould)(?<!\bwill)"
     r"(?<!\bit)(?<!\bplease)(?<!\bshall)(?<!\bshould)(?<!\bmust)(?<!\bmay)(?<!\bmight)"
     r"(?<!'d)(?<!'ll)(?<!\bam)(?<!\bis)(?<!\bare)(?<!\bdo)(?<!\bdid)(?<!\bhave)(?<!\bthey)"
@@ -34,7 +35,8 @@ WEAK_MIN_WORDS = 3
 # only when the whole message is unclear (most such messages tell one story).
 EXPLICIT_JOIN = re.compile(
     r"\b(?:also|plus|and then|oh and|as well as that|another thing|one more thing|btw|"
-    r"by the way|and separately|two things|secondly|and honestly)\b",
+    r"by the way|and separately|two (?:more |other |quick )?things|secondly|and honestly)\b"
+    r"|\s\+\s(?=[a-z])",
     re.IGNORECASE)
 # A second question joined by "and" ("what's the fee and where do I see my IBAN?"): read in
 # parts unless the whole message reads clearly, even when it gets an answer. A comma alone
@@ -44,8 +46,8 @@ SECOND_QUESTION = re.compile(
     r"is|are|i (?:also )?(?:want|need|would like|'d like))\b",
     re.IGNORECASE)
 # Words that announce requests without asking anything ("Two things while I have you, ...").
-ANNOUNCE = (r"(?:two|2|a couple of|a few) (?:quick )?(?:things|questions|qs)(?: (?:while i(?:'ve| "
-            r"have) (?:got )?you|for you|quickly|please|actually|today))?")
+ANNOUNCE = (r"(?:two|2|a couple of|a few) (?:more |other )?(?:quick )?(?:things|questions|qs)"
+            r"(?: (?:while i(?:'ve| have) (?:got )?you|for you|quickly|please|actually|today))?")
 # Join words left at the start of a part ("... card. Also, how much ...").
 LEADING_JOIN = re.compile(r"^\W*(?:and also|also|plus|and then|oh and|and|as well as that|"
                           r"another thing|one more thing|btw|by the way|separately|"
@@ -100,13 +102,23 @@ def split_weak(text: str) -> list[str]:
     return pieces
 
 
+# A sentence of one word that only remarks on things ("Brilliant.", "Seriously?", "Ugh."):
+# no part of its own.
+REMARK = re.compile(
+    r"^\W*(?:brilliant|great|fantastic|typical|lovely|perfect|wonderful|marvellous|superb|"
+    r"seriously|honestly|really|ugh+|argh+|wow|sigh|jeez|geez|unbelievable|ridiculous|"
+    r"amazing|classic|cheers|anyway|annoying|hopeless|useless|awesome)\W*$", re.IGNORECASE)
+
+
 def candidate_parts(text: str) -> list[str]:
-    """The request parts a message may hold (courtesies removed), at most MAX_PARTS; one part
-    when it holds one."""
+    """The request parts a message may hold (courtesies and one-word remarks removed), at
+    most MAX_PARTS; one part when it holds one."""
     core, _, _ = strip_courtesies(text)
     parts: list[str] = []
     for strong in split_strong(core):
         stripped, _, _ = strip_courtesies(strong)
+        if REMARK.match(stripped):
+            continue
         parts.extend(split_weak(stripped))
     return parts[:MAX_PARTS] if parts else [core]
 
@@ -120,6 +132,31 @@ MAX_UNMARKED_WORDS = 25
 def short_enough(parts: list[str], text: str, max_parts: int = MAX_UNMARKED_PARTS,
                  max_words: int = MAX_UNMARKED_WORDS) -> bool:
     return len(parts) <= max_parts and words(text) <= max_words
+
+
+# A comma or semicolon between clauses (not inside a number: "5,200").
+CLAUSE_BREAK = re.compile(r"(?<!\d)[,;]|[,;](?!\d)")
+MIN_CLAUSE_WORDS = 4
+
+
+def story_clauses(parts: list[str], longer_than: int = MAX_UNMARKED_WORDS) -> list[str]:
+    """`parts` with each one longer than `longer_than` words cut at its commas: a story told
+    in one long sentence ("..., so I suppose what I'm asking is would you lend us something
+    towards it, the kids' room is the worst, ...") holds its request in one clause. Clauses
+    of fewer than MIN_CLAUSE_WORDS words join the one before."""
+    cut: list[str] = []
+    for part in parts:
+        if words(part) <= longer_than:
+            cut.append(part)
+            continue
+        clauses: list[str] = []
+        for clause in (c.strip() for c in CLAUSE_BREAK.split(part)):
+            if clauses and words(clause) < MIN_CLAUSE_WORDS:
+                clauses[-1] = f"{clauses[-1]}, {clause}"
+            elif words(clause) > 0:
+                clauses.append(clause)
+        cut.extend(clauses)
+    return cut
 
 
 def sentences(text: str) -> list[str]:

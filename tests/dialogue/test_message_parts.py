@@ -142,12 +142,28 @@ def test_a_plain_request_in_a_story_read_out_of_scope_is_answered(
 
     chat = Chat(Settings(data_dir=tmp_path, device="cpu"), default_kb, encoder)
     ask = "Is that something you lot could lend me for?"
-    readings = {STORY: out_of_scope(), ask: request_reading}
-    chat.manager.understand = lambda texts: [readings[t] for t in texts]
+    readings = {ask: request_reading}  # the story's sentences and clauses: out of scope
+    chat.manager.understand = lambda texts: [readings.get(t, out_of_scope()) for t in texts]
     reply = chat.manager.respond("s1", f"Morning! {STORY} {ask}", out_of_scope())
     assert reply.action == action
     if action == "form_ask":
         assert reply.form == "loan_application" and reply.text.startswith("Hello!")
+
+
+def test_a_request_in_a_clause_of_one_long_sentence_of_story_is_answered(
+        tmp_path, default_kb, encoder) -> None:
+    """One long sentence, no question mark: the request is one of its clauses."""
+    from bot.config import Settings
+    from tests.dialogue.test_form_answers import Chat
+
+    chat = Chat(Settings(data_dir=tmp_path, device="cpu"), default_kb, encoder)
+    ask = "so what I'm asking is would you lend us something towards it"
+    story = (f"a few slates came off in the storm and there's damp over the landing now, the "
+             f"roofer quoted nearly eight grand, {ask}, the kids' room is the worst")
+    readings = {ask: reading(("loan_enquiry", 0.9))}
+    chat.manager.understand = lambda texts: [readings.get(t, out_of_scope()) for t in texts]
+    reply = chat.manager.respond("s1", story, out_of_scope())
+    assert reply.action == "form_ask" and reply.form == "loan_application"
 
 
 def test_a_message_that_answers_the_loan_questions_is_no_request_for_the_help_menu(

@@ -7,6 +7,8 @@ import pytest
 from bot.nlu.segments import (
     asks_a_second_question,
     candidate_parts,
+    message_parts,
+    story_clauses,
     strip_courtesies,
     without_leading_join,
 )
@@ -105,3 +107,34 @@ def test_a_second_question_is_one_joined_by_and(text: str, second: bool) -> None
 ])
 def test_an_aside_in_front_is_not_read_by_the_models(text: str, read: str) -> None:
     assert without_leading_join(text) == read
+
+
+def test_a_plus_sign_and_more_things_announce_a_second_request() -> None:
+    assert message_parts("how to change pin + wheres my iban") == [
+        "how to change pin", "wheres my iban"]
+    assert message_parts("Two more things, I need a statement, and how do I set up a direct "
+                         "debit?") == ["I need a statement", "how do I set up a direct debit?"]
+    assert candidate_parts("2 + 2 cards") == ["2 + 2 cards"]  # no words on both sides
+
+
+def test_a_one_word_remark_is_no_part() -> None:
+    assert candidate_parts("Locked my PIN at the till. Brilliant. How do I fix it?") == [
+        "Locked my PIN at the till.", "How do I fix it?"]
+    # a request spelt out word by word keeps its words
+    assert candidate_parts("GET. ME. A. PERSON.") == ["GET.", "ME.", "A.", "PERSON."]
+
+
+def test_a_long_sentence_of_story_is_read_in_its_clauses() -> None:
+    story = ("the roofer came round Tuesday and quoted nearly eight grand which we just don't "
+             "have, so I suppose what I'm asking is would you lend us something towards it, "
+             "the kids' room is the worst, ugh")
+    assert story_clauses([story], longer_than=12) == [
+        "the roofer came round Tuesday and quoted nearly eight grand which we just don't have",
+        "so I suppose what I'm asking is would you lend us something towards it",
+        "the kids' room is the worst, ugh"]
+    assert story_clauses(["my card, the new one, is late"], longer_than=12) == [
+        "my card, the new one, is late"]
+    assert story_clauses(["I paid 5,200 euro for a sofa that never came and the shop "
+                          "won't answer my emails at all"], longer_than=12) == [
+        "I paid 5,200 euro for a sofa that never came and the shop won't answer my emails "
+        "at all"]
