@@ -239,12 +239,15 @@ class KnowledgeBase:
         return hashlib.sha256(blob).hexdigest()
 
     def intent_title(self, name: str) -> str:
-        """A short human title for an intent, used on clarification buttons."""
+        """A short title for an intent on a button the customer presses: its FAQ entry's
+        question, else its first example, in the customer's words. Never the description:
+        it is written for the bank's staff ("The customer wants ...")."""
         if name in self.faq_by_intent:
             return self.faq_by_intent[name].questions[0]
         intent = self.intents.get(name)
-        if intent is not None and intent.description:
-            return intent.description
+        if intent is not None and intent.examples:
+            example = intent.examples[0].strip()
+            return example[:1].upper() + example[1:]
         return name.replace("_", " ").rstrip("?").capitalize()
 
     def render(self, text: str) -> str:

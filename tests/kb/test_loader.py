@@ -22,6 +22,8 @@ def test_tiny_kb_loads_with_links_and_metadata(tiny_kb_dir: Path) -> None:
     assert kb.metadata.bank_name == "Tiny Test Bank"
     assert kb.render("Welcome to {bank_name}") == "Welcome to Tiny Test Bank"
     assert kb.intent_title("card_arrival") == "My card is late, what do I do?"
+    # no FAQ entry: the first example, in the customer's words (never the staff's description)
+    assert kb.intent_title("human_handoff") == "Let me speak to a person"
 
 
 def test_bank_name_override_changes_only_metadata(tiny_kb_dir: Path) -> None:
