@@ -149,7 +149,10 @@ def prefer_in_context(text: str, alone: Decision, in_context: Decision, topic: s
         return True
     on_topic = answer_of(in_context_target) == answer_of(topic)
     alone_on_topic = answer_of(alone_target) == answer_of(topic)
-    if CHANGES_A_DETAIL.match(text) and on_topic:
+    if CHANGES_A_DETAIL.match(text) and on_topic and not (
+            alone.action == "answer_faq" and strength(alone) >= CLEAR_ON_ITS_OWN):
+        # "and to Germany?" asks the last question again; "and for a joint account, what
+        # would that run to?" names a subject the bank has an entry of its own for
         return True
     if only_points_back(text) and on_topic:
         return True
