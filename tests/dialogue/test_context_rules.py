@@ -144,3 +144,22 @@ def test_a_question_whose_only_subject_points_back_keeps_the_topic() -> None:
 def test_yes_and_no_are_read_from_words_or_a_sure_model(text: str, reading: Understanding,
                                                         expected: bool | None) -> None:
     assert read_yes_no(text, reading) == expected
+
+
+def test_a_detail_with_an_faq_entry_of_its_own_is_answered_from_it() -> None:
+    """After the spare-card fee, "And for a joint account, what would that run to?" names a
+    subject the bank answers on its own (a clear FAQ match): that entry, not the card fee
+    again. A detail matched only loosely keeps the topic."""
+    from bot.kb import FaqEntry
+    from bot.retrieval.faq_index import FaqHit
+
+    topic = "getting_spare_card"
+    spare = Decision("answer_intent", intent=IntentScore(topic, 0.96))
+    entry = FaqEntry(id="joint-accounts", category="account",
+                     questions=["Can I open a joint account?"],
+                     answer="Not at the moment.")
+    joint = Decision("answer_faq", faq=FaqHit(entry, 0.8, entry.questions[0]))
+    loose = Decision("answer_faq", faq=FaqHit(entry, 0.6, entry.questions[0]))
+    question = "And for a joint account, what would that run to?"
+    assert not prefer_in_context(question, joint, spare, topic)
+    assert prefer_in_context(question, loose, spare, topic)
