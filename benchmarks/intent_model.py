@@ -121,13 +121,15 @@ def measure(settings, kb, encoder, test: Path, typo: Path, lower: Path, clinc: P
 
 
 def main() -> int:
+    from training.scope import MAX_FALSE_REJECTION
+
     parser = argparse.ArgumentParser(description="BANKING77 intent-model benchmark")
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--typo-probability", type=float, default=None,
                         help="share of fine-tuning examples given typos (default: the config's)")
-    parser.add_argument("--max-false-rejection", type=float, default=0.03,
+    parser.add_argument("--max-false-rejection", type=float, default=MAX_FALSE_REJECTION,
                         help="in-scope validation messages the OOS threshold may reject")
     parser.add_argument("--models", nargs="+", default=["embedding-head", "finetuned"],
                         choices=["embedding-head", "finetuned"])

@@ -51,6 +51,7 @@ from training.finetune import (
 from training.intent_head import TrainingReport, train_embedding_classifier
 from training.multilingual_encoder import build_multilingual_encoder, multilingual_encoder_is_built
 from training.scope import (
+    MAX_FALSE_REJECTION,
     ModelSpace,
     ScopeData,
     corpus_scope_data,
@@ -118,7 +119,7 @@ def _intent_vectors(recognizer: IntentRecognizer) -> np.ndarray | None:
 
 def retrain_scope(
     settings: Settings, kb: KnowledgeBase, encoder: SentenceEncoder, oos_files: list[Path],
-    *, max_false_rejection: float = 0.03,
+    *, max_false_rejection: float = MAX_FALSE_REJECTION,
 ) -> dict[str, Any]:
     """Rebuild only the out-of-scope detector of the trained model in `settings.model_dir`
     (about 2 minutes on 2 CPU cores with BANKING77 and CLINC150; the intent model is kept):
@@ -150,7 +151,7 @@ def retrain_scope(
 def train_intent_model(
     settings: Settings, kb: KnowledgeBase, encoder: SentenceEncoder,
     data_files: list[Path], oos_files: list[Path], *, show_progress: bool = True,
-    finetune_config: FineTuneConfig | None = None, max_false_rejection: float = 0.03,
+    finetune_config: FineTuneConfig | None = None, max_false_rejection: float = MAX_FALSE_REJECTION,
     examples: list[LabelledExample] | None = None, kb_only: bool = False,
 ) -> tuple[TrainingReport | FineTuneReport, dict[str, Any]]:
     """Train into `settings.model_dir` on the KB's examples plus `data_files`, or on

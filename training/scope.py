@@ -33,6 +33,11 @@ Embed = Callable[[list[str]], np.ndarray]  # texts -> unit-length rows, the mode
 
 # References kept (in scope, out of scope): about 1.5 ms per message on 2 CPU cores.
 MAX_REFERENCES = (8_000, 4_000)
+# The share of in-scope validation messages the threshold may flag. 2% rather than 3%: on the
+# default model (two seeds, 2026-12-06) the held-out style file's banking messages flagged
+# 1.7% -> 0.8% and 2.2% -> 1.7%, its unrelated ones caught 93.9% -> 91.7% and 92.4%, CLINC150
+# 91.4% -> 89.6% and 89.8% at 4.3% -> 3.1% and 4.9% -> 3.6% of its banking rows flagged.
+MAX_FALSE_REJECTION = 0.02
 
 
 @dataclass(frozen=True)
@@ -134,7 +139,7 @@ def train_scope_detector(
     intent_vectors: np.ndarray | None = None,
     max_references: tuple[int, int] = MAX_REFERENCES,
     k: int = 10,
-    max_false_rejection: float = 0.03,
+    max_false_rejection: float = MAX_FALSE_REJECTION,
     validation_fraction: float = 0.05,
     seed: int = 13,
 ) -> ScopeDetectorArtifacts:
