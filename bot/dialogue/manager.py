@@ -44,6 +44,9 @@ RESCUE_HANDOFF_CONFIDENCE = 0.85
 VAGUE_WORDS = 1
 # A form among this many of the likeliest intents starts when the message answers its questions.
 RESCUE_FORM_RANK = 3
+# Below this confidence a form read first yields to another likely form whose questions the
+# message answers better.
+FORM_SURE_CONFIDENCE = 0.8
 # Replies that count towards offering a person. A question outside banking counts, but it
 # keeps its polite out-of-scope reply, with the offer's buttons once the count is reached.
 FAILURES = {"fallback", "out_of_scope", "offer_human"}
@@ -211,6 +214,25 @@ class DialogueManager(FormTurns, PartTurns):
                                        started_by(understood, decision), state)
         return self._reply(session_id, decision, understood, state, text)
 
+    def _better_form(self, decision: Decision, understood: Understanding,
+                     text: str) -> Decision | None:
+        """"I want 10000 over 4 years for my business", read unsurely as the portfolio
+        advice: a form among the likeliest intents whose questions the message answers (two
+        or more, and more than the form read first) is the one the customer asks for."""
+        intent = decision.intent
+        first = self._form_of(decision) if decision.action == "answer_intent" else None
+        if first is None or intent is None or intent.confidence >= FORM_SURE_CONFIDENCE:
+            return None
+        answered = len(fill_slots(first, text, None).values)
+        for score in understood.prediction.ranking[:RESCUE_FORM_RANK]:
+            other = self.kb.form_by_intent.get(score.name)
+            if (other is None or other.name == first.name
+                    or score.confidence < self.policy.config.clarify_min_confidence):
+                continue
+            if len(fill_slots(other, text, None).values) >= max(2, answered + 1):
+                return Decision("answer_intent", intent=score)
+        return None
+
     def _rescued(self, decision: Decision, understood: Understanding, text: str) -> Decision:
         """A message the policy could not place (or took for off-topic) that is plainly a
         request after all: the customer wants a person, and the model is sure ("I want to
@@ -220,6 +242,9 @@ class DialogueManager(FormTurns, PartTurns):
         years for my business"), also when the model read it as a request for the help menu
         ("a used Golf, 6k over three years, can you help?")."""
         top = understood.prediction.top
+        better_form = self._better_form(decision, understood, text)
+        if better_form is not None:
+            return better_form
         menu = decision.action == "answer_intent" and context.target_of(decision) in MENU
         if ((decision.action not in ("out_of_scope", "fallback", "clarify", "offer_human")
              and not menu)

@@ -559,3 +559,17 @@ def test_narrowing_needs_a_short_answer_that_fits_several_but_not_all_choices(
     assert narrowed_choices(purpose, "we need a bigger car for the kids and the dog") == []
     assert narrowed_choices(purpose, "please") == []  # filler only
     assert narrowed_choices(purpose, "a new card") == []  # a word no choice uses: not this
+
+
+def test_a_message_that_answers_another_forms_questions_starts_that_form(chat: Chat) -> None:
+    """"I want 10000 over 4 years for my business" read unsurely as portfolio advice: it
+    answers three of the loan check's questions and one of the portfolio's, so the loan
+    check starts; a sure reading is kept."""
+    ranking = [IntentScore("portfolio_recommendation", 0.45), IntentScore("loan_enquiry", 0.25)]
+    text = "I want 10000 over 4 years for my business"
+    reply = chat.manager.respond("s1", text, Understanding(IntentPrediction(ranking), []))
+    assert reply.form == "loan_application"
+    assert filled(reply) == {"amount": 10000, "duration_months": 48, "purpose": "business"}
+    sure = [IntentScore("portfolio_recommendation", 0.9), IntentScore("loan_enquiry", 0.05)]
+    reply = chat.manager.respond("s2", text, Understanding(IntentPrediction(sure), []))
+    assert reply.form == "portfolio_advice"
