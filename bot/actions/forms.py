@@ -38,7 +38,11 @@ class KbFormValidationAction(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         text = str((tracker.latest_message or {}).get("text") or "")
-        requested = tracker.get_slot("requested_slot")
+        # A Rasa tracker's slot may hold anything: only the name of one of this form's slots
+        # is a slot asked.
+        slot_asked = tracker.get_slot("requested_slot")
+        requested = (slot_asked if any(slot.name == slot_asked for slot in self.form.slots)
+                     else None)
         current = {slot.name: tracker.get_slot(slot.name) for slot in self.form.slots}
         result = fill_slots(self.form, text, requested, matcher=self.matcher,
                             current={k: v for k, v in current.items() if v is not None})
