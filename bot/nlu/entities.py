@@ -59,6 +59,9 @@ NO = {"no", "n", "nope", "nah", "not really", "never", "i don't", "i do not", "i
 _NUMBER = r"(?<![\w-])-?(?:\d{1,3}(?:[ ,.']\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
 _TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
 _UNITS = "one|two|three|four|five|six|seven|eight|nine"
+# "a couple of hundred", "a few grand", "a couple of years": the customer's round figure,
+# read as 2 and 3
+_ROUGHLY = r"(?:a\s+)?couple(?:\s+of)?|(?:a\s+)?few"
 _COMPOUND_NUMBER = re.compile(rf"\b({_TENS})[- ]({_UNITS})\b", re.IGNORECASE)
 _WORD_NUMBER = "|".join(sorted((re.escape(w) for w in NUMBER_WORDS), key=len, reverse=True))
 _CURRENCY = "|".join(sorted((re.escape(w) for w in CURRENCY_WORDS), key=len, reverse=True))
@@ -75,7 +78,7 @@ _MONEY = re.compile(
 # is one duration, not "four months".
 _DURATION = re.compile(
     rf"(?<![\w-])(?:(?P<num>{_NUMBER})|(?P<word>(?:{_TENS})[- ](?:{_UNITS})"
-    rf"|{_WORD_NUMBER})(?=[\s-]))"
+    rf"|{_ROUGHLY}|{_WORD_NUMBER})(?=[\s-]))"
     r"(?:\s+and\s+a\s+half)?[\s-]*"
     r"(?P<unit>years?|yrs?|y|yers|yeras?|yaers?|months?|mos?|mths?|mnths?|monts?|"
     r"moths|weeks?|wks?)\b",
@@ -102,8 +105,6 @@ _MONTH_DAY = re.compile(
 _SMALL_WORDS = "|".join(sorted((w for w, v in NUMBER_WORDS.items()
                                 if isinstance(v, int) and w not in ("a", "an")),
                                key=len, reverse=True))
-# "a couple of hundred", "a few grand": the customer's round figure, read as 2 and 3
-_ROUGHLY = r"(?:a\s+)?couple(?:\s+of)?|(?:a\s+)?few"
 _SMALL = rf"(?:(?:{_TENS})[- ](?:{_UNITS})|{_SMALL_WORDS}|{_ROUGHLY})"
 _WORD_AMOUNT = re.compile(
     rf"(?<![\w-])(?:(?P<hundreds>{_SMALL}|an?)\s+hundred"
@@ -178,6 +179,8 @@ def _word_amounts(text: str) -> list[Entity]:
 def parse_number(text: str) -> float | None:
     """'5,000' -> 5000, '2.5' -> 2.5, '1.234.567' -> 1234567, 'two' -> 2."""
     raw = text.strip().lower()
+    if re.fullmatch(_ROUGHLY, raw):
+        return 2.0 if "couple" in raw else 3.0
     if raw in NUMBER_WORDS:
         return float(NUMBER_WORDS[raw])
     compound = _COMPOUND_NUMBER.fullmatch(raw)

@@ -148,3 +148,11 @@ def test_amounts_written_in_words_are_read_whole(
 def test_a_hundred_percent_is_no_amount_and_durations_keep_their_words() -> None:
     assert found("a hundred percent sure") == []
     assert found("two and a half years") == [("duration", 30, "months")]
+
+
+def test_a_couple_and_a_few_are_round_figures() -> None:
+    assert found("a couple of years") == [("duration", 24, "months")]
+    assert found("a few months") == [("duration", 3, "months")]
+    assert found("a couple of hundred") == [("number", 200, None)]
+    assert found("a few grand") == [("money", 3000, None)]
+    assert found("a few questions") == []
