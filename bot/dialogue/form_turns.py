@@ -25,7 +25,8 @@ from bot.dialogue.parts import SMALL_TALK
 from bot.dialogue.person_requests import asks_for_a_person
 from bot.dialogue.policy import Decision, RulePolicy, Understanding
 from bot.dialogue.render import ReplyRenderer
-from bot.dialogue.slots import asks_to_restart, fill_slots, says_start_over
+from bot.dialogue.restart_words import asks_to_restart, says_start_over
+from bot.dialogue.slots import fill_slots
 from bot.dialogue.state import SessionState
 from bot.kb import Form, KnowledgeBase
 from bot.nlu.segments import WH_QUESTION, asks, sentences, words

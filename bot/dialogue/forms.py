@@ -11,7 +11,7 @@ slots given again ("make it 8000") and reads a choice given in other words by me
 - any slot filled -> the next question (or the tool); such a message is an answer whatever
   the intent model guessed for it (a "restart" or "thanks" guess is ignored);
 - nothing for the form: `advance` returns None and the dialogue manager decides. An
-  explicit restart (restart words as `bot.dialogue.slots.asks_to_restart` reads them, a
+  explicit restart (restart words as `bot.dialogue.restart_words.asks_to_restart` reads them, a
   button, or the restart intent at `LEAVE_CONFIDENCE` or more) or a request for a person
   ends the form; another question is answered and the form's question asked again (topic
   switch); anything else is asked again (`missed`); after `MAX_ATTEMPTS` misses the form

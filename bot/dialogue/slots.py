@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.dialogue.answer_hints import answer_hint
 from bot.dialogue.choices import asks_something, choice_phrases, match_choice, normalise
+from bot.dialogue.restart_words import asks_to_restart
 from bot.dialogue.slot_display import SlotFill, display_value
 from bot.kb import Form, FormSlot
 from bot.messages import say
@@ -25,9 +26,6 @@ from bot.nlu.chinese import for_forms
 from bot.nlu.entities import Entity, extract_entities, yes_no
 from bot.nlu.paraphrase import PhraseMatcher
 
-RESTART = re.compile(
-    r"\b(start (it |this |all )?(over|again|afresh|from scratch)|restart|reset|begin again|"
-    r"from the (top|beginning|start)|new conversation)\b", re.IGNORECASE)
 ENTITY_KIND = {"money": "money", "duration": "duration", "percentage": "percentage",
                "age": "age", "date": "date", "yes_no": "yes_no", "number": "number"}
 
@@ -211,12 +209,18 @@ def fill_slots(form: Form, text: str, requested: str | None, entities: list[Enti
     entities = [e for e in entities if e not in replaced]
     result = FillResult()
     corrected = (_corrected_slot(form, text, entities, replaced, current)
-                 or _changed_from_current(form, text, entities, current)
-                 or _referred_back(form, text, entities, requested, current))
+                 or _changed_from_current(form, text, entities, current))
     if corrected is not None:
         result.values[corrected[0]] = corrected[1]
         return result
     used: set[tuple[int, int]] = set()
+    # "actually make it 6000 euros, for new furniture" while the purpose is asked: the
+    # amount changes, and the rest still answers the question
+    referred = _referred_back(form, text, entities, requested, current)
+    if referred is not None:
+        name, fill, entity = referred
+        result.values[name] = fill
+        used.add((entity.start, entity.end))
     for name, entity in cued_entities(form, text, entities).items():
         slot = next(s for s in form.slots if s.name == name)
         reading = read_slot(slot, text, [entity], True)
@@ -278,11 +282,6 @@ def fill_slots(form: Form, text: str, requested: str | None, entities: list[Enti
     return result
 
 
-# Only the words that cannot mean anything else ("reset my PIN", "from the start of 2020" can).
-START_OVER = re.compile(r"\b(start (it |this |all )?(over|again|afresh|from scratch)|restart|"
-                        r"begin again|new conversation)\b", re.IGNORECASE)
-
-
 def _corrected_slot(form: Form, text: str, entities: list[Entity], replaced: list[Entity],
                     current: dict[str, Any]) -> tuple[str, SlotFill] | None:
     """"34, not 43": the slot whose value is the number replaced takes the new one."""
@@ -335,10 +334,11 @@ REFERS_BACK = re.compile(r"\b(make that|change (that|it)( to)?|i meant|meant to 
 
 
 def _referred_back(form: Form, text: str, entities: list[Entity], requested: str | None,
-                   current: dict[str, Any]) -> tuple[str, SlotFill] | None:
+                   current: dict[str, Any]) -> tuple[str, SlotFill, Entity] | None:
     """A value given with words that take back an earlier answer goes to the answered slot
     that can take it (the first in the form's order), not to the slot asked, unless the
-    message's words name a slot ("make that 3k in savings")."""
+    message's words name a slot ("make that 3k in savings"). Returns the slot, its new
+    value and the entity read for it."""
     if requested is None or requested in current or not REFERS_BACK.search(text):
         return None
     typed = [e for e in entities if e.kind not in ("number", "yes_no")]
@@ -352,7 +352,7 @@ def _referred_back(form: Form, text: str, entities: list[Entity], requested: str
                 continue
             reading = read_slot(slot, text, [entity], True)
             if isinstance(reading, SlotFill):
-                return slot.name, reading
+                return slot.name, reading, entity
     return None
 
 
@@ -369,16 +369,6 @@ def _correction_elsewhere(form: Form, text: str, entities: list[Entity], request
         if isinstance(reading, SlotFill):
             return slot.name, reading
     return None
-
-
-def says_start_over(text: str) -> bool:
-    """The customer asks to start over in words that mean nothing else."""
-    return bool(START_OVER.search(text))
-
-
-def asks_to_restart(text: str) -> bool:
-    """The customer says in so many words that they want to start again."""
-    return bool(RESTART.search(text))
 
 
 def read_by_meaning(slot: FormSlot, text: str, matcher: PhraseMatcher) -> SlotFill | None:

@@ -83,6 +83,9 @@ def test_a_correction_changes_the_answer_it_corrects(default_kb: KnowledgeBase, 
     ("make that 3k in savings", "savings", {"amount": 15000}, {"savings": 3000}),
     # "make it" alone may answer the question asked
     ("make it 3 years", "duration_months", {"amount": 15000}, {"duration_months": 36}),
+    # the amount changes, and the rest of the message still answers the question asked
+    ("actually make it 6000 euros, for new furniture", "purpose",
+     {"amount": 5000, "duration_months": 24}, {"amount": 6000, "purpose": "furniture"}),
 ])
 def test_words_that_take_back_an_answer_change_it_not_the_question_asked(
         default_kb: KnowledgeBase, text: str, asked: str, given: dict[str, object],
