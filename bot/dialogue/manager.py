@@ -214,24 +214,35 @@ class DialogueManager(FormTurns, PartTurns):
                                        started_by(understood, decision), state)
         return self._reply(session_id, decision, understood, state, text)
 
+    def _form_it_answers(self, understood: Understanding, text: str, at_least: int,
+                         other_than: Form | None = None,
+                         min_confidence: float = 0.0) -> Decision | None:
+        """The likeliest intent (of the first RESCUE_FORM_RANK, read at `min_confidence` or
+        more) whose form, other than `other_than`, the message answers `at_least` questions
+        of: that form is what the customer asks for."""
+        if self.forms is None:
+            return None
+        for score in understood.prediction.ranking[:RESCUE_FORM_RANK]:
+            form = self.kb.form_by_intent.get(score.name)
+            if (form is None or score.confidence < min_confidence
+                    or (other_than is not None and form.name == other_than.name)):
+                continue
+            if len(fill_slots(form, text, None).values) >= at_least:
+                return Decision("answer_intent", intent=score)
+        return None
+
     def _better_form(self, decision: Decision, understood: Understanding,
                      text: str) -> Decision | None:
         """"I want 10000 over 4 years for my business", read unsurely as the portfolio
-        advice: a form among the likeliest intents whose questions the message answers (two
-        or more, and more than the form read first) is the one the customer asks for."""
+        advice: another likely form whose questions the message answers (two or more, and
+        more than the form read first) is the one the customer asks for."""
         intent = decision.intent
         first = self._form_of(decision) if decision.action == "answer_intent" else None
         if first is None or intent is None or intent.confidence >= FORM_SURE_CONFIDENCE:
             return None
         answered = len(fill_slots(first, text, None).values)
-        for score in understood.prediction.ranking[:RESCUE_FORM_RANK]:
-            other = self.kb.form_by_intent.get(score.name)
-            if (other is None or other.name == first.name
-                    or score.confidence < self.policy.config.clarify_min_confidence):
-                continue
-            if len(fill_slots(other, text, None).values) >= max(2, answered + 1):
-                return Decision("answer_intent", intent=score)
-        return None
+        return self._form_it_answers(understood, text, max(2, answered + 1), other_than=first,
+                                     min_confidence=self.policy.config.clarify_min_confidence)
 
     def _rescued(self, decision: Decision, understood: Understanding, text: str) -> Decision:
         """A message the policy could not place (or took for off-topic) that is plainly a
@@ -259,11 +270,7 @@ class DialogueManager(FormTurns, PartTurns):
             handoff = next((s for s in understood.prediction.ranking
                             if s.name == HANDOFF_INTENT), IntentScore(HANDOFF_INTENT, 0.0))
             return Decision("handoff", intent=handoff)
-        for score in understood.prediction.ranking[:RESCUE_FORM_RANK]:
-            form = self.kb.form_by_intent.get(score.name) if self.forms is not None else None
-            if form is not None and len(fill_slots(form, text, None).values) >= 2:
-                return Decision("answer_intent", intent=score)
-        return decision
+        return self._form_it_answers(understood, text, at_least=2) or decision
 
     def _asked_if_vague(self, decision: Decision, understood: Understanding,
                         text: str) -> Decision:

@@ -138,12 +138,10 @@ def _tens_and_units(match: re.Match[str]) -> float:
 
 
 def _small_value(words: str) -> float:
-    if "couple" in words.lower():
-        return 2.0
-    if "few" in words.lower():
-        return 3.0
-    compound = _COMPOUND_NUMBER.fullmatch(words)
-    return float(_tens_and_units(compound)) if compound else float(NUMBER_WORDS[words.lower()])
+    """The value of a `_SMALL` word ("fifteen", "twenty-five", "a couple of") or "a"."""
+    value = parse_number(words)
+    assert value is not None, words  # the pattern only matches words parse_number reads
+    return value
 
 
 def _word_amounts(text: str) -> list[Entity]:
@@ -156,7 +154,7 @@ def _word_amounts(text: str) -> list[Entity]:
         if hundreds is None and scale is None:
             continue
         if hundreds is not None:
-            value = 100 * _small_value(hundreds) if hundreds.lower() not in ("a", "an") else 100.0
+            value = 100 * _small_value(hundreds)  # "a hundred" is one hundred
             value += _small_value(match.group("rest")) if match.group("rest") else 0.0
         else:
             value = _small_value(match.group("small"))

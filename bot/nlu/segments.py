@@ -139,7 +139,7 @@ CLAUSE_BREAK = re.compile(r"(?<!\d)[,;]|[,;](?!\d)")
 MIN_CLAUSE_WORDS = 4
 
 
-def story_clauses(parts: list[str], longer_than: int = MAX_UNMARKED_WORDS) -> list[str]:
+def story_clauses(parts: list[str], longer_than: int) -> list[str]:
     """`parts` with each one longer than `longer_than` words cut at its commas: a story told
     in one long sentence ("..., so I suppose what I'm asking is would you lend us something
     towards it, the kids' room is the worst, ...") holds its request in one clause. Clauses
