@@ -8,18 +8,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.dialogue import context, offers
-from bot.dialogue.forms import (
+from bot.dialogue.forms import LEAVE_CONFIDENCE, FormController, FormReply
+from bot.dialogue.leave_words import (
     CANCEL,
     CHANGE_OF_MIND,
     COMPLAINT,
     LEAVE,
-    LEAVE_CONFIDENCE,
     LEAVE_THE_FORM,
     LEFT_TASK_CLAUSE,
     NOT_THE_TASK,
     OWN_PLAN,
-    FormController,
-    FormReply,
+    REASON_TO_STOP,
 )
 from bot.dialogue.parts import SMALL_TALK
 from bot.dialogue.person_requests import asks_for_a_person
@@ -194,10 +193,13 @@ class FormTurns:
             return stopped
         understood = self.understand([rest])[0]
         decision = self._rescued(self.policy.decide(understood, state), understood, rest)
+        other = self._form_of(decision)
         if (context.target_of(decision) in SMALL_TALK or COMPLAINT.search(rest)
-                or (OWN_PLAN.search(rest) and not asks(rest))):
+                or ((OWN_PLAN.search(rest) or REASON_TO_STOP.search(rest)) and not asks(rest))
+                or (other is not None and other.name == cancelled.form)):
             # "nah nvm dont need it", "This is ridiculous, so many questions. Forget it.",
-            # "scrap that, I'll save up for it instead": the rest says why, it asks nothing
+            # "scrap that, I'll save up for it instead", "my father will lend me the money":
+            # the rest says why, it asks nothing (and never starts the form just stopped)
             return stopped
         if decision.action not in ("answer_intent", "answer_faq", "handoff"):
             suggestions = [Button(title=h.entry.questions[0], payload=faq_payload(h.entry.id))

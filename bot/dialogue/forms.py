@@ -28,6 +28,7 @@ from typing import Any
 from bot.actions.runner import ActionRunner, ToolFailure, tracker_state
 from bot.dialogue.answer_hints import answer_hint
 from bot.dialogue.choices import asks_something, match_choice, narrowed_choices
+from bot.dialogue.leave_words import CANCEL
 from bot.dialogue.slot_display import SlotFill, display_value, understood_note
 from bot.dialogue.state import SessionState
 from bot.kb import Form, FormSlot, KnowledgeBase
@@ -38,69 +39,10 @@ from bot.payloads import intent_payload, parse_payload
 from bot.response import Action, Button
 
 MAX_ATTEMPTS = 3
-CANCEL = re.compile(
-    r"^\W*((no|nah|ok|okay|please|just|actually|sorry)\W+){0,3}"
-    r"(cancel|stop|quit|exit|abort|never ?mind|nvm|forget (it|that)|no thanks|"
-    r"(i )?(don'?t|do not) want (to|it|this)( any ?more)?|(i )?(don'?t|do not) need (it|this)|"
-    r"not now)\b", re.IGNORECASE)
 # A "restart" guess ends a form only at this confidence (the usual intent bar is 0.5): the
 # form holds answers the customer typed, and an answer the form could not read ("a new
 # kitchen") can look like "start again" to the intent model at 0.5-0.7.
 LEAVE_CONFIDENCE = 0.8
-_TASK = (r"(loan|credit|application|check|form|questions?|questionnaire|investing|investment"
-         r"|portfolio|advice|borrowing)")
-# Words that leave the form whatever else the message holds: they name the task ("forget
-# about credit now", "I shall leave the loan for the time being") or the questions. Read
-# before the message is tried as an answer: its other words ("a statement for my
-# accountant") must not be taken for one.
-LEAVE_THE_FORM = re.compile(
-    rf"\b(forget (about )?((the|this|that|my) )?{_TASK}|leave (the|this|that|my) {_TASK}|"
-    rf"(stop|cancel|quit|end|abort|drop|scrap) (the|this|that|my) {_TASK}|"
-    r"(please )?cancel( it| this| that)?( please| now)?(?=[\s.!]*$)|"
-    rf"(i )?(don'?t|do not|no longer) (need|want) ((the|a|this|that|my|any) )?{_TASK}"
-    r"( any ?more)?|too many questions|stop (asking|(all )?(the|these|those) questions)|"
-    r"(don'?t|do not) have (the )?time|not interested)\b[\s,.!;:-]*", re.IGNORECASE)
-# Words that leave a form for something else in a message the form could not read
-# ("Actually, forget the loan, what's my card limit?"); alone, "I'd rather" or "never mind"
-# may also come before an answer ("I'd rather 3 years").
-LEAVE = re.compile(
-    rf"({LEAVE_THE_FORM.pattern}|\b(forget (about )?(the|this|that|it)|never ?mind"
-    r"( (the|this|that) \w+)?|leave it(?! (alone|be|there|invested|as it is|as is|in|"
-    r"where (it|they) (is|are)|untouched))|rather not|"
-    r"changed my mind|(i )?(don'?t|do not) want (to do )?(this|that|it)( now| any ?more)?|"
-    r"not now|(i'?d|i would) rather|no longer want|(scrap|ditch|drop) (that|this|it))\b"
-    r"[\s,.!;:-]*)", re.IGNORECASE)
-# What is left of a clause that leaves the form, once the leave words are gone: "forget the
-# bloody loan, the cash machine ate my card" leaves "bloody loan, ..." in front of the request.
-LEFT_TASK_CLAUSE = re.compile(
-    rf"^[^,.;!?]{{0,30}}\b{_TASK}\b[^,.;!?]{{0,20}}[,.;!?]+\s*(?=\w+\W+\w)", re.IGNORECASE)
-# What is left of a message that leaves the form and only says why: it is not answered.
-COMPLAINT = re.compile(r"\b((so|too) many (questions|steps)|(all )?these questions|"
-                       r"(don'?t|do not|haven'?t|have not) (got )?(the )?time|no time for|"
-                       r"(don'?t|do not|no longer) want to (continue|go on|carry on|proceed)|"
-                       r"ridiculous|waste of (my )?time|"
-                       r"(taking|takes) (too|so) long|annoying|tedious|boring|pointless|useless)\b",
-                       re.IGNORECASE)
-# What is left of a message that leaves the form and says what the customer will do instead
-# ("scrap that, I'll save up for it instead", "forget it, I'll ask my husband first"): a plan,
-# not a request, unless it asks something.
-OWN_PLAN = re.compile(
-    r"\b(i'?ll|i will|we'?ll|we will|i'?m going to|we'?re going to|gonna|i'?d rather|"
-    r"i might|i may)\s+(just |probably |maybe |rather )?(save|wait|think|leave|manage|do without|"
-    r"ask|check|come back|sort|look|shop around|try|pay|go|talk it over|discuss|hold off|"
-    r"get by|put it off|keep)\b", re.IGNORECASE)
-# Words that say the customer now wants something other than the form's task ("actually,
-# what we really need is a mortgage, not a personal loan", "better I invest, not borrow").
-CHANGE_OF_MIND = re.compile(
-    r"\b(actually|instead|rather than|on second thoughts?|changed? (my|our) mind|"
-    r"think(ing)? again|thought about it|(what )?(i|we) (really |actually )?(need|want) is|"
-    rf"not (a |an |the |any )?(personal |bank )?{_TASK}|not (to )?(borrow|invest))\b",
-    re.IGNORECASE)
-# The form's task named only to be turned down ("..., not a personal loan"): the model reads
-# the message better without it.
-NOT_THE_TASK = re.compile(
-    rf",?\s*(?:and |but )?not (?:a |an |the |any )?(?:personal |bank )?{_TASK}\b|"
-    r",?\s*(?:and |but )?not (?:to )?(?:borrow|invest)\b", re.IGNORECASE)
 # The longest answer taken as a slot's `fallback_choice` (a purpose, not a story).
 MAX_OTHER_WORDS = 12
 # Words that say the customer has no answer yet ("hmm, let me think", "not sure").

@@ -22,6 +22,10 @@ WANTS_A_PERSON = re.compile(
     r"talk)\w*\b.{0,10}\b(me|with me|to me)\b|"
     r"\b(not|no|instead of|rather than)\s+(with\s+|to\s+)?(a\s+|an\s+|the\s+)?(machine|bot|"
     r"robot|computer|automatic|automated)|"
+    # "Can you put me through to staff?", "connect me with someone on your team"
+    r"\b(put|transfer|connect|pass|send)\w*\s+me\s+((through|over|on)\s+)?(to|with)\s+"
+    r"(a\s+|an\s+|the\s+|your\s+|some\s+|one of your\s+)?(person|human|agent|staff|someone|"
+    r"somebody|team|colleague|manager|advis[eo]r|representative|operator|people)\b|"
     # "i wnat a actual humen bean pls": an actual / a real human, however it is spelt
     r"\b(real|actual|live|proper)\s+(person|h[uo]+m[ae]n|agent|people|being)\b",
     re.IGNORECASE)

@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.dialogue.answer_hints import answer_hint
 from bot.dialogue.choices import asks_something, choice_phrases, match_choice, normalise
+from bot.dialogue.old_values import set_aside
 from bot.dialogue.restart_words import asks_to_restart
 from bot.dialogue.slot_display import SlotFill, display_value
 from bot.kb import Form, FormSlot
@@ -145,8 +146,7 @@ CUED_KINDS = {"money": {"money", "number"}, "age": {"age", "number", "duration"}
 CLAUSE = re.compile(r"(?<!\d)[,.]|[,.](?!\d)|;|\band\b|\bbut\b")
 CORRECTION = re.compile(r"\b(actually|sorry|instead|change|make it|correction|i meant|meant to say|"
                         r"no wait|wait|oops|typo|rather|not)\b", re.IGNORECASE)
-# A number given as the old value being corrected: "34, not 43", "6000 instead of 5000".
-REPLACED = re.compile(r"\b(not|instead of|rather than|no longer)\s*[€£$]?\s*$", re.IGNORECASE)
+
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:
@@ -205,8 +205,7 @@ def fill_slots(form: Form, text: str, requested: str | None, entities: list[Enti
     original, text = text, for_forms(text)
     entities = extract_entities(text) if entities is None else entities
     current = current or {}
-    replaced = [e for e in entities if REPLACED.search(text[:e.start])]
-    entities = [e for e in entities if e not in replaced]
+    replaced, entities = set_aside(text, entities)
     result = FillResult()
     corrected = (_corrected_slot(form, text, entities, replaced, current)
                  or _changed_from_current(form, text, entities, current))

@@ -198,3 +198,40 @@ def test_a_second_purpose_read_loosely_as_a_side_question_is_the_catch_all(chat:
     reply = chat.say("yeah a party for my daughter", "age_limit", 0.6)
     assert chat.state.slots.get("purpose") == "other", reply.text
     assert reply.action == "form_ask"
+
+
+def test_cancel_that_in_the_middle_of_a_sentence_stops_the_form_and_the_reason_is_no_request(
+        chat: Chat) -> None:
+    chat.say(*LOAN_START)
+    chat.manager.understand = reads({
+        "you know what I don't really want to get into debt for a holiday":
+            reading(("cancel_transfer", 0.7)),
+    })
+    reply = chat.say("you know what cancel that I don't really want to get into debt for a "
+                     "holiday", "cancel_transfer", 0.7)
+    assert reply.action == "form_cancel", (reply.action, reply.text)
+    assert chat.state.active_form is None
+
+
+def test_the_reason_for_cancelling_never_starts_the_form_again(chat: Chat) -> None:
+    """"my father will lend me the money" reads as a loan request; after "cancel" it is
+    the reason, and the loan check stays stopped."""
+    chat.say(*LOAN_START)
+    chat.manager.understand = reads({
+        "my father will lend me the money.": reading(("loan_enquiry", 0.9)),
+        "my father will lend me the money": reading(("loan_enquiry", 0.9)),
+    })
+    reply = chat.say("Please cancel, my father will lend me the money.", "loan_enquiry", 0.8)
+    assert reply.action == "form_cancel", (reply.action, reply.text)
+    assert chat.state.active_form is None
+
+
+def test_a_worry_that_says_dont_want_it_is_no_way_out(chat: Chat) -> None:
+    """"dont want it showing on my file" says what the customer fears about the credit
+    search; the loan check goes on after the answer."""
+    chat.say(*LOAN_START)
+    question = "is this a hard search or a soft one? dont want it showing on my file"
+    chat.manager.understand = reads({question: reading(("credit_score", 0.9))})
+    reply = chat.say(question, "credit_score", 0.9)
+    assert not reply.text.startswith("OK, I've stopped"), reply.text
+    assert chat.state.active_form == "loan_application"

@@ -24,6 +24,8 @@ def chat(tmp_path, default_kb, encoder) -> Chat:
     "a human please, not a bot",
     "I want to speak to a manager right now",
     "ths chatbot is uselss, i wnat a actual humen bean pls",  # an actual human, misspelt
+    "a few things on my account don't add up. Can you put me through to staff?",
+    "could you connect me with someone on your team",
 ])
 def test_asking_for_a_person_in_so_many_words_is_a_handoff(chat: Chat, text: str) -> None:
     reply = chat.say(text, "human_handoff", 0.47)

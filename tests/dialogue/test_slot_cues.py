@@ -106,3 +106,26 @@ def test_the_choice_asked_is_read_by_meaning_in_the_clause_without_a_value(
                         matcher=matcher, current={"amount": 3500, "duration_months": 24})
     assert {n: f.value for n, f in result.values.items()} == {"age": 36, "purpose": "repairs"}
     assert result.values["purpose"].paraphrase is not None
+
+
+@pytest.mark.parametrize(("text", "asked", "current", "expected"), [
+    # the number the customer says they gave before is the old value
+    ("oh wait i put 22 lol im 23 now, bday was last week", "housing",
+     {"amount": 2000, "duration_months": 12, "age": 22, "employment_years": 2}, {"age": 23}),
+    # a bare number corrected beside a duration is in its unit (4 years, not 4 months)
+    ("Wait, I want change the time to 2 years, not 4. Shorter time, less interest, right?",
+     "employment_years", {"amount": 20000, "duration_months": 48, "age": 36},
+     {"duration_months": 24}),
+    # "I said 3 years" alone says the answer again
+    ("I said 3 years", "duration_months", {"amount": 5000}, {"duration_months": 36}),
+])
+def test_an_old_value_named_beside_a_new_one_is_not_the_answer(
+        default_kb: KnowledgeBase, text: str, asked: str, current: dict[str, object],
+        expected: dict[str, object]) -> None:
+    result = fill_slots(default_kb.forms["loan_application"], text, asked, current=current)
+    assert {name: fill.value for name, fill in result.values.items()} == expected
+
+
+def test_the_age_the_customer_will_have_is_not_their_age(default_kb: KnowledgeBase) -> None:
+    assert values(default_kb, "portfolio_advice", "fifty, I'll be fifty-one in March",
+                  "age") == {"age": 50}
