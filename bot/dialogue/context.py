@@ -22,10 +22,17 @@ CONTINUES = re.compile(
     r"so|but|then|plus|is that|does that|will that|can i do that|can that)\b", re.IGNORECASE)
 # "and to Germany?", "what about for my son?": the opener then a bare phrase led by a
 # preposition has no subject of its own; it changes one detail of the last question.
+# "same for business?" names the detail straight after its opener. A short remark may follow
+# ("and in pounds? might do london after"), not a second question.
 CHANGES_A_DETAIL = re.compile(
-    r"^\W*(?:and|also|what about|how about|same for|ok(?:ay)? and|but)\W+(?:what about\W+)?"
-    r"(?:to|for|from|in|into|with|on|at|by|via|within|outside|abroad)\b[^?.!]{0,40}[?.!]*\W*$",
+    r"^\W*(?:(?:and|also|what about|how about|same for|ok(?:ay)? and|but)\W+(?:what about\W+)?"
+    r"(?:to|for|from|in|into|with|on|at|by|via|within|outside|abroad)\b|"
+    r"same (?:for|with|thing for)\b)[^?.!]{0,40}"
+    r"(?:[?.!]+(?!\s*(?:what|whats|how|why|when|where|who|which|can|could|do|does|is|are|will|"
+    r"would)\b)(?:\s+[^?]{0,80})?)?\W*$",
     re.IGNORECASE)
+# The end of a follow-up's first sentence.
+_FIRST_SENTENCE = re.compile(r"^[^?.!]*[?.!]*")
 # Words that point back at something said before.
 POINTS_BACK = re.compile(r"\b(?:that|it|this|those|these|them|there|one|ones)\b", re.IGNORECASE)
 # ... and those that cannot be a mere "it" of "how much is it": "doing that on a Saturday".
@@ -83,9 +90,26 @@ def continues_topic(text: str) -> bool:
 def looks_like_followup(text: str) -> bool:
     """Short, and either carries on ("and ...", "what about ...") or points back ("that")."""
     count = words(text)
+    if CHANGES_A_DETAIL.match(text):  # the detail changed counts, not the remark after it
+        count = words(_FIRST_SENTENCE.match(text).group())  # type: ignore[union-attr]
     if count == 0 or count > MAX_FOLLOWUP_WORDS:
         return False
     return continues_topic(text) or bool(POINTS_BACK.search(text))
+
+
+def changes_a_detail(text: str) -> bool:
+    """The message asks the last question again with one detail changed ("and to Germany?",
+    "same for business? i do photography on the side")."""
+    return bool(CHANGES_A_DETAIL.match(text))
+
+
+def detail_asked(text: str) -> str:
+    """What a follow-up asks: its first sentence when it changes a detail and adds a remark
+    ("and in pounds?" of "and in pounds? might do london after"), else the message."""
+    if not CHANGES_A_DETAIL.match(text):
+        return text
+    first = _FIRST_SENTENCE.match(text)
+    return first.group().strip() if first and words(first.group()) else text
 
 
 def only_points_back(text: str) -> bool:

@@ -241,9 +241,7 @@ class FormTurns:
                 or (decision.intent is not None and decision.intent.name == form.intent)
                 or context.strength(decision) < CHANGE_OF_MIND_CONFIDENCE):
             return None
-        if self._form_of(decision) is not None:  # another form's task: the manager starts it
-            state.end_form()
-            return None
+        # the answer, or another form's task (started from the words that ask for it)
         return self._stopped_then(session_id, self.forms.cancel(state), asked, reading, state)
 
     def _question_first(self, session_id: str, text: str, understood: Understanding,
@@ -283,8 +281,10 @@ class FormTurns:
         if len(told) < 2 or len(asked) != 1 or self.understand is None:
             return text, understood
         alone = self.understand(asked)[0]
-        if context.strength(self.policy.decide(alone, state)) < SURE_SIDE_QUESTION:
-            return text, understood
+        decision = self.policy.decide(alone, state)
+        if (context.strength(decision) < SURE_SIDE_QUESTION
+                or context.target_of(decision) in MENU_INTENTS):
+            return text, understood  # "You can advise me?" alone asks for the menu
         return asked[0], alone
 
     def _side_reading(self, understood: Understanding, on_topic: Understanding | None,

@@ -84,4 +84,8 @@ CHANGE_OF_MIND = re.compile(
 # the message better without it.
 NOT_THE_TASK = re.compile(
     rf",?\s*(?:and |but )?not (?:a |an |the |any )?(?:personal |bank )?{_TASK}\b|"
-    r",?\s*(?:and |but )?not (?:to )?(?:borrow|invest)\b", re.IGNORECASE)
+    r",?\s*(?:and |but )?not (?:to )?(?:borrow|invest)\b|"
+    # "I don't need borrow, better I invest my savings"
+    rf"\b(?:i |we )?(?:don'?t|do not|no longer) (?:really )?(?:need|want)(?: to)? "
+    rf"(?:(?:a |an |the |any )?(?:personal |bank )?{_TASK}|borrow(?:ing)?|invest(?:ing)?)\b,?",
+    re.IGNORECASE)

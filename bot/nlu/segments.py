@@ -213,7 +213,9 @@ def without_leading_join(text: str) -> str:
 
 # A message that asks something: a question mark, or a question word first.
 QUESTION = re.compile(
-    r"\?(?=\s|$)|^\W*(?:what|whats|what's|how|why|when|where|who|which|can|could|do|does|did|is|"
+    # "wait whats the least i can start with tho": a word or two of hesitation may come first
+    r"\?(?=\s|$)|^\W*(?:(?:wait|hang on|hold on|oh|um+|hmm+|sorry|actually|quick question|also)"
+    r"\W+){0,2}(?:what|whats|what's|how|why|when|where|who|which|can|could|do|does|did|is|"
     r"are|will|would|should|may|btw|by the way)\b", re.IGNORECASE)
 
 

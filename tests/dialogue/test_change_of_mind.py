@@ -235,3 +235,19 @@ def test_a_worry_that_says_dont_want_it_is_no_way_out(chat: Chat) -> None:
     reply = chat.say(question, "credit_score", 0.9)
     assert not reply.text.startswith("OK, I've stopped"), reply.text
     assert chat.state.active_form == "loan_application"
+
+
+def test_a_change_of_mind_to_another_forms_task_starts_that_form(chat: Chat) -> None:
+    """"I don't need borrow" pulls the reading to the loan; without it the message asks for
+    advice on investing, and its closing "You can advise me?" alone only asks for the menu."""
+    chat.say(*LOAN_START)
+    message = ("Sorry, I think again. I don't need borrow, better I invest my savings. You can "
+               "advise me?")
+    chat.manager.understand = reads({
+        "Sorry, I think again.  better I invest my savings. You can advise me?":
+            reading(("portfolio_recommendation", 0.74), ("investment_advice", 0.17)),
+        "You can advise me?": reading(("help", 0.93)),
+    })
+    reply = chat.manager.respond("s1", message, reading(("loan_enquiry", 0.85)))
+    assert reply.text.startswith("OK, I've stopped the personal loan check.\n\n"), reply.text
+    assert chat.state.active_form == "portfolio_advice"

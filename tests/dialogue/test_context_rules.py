@@ -6,6 +6,8 @@ import pytest
 
 from bot.dialogue.context import (
     Topic,
+    changes_a_detail,
+    detail_asked,
     looks_like_followup,
     only_points_back,
     prefer_in_context,
@@ -163,3 +165,21 @@ def test_a_detail_with_an_faq_entry_of_its_own_is_answered_from_it() -> None:
     question = "And for a joint account, what would that run to?"
     assert not prefer_in_context(question, joint, spare, topic)
     assert prefer_in_context(question, loose, spare, topic)
+
+
+@pytest.mark.parametrize(("text", "asked"), [
+    ("and in pounds? might do london after", "and in pounds?"),
+    ("same for business? i do wedding photography on the side and want to keep it separate",
+     "same for business?"),
+    ("and to Germany?", "and to Germany?"),
+])
+def test_a_changed_detail_with_a_remark_after_it_asks_the_detail(text: str, asked: str) -> None:
+    assert changes_a_detail(text) and looks_like_followup(text)
+    assert detail_asked(text) == asked
+
+
+@pytest.mark.parametrize("text", ["and to Germany? how long does it take",
+                                  "and in pounds? what's the rate"])
+def test_a_second_question_after_the_detail_is_no_remark(text: str) -> None:
+    assert not changes_a_detail(text)
+    assert detail_asked(text) == text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.nlu.segments import (
+    asks,
     asks_a_second_question,
     candidate_parts,
     message_parts,
@@ -138,3 +139,13 @@ def test_a_long_sentence_of_story_is_read_in_its_clauses() -> None:
                           "won't answer my emails at all"], longer_than=12) == [
         "I paid 5,200 euro for a sofa that never came and the shop won't answer my emails "
         "at all"]
+
+
+@pytest.mark.parametrize(("text", "asking"), [
+    ("wait whats the least i can start with tho, i dont have much rn", True),
+    ("hang on, how long does it take", True),
+    ("wait a second", False),
+    ("sorry, 35", False),
+])
+def test_a_question_may_start_with_a_word_of_hesitation(text: str, asking: bool) -> None:
+    assert asks(text) is asking
