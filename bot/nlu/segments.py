@@ -92,6 +92,15 @@ def split_strong(text: str) -> list[str]:
     return [p for p in parts if words(p) > 0]
 
 
+# A short wh-question whose only subject points back ("I forget PIN to my card, where I can
+# see it?", "my card is blocked, how do I fix it?") asks about the statement before it: no
+# part of its own ("..., can i dispute that" names what it asks for, and "how do I freeze my
+# card and how do I dispute it?" follows a question: parts).
+LEANS_BACK = re.compile(r"^\W*(?:how|what|where|when|why|which)\b.*"
+                        r"\b(?:it|that|this|them)\W*$", re.IGNORECASE)
+LEANS_BACK_WORDS = 6
+
+
 def split_weak(text: str) -> list[str]:
     """Parts at a plain "and" / comma between clauses, when each side is a clause of its own
     (WEAK_MIN_WORDS words or more); otherwise the text whole."""
@@ -99,7 +108,14 @@ def split_weak(text: str) -> list[str]:
     pieces = [p for p in pieces if p]
     if len(pieces) < 2 or any(words(p) < WEAK_MIN_WORDS for p in pieces):
         return [text]
-    return pieces
+    joined: list[str] = []
+    for piece in pieces:
+        if (joined and words(piece) <= LEANS_BACK_WORDS and LEANS_BACK.match(piece)
+                and ASKS.search(joined[-1]) is None):
+            joined[-1] = f"{joined[-1]}, {piece}"
+        else:
+            joined.append(piece)
+    return joined if len(joined) > 1 else [text]
 
 
 # A sentence of one word that only remarks on things ("Brilliant.", "Seriously?", "Ugh."):

@@ -290,3 +290,28 @@ def test_an_announced_request_read_unsurely_gets_a_question_with_its_closest_ent
     thanks = MessagePart("and also thanks a lot", reading(("thanks", 0.3)),
                          Decision("fallback", candidates=statements))
     assert unsure_request(iban, thanks) is None
+
+
+def test_an_announced_request_that_plainly_means_one_entry_gets_its_answer(tiny_kb) -> None:
+    """"..., and can you also tell me how to get a statement for the last three months for my
+    accountant": one entry close (0.62), the next far behind: its answer, not "did you mean
+    one of these?" with a single button."""
+    from bot.dialogue import part_turns
+    from bot.dialogue.policy import PolicyConfig, RulePolicy
+    from bot.retrieval.faq_index import FaqHit
+
+    policy = RulePolicy(tiny_kb, PolicyConfig())
+    first = part("I moved house so I need to change my address", reading(("lost_card", 0.9)))
+    hits = [FaqHit(tiny_kb.faq["find-iban"], 0.62, "Where do I find my IBAN?"),
+            FaqHit(tiny_kb.faq["opening-hours"], 0.38, "When are you open?")]
+    plain = MessagePart("and can you also tell me where my IBAN is for my accountant",
+                        Understanding(IntentPrediction([]), hits), Decision("out_of_scope"))
+    answered = part_turns.unsure_request(policy, [first, plain], first)
+    assert answered is not None and answered.decision.action == "answer_faq"
+    assert answered.decision.faq is not None and answered.decision.faq.entry.id == "find-iban"
+    # two entries about as close: the question with both
+    close = [hits[0], FaqHit(tiny_kb.faq["opening-hours"], 0.55, "When are you open?")]
+    torn = MessagePart(plain.text, Understanding(IntentPrediction([]), close),
+                       Decision("out_of_scope"))
+    asked = part_turns.unsure_request(policy, [first, torn], first)
+    assert asked is not None and asked.decision.action == "clarify"

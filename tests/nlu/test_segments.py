@@ -149,3 +149,17 @@ def test_a_long_sentence_of_story_is_read_in_its_clauses() -> None:
 ])
 def test_a_question_may_start_with_a_word_of_hesitation(text: str, asking: bool) -> None:
     assert asks(text) is asking
+
+
+@pytest.mark.parametrize(("text", "parts"), [
+    # the question about "it" asks about the clause before it
+    ("Hello, I forget PIN to my card, where I can see it? And also contactless don't work in "
+     "shop, only with PIN.", ["I forget PIN to my card, where I can see it?",
+                              "contactless don't work in shop, only with PIN."]),
+    # "can i dispute that" names what it asks for: a part of its own
+    ("resturant chargd me 86 insted of 68, they swaped the numbrs, can i dispuet that",
+     ["resturant chargd me 86 insted of 68, they swaped the numbrs", "can i dispuet that"]),
+])
+def test_a_wh_question_about_it_stays_with_the_clause_it_points_back_to(
+        text: str, parts: list[str]) -> None:
+    assert candidate_parts(text) == parts
