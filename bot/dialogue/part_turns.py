@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from bot.dialogue import context
 from bot.dialogue.parts import (
+    MENU,
     PARTS,
     SMALL_TALK,
     MessagePart,
@@ -197,6 +198,12 @@ class PartTurns:
             target = context.target_of(parts[0].decision)
             if target in SMALL_TALK and target != context.target_of(whole):
                 return self._decide(session_id, parts[0].text, parts[0].understood, state)
+            return None
+        if (len(requests) == 1 and len(parts) > 1 and whole.action == "clarify"
+                and context.target_of(requests[0].decision) in MENU):
+            # "lowkey wanna start investing, got 2k saved, where do i even start": the menu
+            # read in the closing words asks about the subject before it, which the whole
+            # message's clarifying question names
             return None
         if len(requests) == 1 and (context.target_of(whole) is None
                                    or context.target_of(whole) in SMALL_TALK

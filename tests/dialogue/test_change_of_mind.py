@@ -251,3 +251,19 @@ def test_a_change_of_mind_to_another_forms_task_starts_that_form(chat: Chat) -> 
     reply = chat.manager.respond("s1", message, reading(("loan_enquiry", 0.85)))
     assert reply.text.startswith("OK, I've stopped the personal loan check.\n\n"), reply.text
     assert chat.state.active_form == "portfolio_advice"
+
+
+def test_closing_words_read_as_the_menu_do_not_hide_the_subject_before_them(
+        chat: Chat) -> None:
+    """"..., where do i even start" reads as "what can you do?"; the message is about
+    investing, which the whole reading is unsure between two answers of: it asks which."""
+    message = "lowkey wanna start investing, got 2k saved from my summer job, where do i even start"
+    chat.manager.understand = reads({
+        "lowkey wanna start investing, got 2k saved from my summer job":
+            reading(("investment_advice", 0.35), ("savings_account", 0.3)),
+        "where do i even start": reading(("help", 0.9)),
+    })
+    reply = chat.manager.respond("s1", message, reading(("investment_advice", 0.5),
+                                                        ("portfolio_recommendation", 0.38)))
+    assert reply.action == "clarify", (reply.action, reply.text)
+    assert reply.response_id != "utter_help"
