@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from bot.dialogue import context, offers
+from bot.dialogue.followups import FollowUpTurns
 from bot.dialogue.form_turns import FormTurns
 from bot.dialogue.forms import FormController, FormReply
 from bot.dialogue.part_turns import PartTurns
@@ -44,9 +45,6 @@ RESCUE_HANDOFF_CONFIDENCE = 0.85
 VAGUE_WORDS = 1
 # A form among this many of the likeliest intents starts when the message answers its questions.
 RESCUE_FORM_RANK = 3
-# "and in pounds?": the last answer's FAQ entry answers again when the follow-up read in
-# context matches it this close to its best match (and nothing surely).
-TOPIC_ENTRY_WITHIN = 0.05
 # Below this confidence a form read first yields to another likely form whose questions the
 # message answers better.
 FORM_SURE_CONFIDENCE = 0.8
@@ -73,7 +71,7 @@ def started_by(understood: Understanding, decision: Decision) -> Understanding:
                                                   ranking=[chosen, *rest]))
 
 
-class DialogueManager(FormTurns, PartTurns):
+class DialogueManager(FormTurns, PartTurns, FollowUpTurns):
     def __init__(
         self, kb: KnowledgeBase, policy: RulePolicy, store: SessionStore,
         redactor: Callable[[str], str] = redact, forms: FormController | None = None,
@@ -324,72 +322,6 @@ class DialogueManager(FormTurns, PartTurns):
             data={offers.OFFER_DECLINED: {"payload": payload}})
 
     # -- follow-ups ---------------------------------------------------------------------------
-
-    def _in_context(self, text: str, understood: Understanding, state: SessionState,
-                    ) -> tuple[Understanding, context.Topic | None]:
-        """A short follow-up read together with the words behind the last answer, when that
-        reading is the better one."""
-        topic = context.topic_for(state)
-        if topic is None or not context.looks_like_followup(text):
-            return understood, None
-        assert self.understand is not None
-        asked = context.detail_asked(text)
-        readings = self.understand([context.with_topic(topic.words_for(asked), asked),
-                                    *([asked] if asked != text else [])])
-        combined, asked_alone = readings[0], readings[-1] if asked != text else understood
-        alone = self.policy.decide(asked_alone, state)
-        in_context = self.policy.decide(combined, state)
-        if context.prefer_in_context(asked, alone, in_context, topic.target, self._answer_of):
-            detail = self._detail_entry(asked, asked_alone, in_context, combined, topic)
-            return (detail or combined), topic
-        again = self._topic_entry_again(asked, in_context, combined, topic)
-        if again is not None:
-            return again, topic
-        return understood, None
-
-    def _detail_entry(self, asked: str, alone: Understanding, in_context: Decision,
-                      combined: Understanding, topic: context.Topic) -> Understanding | None:
-        """"same for business?" after the account fees: the context reading answers the
-        last question again, while the detail's own closest FAQ entry ("Do you offer
-        business accounts?") is as close to it in context (within TOPIC_ENTRY_WITHIN of the
-        best match): the detail has an answer of its own."""
-        if (not context.changes_a_detail(asked) or not alone.faq_hits or not combined.faq_hits
-                or self._answer_of(context.target_of(in_context) or "")
-                != self._answer_of(topic.target)):
-            return None
-        own = alone.faq_hits[0].entry
-        if f"faq:{own.id}" == self._answer_of(topic.target):
-            return None
-        hit = next((h for h in combined.faq_hits if h.entry.id == own.id), None)
-        if (hit is None or hit.score < self.policy.config.clarify_min_faq_score
-                or hit.score < combined.faq_hits[0].score - TOPIC_ENTRY_WITHIN):
-            return None
-        # chosen by the rule, as a button would be: the policy answers with the entry
-        return Understanding(combined.prediction, [hit], forced=True)
-
-    def _topic_entry_again(self, asked: str, in_context: Decision, combined: Understanding,
-                           topic: context.Topic) -> Understanding | None:
-        """"and in pounds?" after the card payment fee: the last question asked again with a
-        detail changed, which the context reading answers with nothing sure while the last
-        answer's FAQ entry is among its closest matches (within TOPIC_ENTRY_WITHIN of the
-        best): that entry again, which covers the detail, rather than a refusal."""
-        if not context.changes_a_detail(asked) or context.target_of(in_context) is not None:
-            return None
-        answer = self._answer_of(topic.target)
-        hits = combined.faq_hits
-        if not hits or not answer.startswith("faq:"):
-            return None
-        own = next((h for h in hits if f"faq:{h.entry.id}" == answer), None)
-        if (own is None or own.score < self.policy.config.clarify_min_faq_score
-                or own.score < hits[0].score - TOPIC_ENTRY_WITHIN):
-            return None
-        # chosen by the rule, as a button would be: the policy answers with the entry
-        return Understanding(combined.prediction, [own], forced=True)
-
-    def _answer_of(self, target: str) -> str:
-        """The FAQ entry that answers an intent, else the target itself."""
-        entry = self.kb.faq_by_intent.get(target)
-        return f"faq:{entry.id}" if entry is not None else target
 
     def _reply(self, session_id: str, decision: Decision, understood: Understanding,
                state: SessionState, text: str) -> BotResponse:
