@@ -229,10 +229,11 @@ def without_leading_join(text: str) -> str:
 
 # A message that asks something: a question mark, or a question word first.
 QUESTION = re.compile(
-    # "wait whats the least i can start with tho": a word or two of hesitation may come first
+    # "wait whats the least i can start with tho": a word or two of hesitation may come
+    # first; "wat time are you open till": as customers type it
     r"\?(?=\s|$)|^\W*(?:(?:wait|hang on|hold on|oh|um+|hmm+|sorry|actually|quick question|also)"
-    r"\W+){0,2}(?:what|whats|what's|how|why|when|where|who|which|can|could|do|does|did|is|"
-    r"are|will|would|should|may|btw|by the way)\b", re.IGNORECASE)
+    r"\W+){0,2}(?:what|whats|what's|wat|wats|wot|how|why|when|where|who|which|can|could|do|"
+    r"does|did|is|are|will|would|should|may|btw|by the way)\b", re.IGNORECASE)
 
 
 def asks(text: str) -> bool:

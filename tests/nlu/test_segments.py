@@ -144,10 +144,12 @@ def test_a_long_sentence_of_story_is_read_in_its_clauses() -> None:
 @pytest.mark.parametrize(("text", "asking"), [
     ("wait whats the least i can start with tho, i dont have much rn", True),
     ("hang on, how long does it take", True),
+    ("wat time are you open till", True),  # as customers type it
     ("wait a second", False),
     ("sorry, 35", False),
 ])
-def test_a_question_may_start_with_a_word_of_hesitation(text: str, asking: bool) -> None:
+def test_a_question_may_start_with_a_word_of_hesitation_or_be_typed_loosely(
+        text: str, asking: bool) -> None:
     assert asks(text) is asking
 
 
