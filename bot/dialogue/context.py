@@ -89,9 +89,7 @@ def continues_topic(text: str) -> bool:
 
 def looks_like_followup(text: str) -> bool:
     """Short, and either carries on ("and ...", "what about ...") or points back ("that")."""
-    count = words(text)
-    if CHANGES_A_DETAIL.match(text):  # the detail changed counts, not the remark after it
-        count = words(_FIRST_SENTENCE.match(text).group())  # type: ignore[union-attr]
+    count = words(detail_asked(text))  # the detail changed counts, not a remark after it
     if count == 0 or count > MAX_FOLLOWUP_WORDS:
         return False
     return continues_topic(text) or bool(POINTS_BACK.search(text))
@@ -108,8 +106,8 @@ def detail_asked(text: str) -> str:
     ("and in pounds?" of "and in pounds? might do london after"), else the message."""
     if not CHANGES_A_DETAIL.match(text):
         return text
-    first = _FIRST_SENTENCE.match(text)
-    return first.group().strip() if first and words(first.group()) else text
+    first = _FIRST_SENTENCE.match(text).group().strip()  # type: ignore[union-attr]
+    return first if words(first) else text
 
 
 def only_points_back(text: str) -> bool:
